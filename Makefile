@@ -1,0 +1,107 @@
+# superfluid: one plain GNU Makefile.  `make`, `make check`, `make asan`,
+# `make check SAN=1`, `make fuzz`.  Build output goes to $(O) (build/ or
+# build-san/ when SAN=1), so sanitizer and normal objects never mix.
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+PKGS    := libcurl jansson libmnl sqlite3 inih libmicrohttpd
+SAN     ?=
+
+ifeq ($(SAN),1)
+O       ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O       ?= build
+SANFLAGS :=
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+
+WFLAGS   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
+            -Wmissing-prototypes -Wstrict-prototypes
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Isrc $(WFLAGS) $(PKG_CFLAGS) \
+                   $(SANFLAGS) -MMD -MP -pthread
+override LDFLAGS += $(SANFLAGS) -pthread
+LIBS     := $(PKG_LIBS) -lm
+
+# Library code: every component's files but the programs' main.c and the
+# CLI, so that the daemon's and the CNI code's logic is unit-testable.
+LIB_SRCS := $(filter-out %/main.c,$(wildcard src/common/*.c src/netlink/*.c \
+              src/netns/*.c src/neutron/*.c src/store/*.c src/cni/*.c src/daemon/*.c))
+DAEMON_SRCS := src/daemon/main.c
+CNI_SRCS    := src/cni/main.c
+CLI_SRCS    := $(wildcard src/cli/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+IT_SRCS     := $(wildcard tests/integration/it_*.c)
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+LIB      := $(O)/libsuperfluid.a
+PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
+IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
+
+.PHONY: all check check-unit check-integration asan fuzz install clean tests
+all: $(PROGS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(O)/superfluidd: $(call obj,$(DAEMON_SRCS)) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/superfluid: $(call obj,$(CNI_SRCS)) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/sfctl: $(call obj,$(CLI_SRCS)) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: $(O)/tests/%.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+
+tests: $(PROGS) $(UNIT_BINS) $(IT_BINS)
+
+# Unit tests need nothing; integration tests bring up the test bed
+# (scripts/testbed up is idempotent) and need root.
+check: tests
+	$(Q)O=$(O) tests/run all
+
+check-unit: tests
+	$(Q)O=$(O) tests/run unit
+
+check-integration: tests
+	$(Q)O=$(O) tests/run integration
+
+asan:
+	$(Q)$(MAKE) SAN=1 all tests
+
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+fuzz:
+	$(Q)$(MAKE) -C fuzz
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/opt/cni/bin
+	install -m 0755 $(O)/superfluidd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(O)/sfctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(O)/superfluid $(DESTDIR)/opt/cni/bin/
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
