@@ -20,6 +20,7 @@ void log_set_level(enum log_level level) { max_level = level; }
 enum log_level log_get_level(void) { return max_level; }
 void log_set_ident(const char *ident) { log_ident = ident; }
 
+__attribute__((format(printf, 3, 0)))
 static void log_line(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	struct timespec ts;

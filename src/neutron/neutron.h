@@ -28,7 +28,9 @@ enum neutron_auth_type {
 	NEUTRON_AUTH_NOAUTH,            /* neutron-server with auth_strategy = noauth */
 };
 
-/* Borrowed strings: neutron_client_new copies what it keeps. */
+/* Borrowed strings: neutron_client_new copies what it keeps.  A zeroed
+ * numeric field takes its default, so `struct neutron_opts o = {...}` with
+ * only the strings set is a sane configuration. */
 struct neutron_opts {
 	enum neutron_auth_type auth_type;
 	const char *auth_url;            /* Keystone, e.g. http://198.18.0.1:5000/v3 */
@@ -47,7 +49,7 @@ struct neutron_opts {
 	bool insecure;                   /* turn TLS verification off; never default */
 	long connect_timeout_ms;         /* default 5000 */
 	long timeout_ms;                 /* whole request, default 30000 */
-	int max_retries;                 /* default 3; 0 disables retrying */
+	int max_retries;                 /* 0: default 3; negative: no retries */
 	long retry_base_ms;              /* first backoff, default 200, doubled, jittered */
 	int max_concurrent;              /* requests in flight, default 8 */
 	long token_renew_margin_s;       /* renew this long before expiry, default 300 */
@@ -112,6 +114,21 @@ struct neutron_filter {
 int neutron_list(struct neutron_client *c, const char *collection,
 		 const struct neutron_filter *filters, size_t n_filters, unsigned page_size,
 		 json_t **ret, struct neutron_error *err) MUST_CHECK;
+
+/* Generic calls on /v2.0/<collection>[/<id>] with the body enveloped in
+ * <member> ("security-groups", "security_group"): what the typed calls
+ * below use, and a way to reach resources that have none (routers...).
+ * `ret` may be NULL for create and update.  update: revision < 0 is
+ * unconditional, else it is sent as If-Match (stale: -ESTALE). */
+int neutron_resource_create(struct neutron_client *c, const char *collection, const char *member,
+			    const json_t *attrs, json_t **ret, struct neutron_error *err) MUST_CHECK;
+int neutron_resource_show(struct neutron_client *c, const char *collection, const char *member,
+			  const char *id, json_t **ret, struct neutron_error *err) MUST_CHECK;
+int neutron_resource_update(struct neutron_client *c, const char *collection, const char *member,
+			    const char *id, const json_t *attrs, int64_t revision, json_t **ret,
+			    struct neutron_error *err) MUST_CHECK;
+int neutron_resource_delete(struct neutron_client *c, const char *collection, const char *id,
+			    struct neutron_error *err) MUST_CHECK;
 
 /* Networks */
 int neutron_network_create(struct neutron_client *c, const json_t *attrs, json_t **ret,

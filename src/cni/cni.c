@@ -1,0 +1,199 @@
+#include "cni/cni.h"
+#include "cni/json.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *const command_names[] = {
+	[CNI_CMD_ADD] = "ADD",       [CNI_CMD_DEL] = "DEL",
+	[CNI_CMD_CHECK] = "CHECK",   [CNI_CMD_STATUS] = "STATUS",
+	[CNI_CMD_GC] = "GC",         [CNI_CMD_VERSION] = "VERSION",
+};
+
+static const char *const version_names[] = {
+	[CNI_VERSION_0_3_1] = "0.3.1", [CNI_VERSION_0_4_0] = "0.4.0",
+	[CNI_VERSION_1_0_0] = "1.0.0", [CNI_VERSION_1_1_0] = "1.1.0",
+};
+
+void cni_error_init(struct cni_error *err)
+{
+	if (err)
+		memset(err, 0, sizeof(*err));
+}
+
+void cni_error_set(struct cni_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->details[0] = '\0';
+}
+
+void cni_error_set_details(struct cni_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->details, sizeof(err->details), fmt, ap);
+	va_end(ap);
+}
+
+void cni_error_copy(struct cni_error *dst, const struct cni_error *src)
+{
+	if (!dst)
+		return;
+	dst->code = src->code;
+	memcpy(dst->msg, src->msg, sizeof(dst->msg));
+	memcpy(dst->details, src->details, sizeof(dst->details));
+}
+
+void cni_error_set_version(struct cni_error *err, const char *version)
+{
+	if (!err)
+		return;
+	/* A version that does not fit is not one anybody could parse back;
+	 * answering in the latest one is then the best guess. */
+	if (!version || util_strlcpy(err->version, version, sizeof(err->version)) < 0)
+		err->version[0] = '\0';
+}
+
+int cni_error_to_json(const struct cni_error *err, char **ret)
+{
+	json_t *o = json_object();
+	int r;
+
+	json_object_set_new(o, "cniVersion", cni_json_string_lossy(err->version[0] ? err->version :
+								  CNI_VERSION_LATEST_STR));
+	json_object_set_new(o, "code", json_integer(err->code ? err->code : CNI_ERR_INTERNAL));
+	json_object_set_new(o, "msg", cni_json_string_lossy(err->msg));
+	if (err->details[0])
+		json_object_set_new(o, "details", cni_json_string_lossy(err->details));
+	r = cni_json_dump(o, ret);
+	json_decref(o);
+	return r;
+}
+
+int cni_command_parse(const char *s, enum cni_command *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
+		if (command_names[i] && streq(s, command_names[i])) {
+			*ret = (enum cni_command)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *cni_command_str(enum cni_command cmd)
+{
+	if ((size_t)cmd < ARRAY_SIZE(command_names) && command_names[cmd])
+		return command_names[cmd];
+	return "?";
+}
+
+/* Reads one decimal component of at most 5 digits; returns the position
+ * after it or NULL. */
+static const char *parse_component(const char *s, unsigned *ret)
+{
+	unsigned v = 0;
+	int n = 0;
+
+	while (*s >= '0' && *s <= '9' && n < 5) {
+		v = v * 10 + (unsigned)(*s - '0');
+		s++;
+		n++;
+	}
+	if (n == 0 || (*s >= '0' && *s <= '9'))
+		return NULL;
+	*ret = v;
+	return s;
+}
+
+int cni_version_parse(const char *s, enum cni_version *ret)
+{
+	unsigned major, minor, patch;
+	const char *p = s;
+
+	if (!p || !(p = parse_component(p, &major)) || *p++ != '.' ||
+	    !(p = parse_component(p, &minor)) || *p++ != '.' ||
+	    !(p = parse_component(p, &patch)) || *p != '\0')
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(version_names); i++)
+		if (streq(s, version_names[i])) {
+			*ret = (enum cni_version)i;
+			return 0;
+		}
+	return -ENOTSUP;
+}
+
+const char *cni_version_str(enum cni_version v)
+{
+	if ((size_t)v < ARRAY_SIZE(version_names))
+		return version_names[v];
+	return "?";
+}
+
+bool cni_version_allows(enum cni_version v, enum cni_command cmd)
+{
+	switch (cmd) {
+	case CNI_CMD_CHECK:
+		return v >= CNI_VERSION_0_4_0;
+	case CNI_CMD_STATUS:
+	case CNI_CMD_GC:
+		return v >= CNI_VERSION_1_1_0;
+	default:
+		return true;
+	}
+}
+
+int cni_version_reply(const char *stdin_data, size_t len, char **ret, struct cni_error *err)
+{
+	const char *asked = CNI_VERSION_LATEST_STR;
+	json_t *in = NULL, *out = NULL, *list;
+	json_error_t jerr;
+	enum cni_version v;
+	int r;
+
+	if (cni_json_is_blank(stdin_data, len))
+		goto answer;
+	in = json_loadb(stdin_data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!in || !json_is_object(in)) {
+		cni_error_set(err, CNI_ERR_DECODE, "failed to decode the VERSION request");
+		cni_error_set_details(err, "%s", in ? "not a JSON object" : jerr.text);
+		r = -EBADMSG;
+		goto out;
+	}
+	if (json_object_get(in, "cniVersion")) {
+		asked = json_string_value(json_object_get(in, "cniVersion"));
+		/* An unsupported but well-formed version is echoed: the runtime
+		 * then sees from supportedVersions that it cannot use us. */
+		if (!asked || cni_version_parse(asked, &v) == -EINVAL) {
+			cni_error_set(err, CNI_ERR_DECODE,
+				      "failed to decode 'cniVersion' of the VERSION request");
+			cni_error_set_details(err, "expected a version string such as \"1.1.0\"");
+			r = -EBADMSG;
+			goto out;
+		}
+	}
+answer:
+	out = json_object();
+	json_object_set_new(out, "cniVersion", json_string(asked));
+	list = json_array();
+	for (size_t i = 0; i < ARRAY_SIZE(version_names); i++)
+		json_array_append_new(list, json_string(version_names[i]));
+	json_object_set_new(out, "supportedVersions", list);
+	r = cni_json_dump(out, ret);
+out:
+	json_decref(in);
+	json_decref(out);
+	return r;
+}

@@ -1,0 +1,87 @@
+/* superfluid's configuration file (docs/config.md): /etc/superfluid/superfluid.conf
+ * plus an optional credentials file for the secrets.
+ *
+ * config_load refuses, with a message naming the file, the line and the key:
+ * unknown sections and keys, keys given twice, bad values, missing required
+ * keys; a main file writable by group or others, or holding a secret while
+ * readable by them; a credentials file that is not a regular file owned by
+ * root with no permission bits for group and others, or a symbolic link.
+ * Secrets never appear in messages.
+ *
+ * To add a key: a field here and a line in the section's table in config.c.
+ * To add a section: a struct here, a table and a config_section_kind entry in
+ * config.c; a named kind ([pool NAME]) gets a `section` callback that
+ * appends an instance (see config_parse.h). */
+#ifndef SF_COMMON_CONFIG_H
+#define SF_COMMON_CONFIG_H
+
+#include <stdbool.h>
+
+#include "common/config_parse.h"
+#include "common/util.h"
+#include "neutron/neutron.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/superfluid/superfluid.conf"
+
+enum config_interface {
+	CONFIG_INTERFACE_PUBLIC,
+	CONFIG_INTERFACE_INTERNAL,
+	CONFIG_INTERFACE_ADMIN,
+};
+
+/* Strings are owned by the struct config and NULL when not set. */
+struct config_neutron {
+	int auth_type;               /* enum neutron_auth_type */
+	char *auth_url;
+	char *username;
+	char *password;              /* secret */
+	char *user_domain_name;
+	char *project_name;
+	char *project_domain_name;
+	char *app_cred_id;           /* application_credential_id */
+	char *app_cred_secret;       /* application_credential_secret, secret */
+	char *region_name;
+	int interface;               /* enum config_interface */
+	char *endpoint_override;
+	char *project_id;
+	char *cafile;
+	bool insecure;
+	int connect_timeout_s;
+	int timeout_s;
+	int max_retries;
+	int max_concurrent;
+	char *credentials_file;
+};
+
+struct config_host {
+	char *name;                  /* binding:host_id, the agents' `host` */
+};
+
+struct config_daemon {
+	char *socket;
+	char *state_dir;
+	char *metrics_address;
+};
+
+struct config {
+	char *path;                  /* the main file, as given */
+	struct config_neutron neutron;
+	struct config_host host;
+	struct config_daemon daemon;
+};
+
+/* Loads `path` and its credentials file.  On success *ret is a new config
+ * (free with config_free); on failure returns -errno (-ENOENT, -EACCES,
+ * -EPERM for refused permissions or owner, -ELOOP for a symlinked
+ * credentials file, -EINVAL for content) and fills `err` if not NULL. */
+int config_load(const char *path, struct config **ret, struct config_error *err) MUST_CHECK;
+void config_free(struct config *cfg);
+
+/* Fills the Neutron client's options; the strings are borrowed from `cfg`
+ * and live as long as it does. */
+int config_neutron_opts(const struct config *cfg, struct neutron_opts *ret) MUST_CHECK;
+
+/* "public", "internal" or "admin". */
+const char *config_interface_name(int interface);
+
+#endif

@@ -1,0 +1,176 @@
+#include "daemon/daemon_metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* From half a millisecond (a pooled ADD) to tens of seconds (a Neutron call
+ * under load, or an ADD that had to wait for a port). */
+static const double duration_buckets[] = {
+	0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+};
+
+/* The second field of /proc/self/statm is the resident set in pages. */
+static int collect_resident_memory(void *userdata, struct metrics_emitter *e)
+{
+	char buf[128];
+	unsigned long long size, resident;
+	long page = sysconf(_SC_PAGESIZE);
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		r = -errno;
+		goto out;
+	}
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2 || page <= 0) {
+		r = -EIO;
+		goto out;
+	}
+	r = metrics_emit(e, NULL, (double)resident * (double)page);
+out:
+	close(fd);
+	return r;
+}
+
+/* Keeps the family registered (HELP and TYPE shown) even before the daemon
+ * has pools to report. */
+static int collect_pools(void *userdata, struct metrics_emitter *e)
+{
+	struct daemon_metrics *dm = userdata;
+
+	return dm->pool_fn ? dm->pool_fn(dm->pool_userdata, e) : 0;
+}
+
+int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct daemon_metrics **ret)
+{
+	struct daemon_metrics *dm = xcalloc(1, sizeof(*dm));
+	struct metrics_registry *reg;
+	int r;
+
+	r = metrics_registry_new(&dm->registry);
+	if (r < 0)
+		goto out;
+	reg = dm->registry;
+
+	r = metrics_histogram_new(reg, DAEMON_METRIC_CNI_DURATION,
+				  "Time to answer a CNI request, by verb.",
+				  (const char *[]){ "verb", NULL }, duration_buckets,
+				  ARRAY_SIZE(duration_buckets), &dm->cni_duration);
+	if (r < 0)
+		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_CNI_REQUESTS,
+				"CNI requests answered, by verb and result (ok or the CNI error code).",
+				(const char *[]){ "verb", "result", NULL }, &dm->cni_requests);
+	if (r < 0)
+		goto out;
+	dm->pool_fn = pool_fn;
+	dm->pool_userdata = pool_userdata;
+	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_POOL_PORTS,
+				  "Ports in each pool, by state (ready, in_use, wiring, cooldown).",
+				  (const char *[]){ "pool", "state", NULL }, collect_pools, dm);
+	if (r < 0)
+		goto out;
+	r = metrics_histogram_new(reg, DAEMON_METRIC_NEUTRON_DURATION,
+				  "Time of a Neutron API call, retries included, by operation.",
+				  (const char *[]){ "op", NULL }, duration_buckets,
+				  ARRAY_SIZE(duration_buckets), &dm->neutron_duration);
+	if (r < 0)
+		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_NEUTRON_ERRORS,
+				"Neutron API calls that failed, by operation and HTTP status "
+				"(transport when no answer arrived).",
+				(const char *[]){ "op", "status", NULL }, &dm->neutron_errors);
+	if (r < 0)
+		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_PORTS_CREATED,
+				"Neutron ports this daemon created.", NULL, &dm->ports_created);
+	if (r < 0)
+		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_PORTS_DELETED,
+				"Neutron ports this daemon deleted.", NULL, &dm->ports_deleted);
+	if (r < 0)
+		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_LEAKED_PORTS,
+				"Leaked ports the reconciler found and cleaned up, by kind.",
+				(const char *[]){ "kind", NULL }, &dm->leaked_ports);
+	if (r < 0)
+		goto out;
+	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_RESIDENT_MEMORY,
+				  "Resident memory of the daemon, read from /proc/self/statm.",
+				  NULL, collect_resident_memory, NULL);
+out:
+	if (r < 0) {
+		daemon_metrics_free(dm);
+		return r;
+	}
+	*ret = dm;
+	return 0;
+}
+
+void daemon_metrics_free(struct daemon_metrics *dm)
+{
+	if (!dm)
+		return;
+	metrics_registry_free(dm->registry);
+	free(dm);
+}
+
+int daemon_metrics_emit_pool(struct metrics_emitter *e, const char *pool,
+			     const struct daemon_metrics_pool *p)
+{
+	const struct {
+		const char *state;
+		uint64_t n;
+	} states[] = {
+		{ "ready", p->ready },
+		{ "in_use", p->in_use },
+		{ "wiring", p->wiring },
+		{ "cooldown", p->cooldown },
+	};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++) {
+		r = metrics_emit(e, (const char *[]){ pool, states[i].state }, (double)states[i].n);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void daemon_metrics_cni_done(struct daemon_metrics *dm, const char *verb, int cni_code,
+			     double seconds)
+{
+	char code[16];
+
+	if (cni_code == 0)
+		snprintf(code, sizeof(code), "ok");
+	else
+		snprintf(code, sizeof(code), "%d", cni_code);
+	/* A metrics failure (a bad verb string) must never fail the request. */
+	(void)metrics_histogram_observe(dm->cni_duration, (const char *[]){ verb }, seconds);
+	(void)metrics_counter_inc(dm->cni_requests, (const char *[]){ verb, code });
+}
+
+void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int r,
+				 int http_status, double seconds)
+{
+	char status[16];
+
+	(void)metrics_histogram_observe(dm->neutron_duration, (const char *[]){ op }, seconds);
+	if (r >= 0)
+		return;
+	if (http_status > 0)
+		snprintf(status, sizeof(status), "%d", http_status);
+	else
+		snprintf(status, sizeof(status), "transport");
+	(void)metrics_counter_inc(dm->neutron_errors, (const char *[]){ op, status });
+}

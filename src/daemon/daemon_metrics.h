@@ -1,0 +1,74 @@
+/* Every metric superfluidd exports, registered in one place.  docs/metrics.md
+ * describes each one; keep the two in step. */
+#ifndef SF_DAEMON_DAEMON_METRICS_H
+#define SF_DAEMON_DAEMON_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/util.h"
+#include "daemon/metrics.h"
+
+#define DAEMON_METRIC_CNI_DURATION      "superfluid_cni_request_duration_seconds"
+#define DAEMON_METRIC_CNI_REQUESTS      "superfluid_cni_requests_total"
+#define DAEMON_METRIC_POOL_PORTS        "superfluid_pool_ports"
+#define DAEMON_METRIC_NEUTRON_DURATION  "superfluid_neutron_request_duration_seconds"
+#define DAEMON_METRIC_NEUTRON_ERRORS    "superfluid_neutron_errors_total"
+#define DAEMON_METRIC_PORTS_CREATED     "superfluid_ports_created_total"
+#define DAEMON_METRIC_PORTS_DELETED     "superfluid_ports_deleted_total"
+#define DAEMON_METRIC_LEAKED_PORTS      "superfluid_leaked_ports_total"
+#define DAEMON_METRIC_RESIDENT_MEMORY   "superfluid_process_resident_memory_bytes"
+
+/* Values of the `kind` label of superfluid_leaked_ports_total. */
+#define DAEMON_LEAK_NEUTRON    "neutron"    /* tagged port in Neutron, no local record */
+#define DAEMON_LEAK_RECORD     "record"     /* local record, port gone from Neutron */
+#define DAEMON_LEAK_INTERFACE  "interface"  /* host attachment without a port */
+
+/* Handles into the registry; all owned by `registry`. */
+struct daemon_metrics {
+	struct metrics_registry *registry;
+	struct metrics_histogram *cni_duration;      /* {verb} */
+	struct metrics_counter *cni_requests;        /* {verb,result} */
+	struct metrics_histogram *neutron_duration;  /* {op} */
+	struct metrics_counter *neutron_errors;      /* {op,status} */
+	struct metrics_counter *ports_created;
+	struct metrics_counter *ports_deleted;
+	struct metrics_counter *leaked_ports;        /* {kind} */
+	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
+	void *pool_userdata;
+};
+
+/* One pool's sizes, as the pool manager knows them at scrape time. */
+struct daemon_metrics_pool {
+	uint64_t ready;     /* bound, plugged, ACTIVE: can serve an ADD now */
+	uint64_t in_use;    /* held by a container */
+	uint64_t wiring;    /* created, not yet ACTIVE or plugged */
+	uint64_t cooldown;  /* released by a DEL, waiting to be reused */
+};
+
+/* Registers everything.  `pool_fn` is called at each scrape, on the httpd
+ * thread, and reports every pool with daemon_metrics_emit_pool(); it takes
+ * whatever lock guards the pools itself.  `pool_fn` may be NULL (no pool
+ * samples); `pool_userdata` must outlive the registry.  Free with
+ * daemon_metrics_free(). */
+int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata,
+		       struct daemon_metrics **ret) MUST_CHECK;
+void daemon_metrics_free(struct daemon_metrics *dm);
+
+/* From inside pool_fn: the four superfluid_pool_ports{pool,state} samples of
+ * one pool.  `pool` is the pool's name (its key as sfctl shows it). */
+int daemon_metrics_emit_pool(struct metrics_emitter *e, const char *pool,
+			     const struct daemon_metrics_pool *p);
+
+/* One finished CNI request: `verb` is ADD, DEL, CHECK, STATUS, GC (or
+ * VERSION), `cni_code` 0 on success or the CNI error code it answered. */
+void daemon_metrics_cni_done(struct daemon_metrics *dm, const char *verb, int cni_code,
+			     double seconds);
+
+/* One finished Neutron call: `op` names it (docs/metrics.md lists them),
+ * `r` is the call's result and `http_status` the status of the failing
+ * answer (0 when none arrived: counted as status="transport"). */
+void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int r,
+				 int http_status, double seconds);
+
+#endif

@@ -1,0 +1,859 @@
+/* The Neutron client's transport against a real HTTP server on 127.0.0.1
+ * (libmicrohttpd, in this process): retries, no retries on 4xx, one
+ * re-authentication on 401, token renewal, connection reuse, the
+ * concurrency cap, timeouts, the body cap, pagination, and secrets kept
+ * out of logs.  The server plays a tiny Keystone (POST /v3/auth/tokens) and
+ * a scripted Neutron. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/log.h"
+#include "neutron/internal.h"
+
+#define PASSWORD "s3cr3t-PASSWORD-x9"
+
+struct fake {
+	struct MHD_Daemon *d;
+	unsigned short port;
+	pthread_mutex_t lock;
+
+	/* Script for Neutron requests: statuses in order, the last repeats. */
+	int statuses[16];
+	size_t n_statuses, next;
+	const char *body;           /* answer body, default "{}" */
+	long hold_ms;               /* delay before each Neutron answer */
+	size_t big_body;            /* answer this many bytes instead */
+	bool paginate;              /* serve 5 ports on GET /v2.0/ports */
+
+	/* Keystone */
+	int token_lifetime_s;
+	int tokens_issued;
+	int revoked_upto;           /* tok-N with N <= this get a 401 */
+	bool always_401;
+	bool keystone_refuses;
+	char last_auth_body[2048];
+
+	/* What the server saw. */
+	int connections;
+	int neutron_requests;
+	int in_flight, max_in_flight;
+	char last_method[16];
+	char last_url[1024];
+	char last_if_match[64];
+	char last_project[64];
+	char last_roles[64];
+	char last_body[4096];
+};
+
+struct upload {
+	char buf[8192];
+	size_t len;
+};
+
+static void now_iso(char *buf, size_t size, int offset_s)
+{
+	time_t t = time(NULL) + offset_s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
+			     size_t len, const char *subject_token)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	if (subject_token)
+		MHD_add_response_header(r, "X-Subject-Token", subject_token);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result keystone(struct fake *f, struct MHD_Connection *conn,
+				const struct upload *up)
+{
+	char body[2048], token[32], issued[40], expires[40];
+	int n, lifetime;
+
+	pthread_mutex_lock(&f->lock);
+	snprintf(f->last_auth_body, sizeof(f->last_auth_body), "%.*s", (int)up->len, up->buf);
+	if (f->keystone_refuses) {
+		pthread_mutex_unlock(&f->lock);
+		snprintf(body, sizeof(body), "{\"error\": {\"code\": 401, \"title\": "
+			 "\"Unauthorized\", \"message\": \"The request you have made requires "
+			 "authentication.\"}}");
+		return reply(conn, 401, body, strlen(body), NULL);
+	}
+	n = ++f->tokens_issued;
+	lifetime = f->token_lifetime_s ? f->token_lifetime_s : 3600;
+	pthread_mutex_unlock(&f->lock);
+
+	snprintf(token, sizeof(token), "tok-%d", n);
+	now_iso(issued, sizeof(issued), 0);
+	now_iso(expires, sizeof(expires), lifetime);
+	snprintf(body, sizeof(body),
+		 "{\"token\": {\"issued_at\": \"%s\", \"expires_at\": \"%s\","
+		 " \"project\": {\"id\": \"proj-1\"},"
+		 " \"catalog\": [{\"type\": \"network\", \"endpoints\": ["
+		 "  {\"interface\": \"internal\", \"region_id\": \"RegionOne\","
+		 "   \"url\": \"http://127.0.0.1:1/\"},"
+		 "  {\"interface\": \"public\", \"region_id\": \"RegionOne\","
+		 "   \"url\": \"http://127.0.0.1:%u/\"}]}]}}",
+		 issued, expires, f->port);
+	return reply(conn, 201, body, strlen(body), token);
+}
+
+static enum MHD_Result ports_page(struct fake *f, struct MHD_Connection *conn)
+{
+	const char *limit_s = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *marker = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "marker");
+	int limit = limit_s ? atoi(limit_s) : 100, start = 0, n = 0;
+	char body[2048];
+	size_t len;
+
+	if (marker)
+		start = atoi(marker + 1) + 1;      /* markers are "p<i>" */
+	len = (size_t)snprintf(body, sizeof(body), "{\"ports\": [");
+	for (int i = start; i < 5 && n < limit; i++, n++)
+		len += (size_t)snprintf(body + len, sizeof(body) - len, "%s{\"id\": \"p%d\"}",
+					n ? ", " : "", i);
+	len += (size_t)snprintf(body + len, sizeof(body) - len, "]");
+	/* Like Neutron: a full page links to the next one, even if empty.
+	 * The href names another host: the client must keep only the path. */
+	if (limit_s && n == limit)
+		len += (size_t)snprintf(body + len, sizeof(body) - len,
+					", \"ports_links\": [{\"rel\": \"next\", \"href\": "
+					"\"http://neutron.invalid:9696/v2.0/ports?limit=%d&marker=p%d\"}]",
+					limit, start + n - 1);
+	len += (size_t)snprintf(body + len, sizeof(body) - len, "}");
+	return reply(conn, 200, body, len, NULL);
+}
+
+static enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn, const char *method,
+			       const char *url, const struct upload *up)
+{
+	const char *tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Token");
+	const char *im = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
+	const char *pid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Project-Id");
+	const char *roles = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Roles");
+	static const char unauth[] = "{\"error\": {\"code\": 401, \"title\": \"Unauthorized\", "
+		"\"message\": \"The request you have made requires authentication.\"}}";
+	enum MHD_Result ret;
+	bool refuse = false, paginate;
+	const char *body;
+	size_t big_body;
+	long hold;
+	int status;
+
+	pthread_mutex_lock(&f->lock);
+	f->neutron_requests++;
+	if (++f->in_flight > f->max_in_flight)
+		f->max_in_flight = f->in_flight;
+	snprintf(f->last_method, sizeof(f->last_method), "%s", method);
+	snprintf(f->last_url, sizeof(f->last_url), "%s", url);
+	snprintf(f->last_if_match, sizeof(f->last_if_match), "%s", im ? im : "");
+	snprintf(f->last_project, sizeof(f->last_project), "%s", pid ? pid : "");
+	snprintf(f->last_roles, sizeof(f->last_roles), "%s", roles ? roles : "");
+	snprintf(f->last_body, sizeof(f->last_body), "%.*s", (int)up->len, up->buf);
+	if (f->tokens_issued > 0 &&
+	    (f->always_401 || !tok || strncmp(tok, "tok-", 4) != 0 || atoi(tok + 4) <= f->revoked_upto))
+		refuse = true;
+	status = f->n_statuses ? f->statuses[f->next < f->n_statuses ? f->next : f->n_statuses - 1]
+			       : 200;
+	if (!refuse)
+		f->next++;
+	hold = f->hold_ms;
+	big_body = f->big_body;
+	paginate = f->paginate;
+	body = f->body;
+	pthread_mutex_unlock(&f->lock);
+
+	if (hold > 0)
+		usleep((useconds_t)hold * 1000);
+
+	if (refuse) {
+		ret = reply(conn, 401, unauth, strlen(unauth), NULL);
+	} else if (big_body) {
+		char *big = malloc(big_body);
+
+		memset(big, ' ', big_body);
+		big[0] = '{';
+		big[big_body - 1] = '}';
+		ret = reply(conn, 200, big, big_body, NULL);
+		free(big);
+	} else if (paginate && strcmp(url, "/v2.0/ports") == 0) {
+		ret = ports_page(f, conn);
+	} else if (status == 204) {
+		ret = reply(conn, 204, "", 0, NULL);
+	} else {
+		const char *b = body ? body : "{}";
+
+		if (status == 404 && !body)
+			b = "{\"NeutronError\": {\"type\": \"PortNotFound\", \"message\": "
+			    "\"Port x could not be found.\", \"detail\": \"\"}}";
+		ret = reply(conn, (unsigned)status, b, strlen(b), NULL);
+	}
+
+	pthread_mutex_lock(&f->lock);
+	f->in_flight--;
+	pthread_mutex_unlock(&f->lock);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct fake *f = cls;
+	struct upload *up = *con_cls;
+
+	if (!up) {
+		up = calloc(1, sizeof(*up));
+		*con_cls = up;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		if (n > sizeof(up->buf) - 1 - up->len)
+			n = sizeof(up->buf) - 1 - up->len;
+		memcpy(up->buf + up->len, upload_data, n);
+		up->len += n;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/v3/auth/tokens") == 0 && strcmp(method, "POST") == 0)
+		return keystone(f, conn, up);
+	return neutron(f, conn, method, url, up);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			      enum MHD_ConnectionNotificationCode toe)
+{
+	struct fake *f = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		pthread_mutex_lock(&f->lock);
+		f->connections++;
+		pthread_mutex_unlock(&f->lock);
+	}
+}
+
+static struct fake *fake_start(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const union MHD_DaemonInfo *info;
+
+	assert_non_null(f);
+	pthread_mutex_init(&f->lock, NULL);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+				0, NULL, NULL, handler, f,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, f,
+				MHD_OPTION_NOTIFY_CONNECTION, notify_connection, f,
+				MHD_OPTION_END);
+	assert_non_null(f->d);
+	info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
+	assert_non_null(info);
+	f->port = info->port;
+	return f;
+}
+
+static void fake_stop(struct fake *f)
+{
+	MHD_stop_daemon(f->d);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static void fake_script(struct fake *f, size_t n, const int *statuses)
+{
+	pthread_mutex_lock(&f->lock);
+	memcpy(f->statuses, statuses, n * sizeof(*statuses));
+	f->n_statuses = n;
+	f->next = 0;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Server threads read these fields: tests change them under the lock. */
+#define SET(f, field, value) do { \
+	pthread_mutex_lock(&(f)->lock); \
+	(f)->field = (value); \
+	pthread_mutex_unlock(&(f)->lock); \
+} while (0)
+
+#define SCRIPT(f, ...) do { \
+	const int s_[] = { __VA_ARGS__ }; \
+	fake_script(f, ARRAY_SIZE(s_), s_); \
+} while (0)
+
+static struct neutron_client *noauth_client(struct fake *f, struct neutron_opts *o)
+{
+	struct neutron_client *c = NULL;
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", f->port);
+	o->auth_type = NEUTRON_AUTH_NOAUTH;
+	o->endpoint_override = url;
+	o->project_id = "proj-noauth";
+	if (!o->retry_base_ms)
+		o->retry_base_ms = 10;
+	assert_int_equal(neutron_client_new(o, &c), 0);
+	return c;
+}
+
+static struct neutron_client *password_client(struct fake *f, struct neutron_opts *o)
+{
+	struct neutron_client *c = NULL;
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", f->port);
+	o->auth_type = NEUTRON_AUTH_PASSWORD;
+	o->auth_url = url;
+	o->username = "demo";
+	o->password = PASSWORD;
+	o->project_name = "demo";
+	o->retry_base_ms = 10;
+	assert_int_equal(neutron_client_new(o, &c), 0);
+	return c;
+}
+
+static struct neutron_stats stats(struct neutron_client *c)
+{
+	struct neutron_stats s;
+
+	neutron_client_stats(c, &s);
+	return s;
+}
+
+static void test_retry_503_then_success(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { .max_retries = 3 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_error err = { 0 };
+	json_t *body = NULL;
+
+	SET(f, body, "{\"port\": {\"id\": \"x\"}}");
+	SCRIPT(f, 503, 503, 200);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports/x", NULL, NULL, &body, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(body, "port"), "id")),
+			    "x");
+	assert_int_equal(f->neutron_requests, 3);
+	assert_int_equal(stats(c).requests, 3);
+	assert_int_equal(stats(c).retries, 2);
+	assert_int_equal(stats(c).errors, 0);
+	/* noauth sends the project and the admin role. */
+	assert_string_equal(f->last_project, "proj-noauth");
+	assert_string_equal(f->last_roles, "admin");
+	json_decref(body);
+
+	/* Retries run out: the 503 is surfaced as -EIO. */
+	SCRIPT(f, 503);
+	SET(f, neutron_requests, 0);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports/x", NULL, NULL, &body, &err),
+			 -EIO);
+	assert_int_equal(err.http_status, 503);
+	assert_int_equal(f->neutron_requests, 4);
+	assert_int_equal(stats(c).errors, 1);
+
+	/* A POST is retried on 503 (not processed) ... */
+	SCRIPT(f, 503, 201);
+	SET(f, neutron_requests, 0);
+	SET(f, body, "{\"port\": {\"id\": \"new\"}}");
+	body = NULL;
+	assert_int_equal(neutron_port_create(c, NULL, &body, &err), -EINVAL);
+	assert_int_equal(f->neutron_requests, 0);
+	{
+		json_t *attrs = json_pack("{s:s}", "network_id", "n1");
+
+		assert_int_equal(neutron_port_create(c, attrs, &body, &err), 0);
+		assert_string_equal(json_string_value(json_object_get(body, "id")), "new");
+		assert_int_equal(f->neutron_requests, 2);
+		assert_string_equal(f->last_body, "{\"port\":{\"network_id\":\"n1\"}}");
+		json_decref(body);
+
+		/* ... but never on 500: a second create could duplicate. */
+		SCRIPT(f, 500, 201);
+		SET(f, neutron_requests, 0);
+		assert_int_equal(neutron_port_create(c, attrs, &body, &err), -EIO);
+		assert_int_equal(f->neutron_requests, 1);
+		json_decref(attrs);
+	}
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_no_retry_on_4xx(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { .max_retries = 3 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_error err = { 0 };
+	json_t *body = (json_t *)0x1;
+
+	SCRIPT(f, 404, 200);
+	assert_int_equal(neutron_port_show(c, "x", &body, &err), -ENOENT);
+	assert_ptr_equal(body, (json_t *)0x1);      /* untouched on failure */
+	assert_int_equal(err.http_status, 404);
+	assert_string_equal(err.type, "PortNotFound");
+	assert_string_equal(err.message, "Port x could not be found.");
+	assert_int_equal(f->neutron_requests, 1);
+
+	SCRIPT(f, 400, 200);
+	SET(f, neutron_requests, 0);
+	SET(f, body, "{\"NeutronError\": {\"type\": \"HTTPBadRequest\", \"message\": \"bad\"}}");
+	assert_int_equal(neutron_request(c, "PUT", "/v2.0/ports/x", NULL, NULL, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.type, "HTTPBadRequest");
+	assert_int_equal(f->neutron_requests, 1);
+
+	/* 412 on a stale revision, with the If-Match header sent. */
+	SCRIPT(f, 412);
+	SET(f, neutron_requests, 0);
+	SET(f, body, "{\"NeutronError\": {\"type\": \"RevisionNumberConstraintFailed\", "
+		  "\"message\": \"Constrained to 3, but current revision is 4\"}}");
+	{
+		json_t *attrs = json_pack("{s:s}", "name", "n");
+
+		assert_int_equal(neutron_port_update(c, "x", attrs, 3, NULL, &err), -ESTALE);
+		assert_string_equal(f->last_if_match, "revision_number=3");
+		assert_string_equal(f->last_method, "PUT");
+		assert_int_equal(f->neutron_requests, 1);
+		json_decref(attrs);
+	}
+
+	/* 409 OverQuota becomes -EDQUOT with Neutron's message. */
+	SCRIPT(f, 409);
+	SET(f, body, "{\"NeutronError\": {\"type\": \"OverQuota\", "
+		  "\"message\": \"Quota exceeded for resources: ['port'].\"}}");
+	assert_int_equal(neutron_request(c, "POST", "/v2.0/ports", NULL, NULL, NULL, &err),
+			 -EDQUOT);
+	assert_non_null(strstr(err.message, "Quota exceeded"));
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_delete_404_after_retry(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { .max_retries = 3 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_error err = { 0 };
+
+	/* The first attempt may have deleted it: 404 then means done. */
+	SCRIPT(f, 503, 404);
+	assert_int_equal(neutron_port_delete(c, "x", &err), 0);
+	assert_int_equal(f->neutron_requests, 2);
+	assert_string_equal(f->last_method, "DELETE");
+	assert_string_equal(f->last_url, "/v2.0/ports/x");
+	/* A plain 404 is still an error. */
+	SCRIPT(f, 404);
+	assert_int_equal(neutron_port_delete(c, "x", &err), -ENOENT);
+	SCRIPT(f, 204);
+	assert_int_equal(neutron_port_delete(c, "x", &err), 0);
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_reauth_once_on_401(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { 0 };
+	struct neutron_client *c = password_client(f, &o);
+	struct neutron_error err = { 0 };
+	json_t *body = NULL;
+
+	assert_null(neutron_token(c));
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/networks", NULL, NULL, &body, &err), 0);
+	json_decref(body);
+	assert_string_equal(neutron_token(c), "tok-1");
+	assert_string_equal(neutron_project_id(c), "proj-1");
+	/* The public endpoint of the catalog, not the internal one. */
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "http://127.0.0.1:%u", f->port);
+		assert_string_equal(neutron_endpoint(c), want);
+	}
+	assert_non_null(strstr(f->last_auth_body, "\"password\""));
+	assert_non_null(strstr(f->last_auth_body, "\"project\""));
+	assert_int_equal(stats(c).auths, 1);
+
+	/* Revoke: the next call gets a 401, authenticates once, succeeds. */
+	SET(f, revoked_upto, 1);
+	SET(f, neutron_requests, 0);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/networks", NULL, NULL, &body, &err), 0);
+	json_decref(body);
+	assert_int_equal(stats(c).auths, 2);
+	assert_int_equal(stats(c).reauths_on_401, 1);
+	assert_int_equal(f->neutron_requests, 2);
+	assert_string_equal(neutron_token(c), "tok-2");
+
+	/* A server that refuses every token: exactly one re-auth, then the
+	 * 401 is surfaced instead of looping. */
+	SET(f, always_401, true);
+	SET(f, neutron_requests, 0);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/networks", NULL, NULL, &body, &err),
+			 -EACCES);
+	assert_int_equal(err.http_status, 401);
+	assert_int_equal(stats(c).auths, 3);
+	assert_int_equal(stats(c).reauths_on_401, 2);
+	assert_int_equal(f->neutron_requests, 2);
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_token_renewed_before_expiry(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { 0 };
+	struct neutron_client *c;
+	struct neutron_error err = { 0 };
+	json_t *body = NULL;
+
+	/* A 2 s token: renewed half-way through its life at the latest. */
+	SET(f, token_lifetime_s, 2);
+	c = password_client(f, &o);
+	assert_int_equal(neutron_authenticate(c, &err), 0);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/networks", NULL, NULL, &body, &err), 0);
+	json_decref(body);
+	assert_int_equal(stats(c).auths, 1);
+	usleep(1200 * 1000);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/networks", NULL, NULL, &body, &err), 0);
+	json_decref(body);
+	assert_int_equal(stats(c).auths, 2);
+	assert_int_equal(stats(c).reauths_on_401, 0);
+	assert_string_equal(neutron_token(c), "tok-2");
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_app_credential_and_keystone_errors(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_client *c = NULL;
+	struct neutron_error err = { 0 };
+	char url[64], *log_text = NULL;
+	size_t log_len = 0;
+	FILE *mem;
+	int saved;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v3/", f->port);
+	assert_int_equal(neutron_client_new(&(struct neutron_opts){
+			.auth_type = NEUTRON_AUTH_APP_CREDENTIAL, .auth_url = url,
+			.app_cred_id = "ac-1", .app_cred_secret = PASSWORD,
+		}, &c), 0);
+
+	/* Secrets must stay out of the debug log: capture stderr. */
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	mem = tmpfile();
+	assert_non_null(mem);
+	dup2(fileno(mem), STDERR_FILENO);
+	log_set_level(LOG_LEVEL_DEBUG);
+
+	assert_int_equal(neutron_authenticate(c, &err), 0);
+	SET(f, keystone_refuses, true);
+	assert_int_equal(neutron_authenticate(c, &err), -EACCES);
+
+	log_set_level(LOG_LEVEL_INFO);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fseek(mem, 0, SEEK_END);
+	log_len = (size_t)ftell(mem);
+	rewind(mem);
+	log_text = calloc(1, log_len + 1);
+	assert_int_equal(fread(log_text, 1, log_len, mem), log_len);
+	fclose(mem);
+	assert_non_null(strstr(log_text, "/v3/auth/tokens"));   /* it did log */
+	assert_null(strstr(log_text, PASSWORD));
+	assert_null(strstr(log_text, "tok-1"));
+	free(log_text);
+
+	assert_non_null(strstr(f->last_auth_body, "\"application_credential\""));
+	assert_non_null(strstr(f->last_auth_body, "\"ac-1\""));
+	assert_int_equal(err.http_status, 401);
+	assert_non_null(strstr(err.message, "Keystone authentication failed"));
+	assert_null(strstr(err.message, PASSWORD));
+	/* The valid token of the first authentication is kept. */
+	assert_string_equal(neutron_token(c), "tok-1");
+	neutron_client_free(c);
+
+	/* A region that the catalog lacks is a clear error. */
+	c = NULL;
+	SET(f, keystone_refuses, false);
+	assert_int_equal(neutron_client_new(&(struct neutron_opts){
+			.auth_type = NEUTRON_AUTH_APP_CREDENTIAL, .auth_url = url,
+			.app_cred_id = "ac-1", .app_cred_secret = PASSWORD,
+			.region_name = "RegionTwo",
+		}, &c), 0);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, NULL, &err), -ENXIO);
+	assert_non_null(strstr(err.message, "RegionTwo"));
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_connection_reuse(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { 0 };
+	struct neutron_client *c = password_client(f, &o);
+	struct neutron_error err = { 0 };
+	uint64_t start = util_now_us();
+
+	for (int i = 0; i < 50; i++) {
+		json_t *body = NULL;
+
+		assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, &body, &err),
+				 0);
+		json_decref(body);
+	}
+	print_message("50 calls (and one Keystone authentication) in %llu us\n",
+		      (unsigned long long)(util_now_us() - start));
+	/* Keystone and Neutron share host and port here: one connection. */
+	assert_int_equal(stats(c).requests, 51);
+	assert_int_equal(stats(c).connections, 1);
+	assert_int_equal(f->connections, 1);
+	assert_int_equal(f->neutron_requests, 50);
+	assert_int_equal(f->tokens_issued, 1);
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+struct worker_arg {
+	struct neutron_client *c;
+	int failures;
+};
+
+static void *worker(void *p)
+{
+	struct worker_arg *a = p;
+
+	for (int i = 0; i < 3; i++) {
+		json_t *body = NULL;
+
+		if (neutron_request(a->c, "GET", "/v2.0/ports", NULL, NULL, &body, NULL) < 0)
+			a->failures++;
+		json_decref(body);
+	}
+	return NULL;
+}
+
+static void test_concurrency_cap(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { .max_concurrent = 2 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct worker_arg args[6];
+	pthread_t th[6];
+
+	SET(f, hold_ms, 60);
+	for (size_t i = 0; i < ARRAY_SIZE(th); i++) {
+		args[i] = (struct worker_arg){ .c = c };
+		assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(th); i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].failures, 0);
+	}
+	assert_int_equal(f->neutron_requests, 18);
+	/* Never more than 2 in flight, and really 2 at once. */
+	assert_int_equal(f->max_in_flight, 2);
+	assert_true(stats(c).connections <= 2);
+	assert_true(f->connections <= 2);
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_timeout_honoured(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { .timeout_ms = 300, .max_retries = -1 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_error err = { 0 };
+	uint64_t start, took_ms;
+
+	SET(f, hold_ms, 1500);
+	start = util_now_us();
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, NULL, &err),
+			 -ETIMEDOUT);
+	took_ms = (util_now_us() - start) / 1000;
+	assert_true(took_ms >= 290);
+	assert_true(took_ms < 1200);
+	assert_int_equal(err.http_status, 0);
+	assert_int_equal(stats(c).requests, 1);
+	neutron_client_free(c);
+
+	/* Idempotent calls are retried after a timeout; POSTs that were sent
+	 * are not (the server may be creating the port). */
+	o = (struct neutron_opts){ .timeout_ms = 200, .max_retries = 1 };
+	c = noauth_client(f, &o);
+	SET(f, hold_ms, 400);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, NULL, &err),
+			 -ETIMEDOUT);
+	assert_int_equal(stats(c).requests, 2);
+	assert_non_null(strstr(err.message, "after 2 attempts"));
+	assert_int_equal(neutron_request(c, "POST", "/v2.0/ports", NULL, NULL, NULL, &err),
+			 -ETIMEDOUT);
+	assert_int_equal(stats(c).requests, 3);
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_connection_refused(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct neutron_client *c = NULL;
+	struct neutron_error err = { 0 };
+	char url[64];
+	uint64_t start, took_ms;
+	int fd;
+
+	/* A port that surely has no listener: bound, then closed. */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+
+	assert_int_equal(neutron_client_new(&(struct neutron_opts){
+			.auth_type = NEUTRON_AUTH_NOAUTH, .endpoint_override = url,
+			.project_id = "p", .max_retries = 3, .retry_base_ms = 50,
+		}, &c), 0);
+	start = util_now_us();
+	/* Even a POST is retried: it never reached a server. */
+	assert_int_equal(neutron_request(c, "POST", "/v2.0/ports", NULL, NULL, NULL, &err),
+			 -ECONNREFUSED);
+	took_ms = (util_now_us() - start) / 1000;
+	assert_int_equal(stats(c).requests, 4);
+	assert_int_equal(stats(c).retries, 3);
+	/* Backoff 50, 100, 200 ms with equal jitter: 175..350 ms of sleep. */
+	assert_true(took_ms >= 170);
+	assert_true(took_ms < 2000);
+	assert_int_equal(err.http_status, 0);
+	assert_non_null(strstr(err.message, url));
+	neutron_client_free(c);
+}
+
+static void test_body_cap(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { .max_retries = 3 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_error err = { 0 };
+	json_t *body = NULL;
+
+	SET(f, big_body, NEUTRON_MAX_BODY + 1024);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, &body, &err),
+			 -EFBIG);
+	assert_null(body);
+	assert_int_equal(stats(c).requests, 1);
+	/* Just under the cap is fine. */
+	SET(f, big_body, NEUTRON_MAX_BODY - 16);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, &body, &err), 0);
+	assert_true(json_is_object(body));
+	json_decref(body);
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+static void test_pagination(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { 0 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_error err = { 0 };
+	const struct neutron_filter filt[] = { { "tags", "a b" } };
+	json_t *list = NULL;
+
+	SET(f, paginate, true);
+	assert_int_equal(neutron_list(c, "ports", filt, 1, 2, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 5);
+	for (size_t i = 0; i < 5; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "p%zu", i);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(list, i), "id")),
+				    id);
+	}
+	/* 2 + 2 + 1 items: three pages, the third not full. */
+	assert_int_equal(f->neutron_requests, 3);
+	json_decref(list);
+
+	/* A page size that divides the total: the last, empty page ends it. */
+	SET(f, neutron_requests, 0);
+	assert_int_equal(neutron_list(c, "ports", NULL, 0, 5, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 5);
+	assert_int_equal(f->neutron_requests, 2);
+	json_decref(list);
+
+	/* No page size: one request. */
+	SET(f, neutron_requests, 0);
+	assert_int_equal(neutron_list(c, "ports", NULL, 0, 0, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 5);
+	assert_int_equal(f->neutron_requests, 1);
+	json_decref(list);
+
+	/* A malformed page is an error, not an empty list. */
+	SET(f, paginate, false);
+	SET(f, body, "{\"networks\": []}");
+	list = NULL;
+	assert_int_equal(neutron_list(c, "ports", NULL, 0, 0, &list, &err), -EBADMSG);
+	assert_null(list);
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_retry_503_then_success),
+		cmocka_unit_test(test_no_retry_on_4xx),
+		cmocka_unit_test(test_delete_404_after_retry),
+		cmocka_unit_test(test_reauth_once_on_401),
+		cmocka_unit_test(test_token_renewed_before_expiry),
+		cmocka_unit_test(test_app_credential_and_keystone_errors),
+		cmocka_unit_test(test_connection_reuse),
+		cmocka_unit_test(test_concurrency_cap),
+		cmocka_unit_test(test_timeout_honoured),
+		cmocka_unit_test(test_connection_refused),
+		cmocka_unit_test(test_body_cap),
+		cmocka_unit_test(test_pagination),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
