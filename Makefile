@@ -77,6 +77,14 @@ $(O)/tests/%: $(O)/tests/%.o $(LIB)
 
 tests: $(PROGS) $(UNIT_BINS) $(IT_BINS)
 
+# Micro-benchmarks (root): `make bench`, then run $(O)/bench/<name>.
+BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
+.PHONY: bench
+bench: $(BENCH_BINS)
+$(O)/bench/%: $(O)/bench/%.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 # Unit tests need nothing; integration tests bring up the test bed
 # (scripts/testbed up is idempotent) and need root.
 check: tests

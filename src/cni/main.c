@@ -42,42 +42,37 @@ static int fail(const struct cni_error *err)
 	return 1;
 }
 
-/* Reads stdin to EOF, at most CNI_CONF_MAX bytes.  *ret is NUL-terminated. */
-static int read_stdin(char **ret, size_t *ret_len, struct cni_error *err)
+/* stdin, in .bss: one use per process, and no allocation on the hot path. */
+static char stdin_buf[CNI_CONF_MAX + 2];
+
+/* Reads stdin to EOF into stdin_buf, at most CNI_CONF_MAX bytes, and
+ * NUL-terminates it. */
+static int read_stdin(size_t *ret_len, struct cni_error *err)
 {
-	char *buf = xmalloc(CNI_CONF_MAX + 2);
 	size_t len = 0;
 	ssize_t n;
-	int r;
 
 	while (len <= CNI_CONF_MAX) {
-		n = read(STDIN_FILENO, buf + len, CNI_CONF_MAX + 1 - len);
+		n = read(STDIN_FILENO, stdin_buf + len, CNI_CONF_MAX + 1 - len);
 		if (n == 0)
 			break;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = -errno;
 			cni_error_set(err, CNI_ERR_IO, "failed to read the network config from stdin");
-			cni_error_set_details(err, "%s", strerror(-r));
-			goto out;
+			cni_error_set_details(err, "%s", strerror(errno));
+			return -EIO;
 		}
 		len += (size_t)n;
 	}
 	if (len > CNI_CONF_MAX) {
 		cni_error_set(err, CNI_ERR_DECODE, "network config larger than %d bytes",
 			      CNI_CONF_MAX);
-		r = -EFBIG;
-		goto out;
+		return -EFBIG;
 	}
-	buf[len] = '\0';
-	*ret = buf;
+	stdin_buf[len] = '\0';
 	*ret_len = len;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	return r;
+	return 0;
 }
 
 /* The daemon validates the config; the plugin only needs "socket" from it,
@@ -203,7 +198,7 @@ int main(void)
 	struct cni_env_raw env;
 	struct cni_error err;
 	enum cni_command cmd;
-	char *in = NULL, *out = NULL;
+	char *out = NULL;
 	size_t in_len = 0;
 	int exit_code = 1;
 
@@ -222,20 +217,19 @@ int main(void)
 		exit_code = fail(&err);
 		goto out;
 	}
-	if (read_stdin(&in, &in_len, &err) < 0) {
+	if (read_stdin(&in_len, &err) < 0) {
 		exit_code = fail(&err);
 		goto out;
 	}
 	if (cmd == CNI_CMD_VERSION) {
-		if (cni_version_reply(in, in_len, &out, &err) < 0)
+		if (cni_version_reply(stdin_buf, in_len, &out, &err) < 0)
 			exit_code = fail(&err);
 		else
 			exit_code = put_stdout(out, strlen(out)) < 0 ? 1 : 0;
 		goto out;
 	}
-	exit_code = forward(cmd, &env, in, in_len, &err);
+	exit_code = forward(cmd, &env, stdin_buf, in_len, &err);
 out:
-	free(in);
 	free(out);
 	return exit_code;
 }

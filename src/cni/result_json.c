@@ -184,7 +184,7 @@ static int interface_from_json(struct cni_result *res, const json_t *o, const ch
 	if (r >= 0)
 		r = cni_json_string(o, "mac", ctx, c, (const char **)&i.mac, err);
 	if (r >= 0)
-		r = cni_json_int(o, "mtu", ctx, c, 0, 65535 * 16, &mtu, err);
+		r = cni_json_int(o, "mtu", ctx, c, 0, INT32_MAX, &mtu, err);
 	if (r >= 0)
 		r = cni_json_string(o, "sandbox", ctx, c, (const char **)&i.sandbox, err);
 	if (r >= 0)

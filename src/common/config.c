@@ -11,6 +11,8 @@
 #define N(field) offsetof(struct config_neutron, field)
 #define H(field) offsetof(struct config_host, field)
 #define D(field) offsetof(struct config_daemon, field)
+#define PS(field) offsetof(struct config_pools, field)
+#define P(field) offsetof(struct config_pool, field)
 
 static const struct config_enum_value auth_types[] = {
 	{ "password", NEUTRON_AUTH_PASSWORD },
@@ -58,6 +60,32 @@ static const struct config_key daemon_keys[] = {
 	{ "socket", CONFIG_PATH, D(socket), "/run/superfluid/superfluid.sock", 0, 0, NULL, 0 },
 	{ "state_dir", CONFIG_PATH, D(state_dir), "/var/lib/superfluid", 0, 0, NULL, 0 },
 	{ "metrics_address", CONFIG_STRING, D(metrics_address), "127.0.0.1:9777", 0, 0, NULL, 0 },
+	{ "deployment", CONFIG_STRING, D(deployment), "superfluid", 0, 0, NULL, 0 },
+	{ "workers", CONFIG_INT, D(workers), "32", 1, 1024, NULL, 0 },
+	{ "netns", CONFIG_PATH, D(netns), NULL, 0, 0, NULL, 0 },
+};
+
+static const struct config_key pools_keys[] = {
+	{ "min", CONFIG_INT, PS(min), "4", 0, 10000, NULL, 0 },
+	{ "max", CONFIG_INT, PS(max), "32", 0, 10000, NULL, 0 },
+	{ "batch", CONFIG_INT, PS(batch), "8", 1, 1000, NULL, 0 },
+	{ "cooldown_ms", CONFIG_INT, PS(cooldown_ms), "2000", 0, 3600000, NULL, 0 },
+	{ "active_timeout", CONFIG_INT, PS(active_timeout_s), "60", 1, 3600, NULL, 0 },
+	{ "cold_add_timeout", CONFIG_INT, PS(cold_add_timeout_s), "30", 1, 3600, NULL, 0 },
+	{ "quiet_ms", CONFIG_INT, PS(quiet_ms), "300", 0, 60000, NULL, 0 },
+	{ "max_defer_ms", CONFIG_INT, PS(max_defer_ms), "5000", 0, 600000, NULL, 0 },
+	{ "refill_interval_ms", CONFIG_INT, PS(refill_interval_ms), "1000", 50, 600000, NULL, 0 },
+	{ "on_demand", CONFIG_BOOL, PS(on_demand), "true", 0, 0, NULL, 0 },
+};
+
+static const struct config_key pool_keys[] = {
+	{ "network", CONFIG_STRING, P(network), NULL, 0, 0, NULL, CONFIG_REQUIRED },
+	{ "subnet", CONFIG_STRING, P(subnet), NULL, 0, 0, NULL, 0 },
+	{ "security_groups", CONFIG_STRING, P(security_groups_raw), NULL, 0, 0, NULL, 0 },
+	{ "mtu", CONFIG_INT, P(mtu), "0", 0, 65535, NULL, 0 },
+	{ "min", CONFIG_INT, P(min), "-1", -1, 10000, NULL, 0 },
+	{ "max", CONFIG_INT, P(max), "-1", -1, 10000, NULL, 0 },
+	{ "batch", CONFIG_INT, P(batch), "-1", -1, 1000, NULL, 0 },
 };
 
 /* The credentials file holds only secrets, in a [neutron] section whose
@@ -72,12 +100,28 @@ static const struct config_key credential_keys[] = {
 static void *neutron_section(void *user, const char *name) { return &((struct config *)user)->neutron; }
 static void *host_section(void *user, const char *name) { return &((struct config *)user)->host; }
 static void *daemon_section(void *user, const char *name) { return &((struct config *)user)->daemon; }
+static void *pools_section(void *user, const char *name) { return &((struct config *)user)->pools; }
+
+static void *pool_section(void *user, const char *name)
+{
+	struct config *cfg = user;
+	struct config_pool *p;
+
+	if (cfg->n_pools == CONFIG_MAX_POOLS)
+		return NULL;
+	p = &cfg->pool_list[cfg->n_pools++];
+	p->name = xstrdup(name);
+	return p;
+}
 
 static const struct config_section_kind main_kinds[] = {
 	{ "neutron", false, neutron_keys, ARRAY_SIZE(neutron_keys), neutron_section },
 	{ "host", false, host_keys, ARRAY_SIZE(host_keys), host_section },
 	{ "daemon", false, daemon_keys, ARRAY_SIZE(daemon_keys), daemon_section },
+	{ "pools", false, pools_keys, ARRAY_SIZE(pools_keys), pools_section },
+	{ "pool", true, pool_keys, ARRAY_SIZE(pool_keys), pool_section },
 };
+#define POOL_KIND (&main_kinds[ARRAY_SIZE(main_kinds) - 1])
 
 static const struct config_section_kind credential_kinds[] = {
 	{ "neutron", false, credential_keys, ARRAY_SIZE(credential_keys), neutron_section },
@@ -255,6 +299,69 @@ static int check_auth(const struct config *cfg, struct config_error *err)
 	return 0;
 }
 
+/* "a, b,c" -> {"a", "b", "c", NULL}; -EINVAL for an empty element. */
+static int split_list(const char *raw, char ***ret, size_t *ret_n)
+{
+	char *copy = xstrdup(raw), *save = NULL, *tok;
+	char **v = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (!*tok) {
+			r = -EINVAL;
+			break;
+		}
+		v = realloc(v, (n + 2) * sizeof(*v));
+		if (!v)
+			abort();
+		v[n++] = xstrdup(tok);
+		v[n] = NULL;
+	}
+	free(copy);
+	if (r < 0 || n == 0) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return -EINVAL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int check_pools(struct config *cfg, struct config_error *err)
+{
+	if (cfg->pools.max < cfg->pools.min)
+		return config_error_set(err, cfg->path, 0, "pools", "max",
+					"key 'max' in [pools]: %d is below min (%d)", cfg->pools.max,
+					cfg->pools.min);
+	for (size_t i = 0; i < cfg->n_pools; i++) {
+		struct config_pool *p = &cfg->pool_list[i];
+		int min = p->min >= 0 ? p->min : cfg->pools.min;
+		int max = p->max >= 0 ? p->max : cfg->pools.max;
+
+		if (max < min)
+			return config_error_set(err, cfg->path, 0, "pool", "max",
+						"key 'max' in [pool %s]: %d is below min (%d)", p->name,
+						max, min);
+		if (p->security_groups_raw &&
+		    split_list(p->security_groups_raw, &p->security_groups,
+			       &p->n_security_groups) < 0)
+			return config_error_set(err, cfg->path, 0, "pool", "security_groups",
+						"key 'security_groups' in [pool %s]: expected a "
+						"comma-separated list of names or ids", p->name);
+	}
+	return 0;
+}
+
 int config_load(const char *path, struct config **ret, struct config_error *err)
 {
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
@@ -262,6 +369,8 @@ int config_load(const char *path, struct config **ret, struct config_error *err)
 
 	cfg->path = xstrdup(path);
 	for (size_t i = 0; i < ARRAY_SIZE(main_kinds); i++) {
+		if (main_kinds[i].named)
+			continue;   /* instances get their defaults when they appear */
 		r = config_section_defaults(&main_kinds[i], main_kinds[i].section(cfg, NULL));
 		if (r < 0) {
 			config_error_set(err, path, 0, main_kinds[i].name, NULL,
@@ -280,6 +389,9 @@ int config_load(const char *path, struct config **ret, struct config_error *err)
 	r = check_auth(cfg, err);
 	if (r < 0)
 		goto out;
+	r = check_pools(cfg, err);
+	if (r < 0)
+		goto out;
 	*ret = cfg;
 	cfg = NULL;
 out:
@@ -292,7 +404,17 @@ void config_free(struct config *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(main_kinds); i++)
-		config_section_free_strings(&main_kinds[i], main_kinds[i].section(cfg, NULL));
+		if (!main_kinds[i].named)
+			config_section_free_strings(&main_kinds[i], main_kinds[i].section(cfg, NULL));
+	for (size_t i = 0; i < cfg->n_pools; i++) {
+		struct config_pool *p = &cfg->pool_list[i];
+
+		config_section_free_strings(POOL_KIND, p);
+		for (size_t j = 0; j < p->n_security_groups; j++)
+			free(p->security_groups[j]);
+		free(p->security_groups);
+		free(p->name);
+	}
 	free(cfg->path);
 	free(cfg);
 }

@@ -61,13 +61,45 @@ struct config_daemon {
 	char *socket;
 	char *state_dir;
 	char *metrics_address;
+	char *deployment;            /* every port is tagged sf-deployment=<this> */
+	int workers;                 /* request threads */
+	char *netns;                 /* join this network namespace at start */
 };
+
+/* [pools]: how every pool behaves unless its [pool NAME] says otherwise. */
+struct config_pools {
+	int min, max, batch;
+	int cooldown_ms;             /* a released port waits this long before reuse */
+	int active_timeout_s;        /* for a new port to turn ACTIVE */
+	int cold_add_timeout_s;      /* an ADD on an empty pool gives up after */
+	int quiet_ms;                /* Neutron work waits for this much calm... */
+	int max_defer_ms;            /* ...but no longer than this */
+	int refill_interval_ms;
+	bool on_demand;              /* an empty pool creates a port for the ADD */
+};
+
+/* [pool NAME]: a pool filled at start, before any container asks. */
+struct config_pool {
+	char *name;                  /* the section's NAME */
+	char *network;               /* name or id */
+	char *subnet;                /* name or id, or NULL */
+	char *security_groups_raw;   /* "a, b" as written */
+	char **security_groups;      /* split; NULL: Neutron's default group */
+	size_t n_security_groups;
+	int mtu;                     /* 0: the network's */
+	int min, max, batch;         /* -1: [pools]' */
+};
+
+#define CONFIG_MAX_POOLS 64
 
 struct config {
 	char *path;                  /* the main file, as given */
 	struct config_neutron neutron;
 	struct config_host host;
 	struct config_daemon daemon;
+	struct config_pools pools;
+	struct config_pool pool_list[CONFIG_MAX_POOLS];
+	size_t n_pools;
 };
 
 /* Loads `path` and its credentials file.  On success *ret is a new config

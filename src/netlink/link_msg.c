@@ -123,6 +123,11 @@ int nl_build_veth(void *buf, size_t size, const struct nl_link_attrs *local,
 	struct nlmsghdr *nlh;
 	int r;
 
+	/* The kernel opens the peer before pairing it with the local end, so
+	 * it would fail with ENOTCONN; and it ignores a peer's master. */
+	if (peer->up)
+		return nl_extack_set(extack, -EINVAL, "a veth peer cannot be set up at creation "
+				     "(set it up from its own namespace)");
 	if (peer->master > 0)
 		return nl_extack_set(extack, -EINVAL,
 				     "a veth peer cannot join a bridge at creation");

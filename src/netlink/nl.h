@@ -71,8 +71,12 @@ struct nl_link_attrs {
 
 /* A veth pair: `local` in the socket's namespace (or local->netns_fd), its
  * `peer` created directly where peer->netns_fd says (relative to the
- * socket's namespace), so nothing is ever moved.  One request: name, MAC,
- * MTU, master and up state of both ends included. */
+ * socket's namespace), so nothing is ever moved.  One request: the name,
+ * MAC and MTU of both ends, the local end's master and up state included.
+ * The peer can neither join a bridge nor be set up at creation (the kernel
+ * opens it before it is paired, which fails with ENOTCONN): peer->master
+ * and peer->up are refused with -EINVAL; set the peer up from a socket in
+ * its namespace, with its addresses. */
 int nl_veth_create(struct nl_sock *s, const struct nl_link_attrs *local,
 		   const struct nl_link_attrs *peer, struct nl_extack *extack) MUST_CHECK;
 /* A macvlan in bridge mode on `parent` (an ifindex in the socket's

@@ -163,13 +163,18 @@ int neutron_call(struct neutron_client *c, const char *method, const char *path,
 	if (resp.body_len > 0 && resp.status != 204) {
 		json_error_t jerr;
 
-		answer = json_loadb(resp.body, resp.body_len, 0, &jerr);
+		/* Any JSON value: PUT .../tags/<tag> answers 201 "null". */
+		answer = json_loadb(resp.body, resp.body_len, JSON_DECODE_ANY, &jerr);
 		if (!answer) {
 			r = -EBADMSG;
 			neutron_error_set(err, (int)resp.status, "", "%s %s: malformed JSON answer: %s",
 					  method, path, jerr.text);
 			goto out;
 		}
+	}
+	if (json_is_null(answer)) {
+		json_decref(answer);
+		answer = NULL;
 	}
 	if (ret_body) {
 		*ret_body = answer;

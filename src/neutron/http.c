@@ -142,7 +142,7 @@ static struct neutron_slot *slot_get(struct neutron_client *c)
 		/* Lowest free slot first: at low load the same handle, and so
 		 * the same keep-alive connection, serves every request. */
 		for (int i = 0; i < c->max_concurrent; i++) {
-			if (!c->slots[i].busy && i == (int)(util_now_us() % (uint64_t)c->max_concurrent)) {
+			if (!c->slots[i].busy) {
 				s = &c->slots[i];
 				s->busy = true;
 				break;

@@ -96,7 +96,8 @@ int neutron_status_to_errno(int http_status);
 
 /* The raw call: method and path relative to the endpoint ("/v2.0/ports?..."),
  * optional body, optional extra header (e.g. "If-Match: revision_number=3").
- * On success *ret_body is the parsed answer (NULL for 204). */
+ * On success *ret_body is the parsed answer (NULL for 204, an empty body
+ * or a JSON null, which Neutron answers to PUT .../tags/<tag>). */
 int neutron_request(struct neutron_client *c, const char *method, const char *path,
 		    const json_t *body, const char *extra_header, json_t **ret_body,
 		    struct neutron_error *err) MUST_CHECK;

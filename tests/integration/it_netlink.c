@@ -88,10 +88,12 @@ static void make_veth(struct env *e, int master)
 	struct nl_link_attrs local = { .name = "h0", .mac = mac_h0, .mtu = 1400,
 				       .master = master, .up = true };
 	struct nl_link_attrs peer = { .name = "eth0", .mac = mac_eth0, .mtu = 1400,
-				      .netns_fd = e->b, .up = true };
+				      .netns_fd = e->b };
 	struct nl_extack ext;
 
 	must(nl_veth_create(e->sa, &local, &peer, &ext), &ext, "veth");
+	/* The peer is set up from inside, as the daemon will. */
+	must(nl_link_set_up(e->sb, index_of(e->sb, "eth0"), true, &ext), &ext, "eth0 up");
 }
 
 static void test_veth_peer_in_other_netns(void **state)
@@ -355,7 +357,7 @@ static void test_traffic(void **state)
 static void test_macvlan_into_netns(void **state)
 {
 	struct env *e = *state;
-	struct nl_link_attrs p0 = { .name = "p0", .up = true }, p1 = { .name = "p1", .up = true };
+	struct nl_link_attrs p0 = { .name = "p0", .up = true }, p1 = { .name = "p1" };
 	struct nl_link_attrs mv = { .name = "mv0", .mac = mac_mv0, .mtu = 1400, .netns_fd = e->b,
 				    .up = true };
 	struct nl_extack ext;

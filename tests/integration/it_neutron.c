@@ -532,13 +532,13 @@ static void test_tags(void **state)
 	const char *tags[] = { g.tag, "a", "b c" };
 
 	CHECK(neutron_tags_set(g.user, "ports", id, tags, ARRAY_SIZE(tags), &err), &err);
-	CHECK(neutron_tag_add(g.user, "ports", id, "d/e", &err), &err);
+	CHECK(neutron_tag_add(g.user, "ports", id, "d e%", &err), &err);
 	CHECK(neutron_tag_remove(g.user, "ports", id, "a", &err), &err);
 	CHECK(neutron_port_show(g.user, id, &shown, &err), &err);
 	assert_int_equal(json_array_size(json_object_get(shown, "tags")), 3);
 	assert_true(has_tag(shown, g.tag));
 	assert_true(has_tag(shown, "b c"));
-	assert_true(has_tag(shown, "d/e"));
+	assert_true(has_tag(shown, "d e%"));
 	assert_false(has_tag(shown, "a"));
 	assert_int_equal(neutron_tag_remove(g.user, "ports", id, "a", &err), -ENOENT);
 	json_decref(shown);

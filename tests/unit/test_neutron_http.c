@@ -485,6 +485,46 @@ static void test_delete_404_after_retry(void **state)
 	fake_stop(f);
 }
 
+static void test_odd_success_bodies(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { 0 };
+	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_error err = { 0 };
+	json_t *body = (json_t *)0x1;
+
+	/* Neutron answers a tag added with 201 and the body "null". */
+	SCRIPT(f, 201);
+	SET(f, body, "null");
+	assert_int_equal(neutron_tag_add(c, "ports", "p1", "a b/c", &err), 0);
+	assert_string_equal(f->last_method, "PUT");
+	assert_string_equal(f->last_url, "/v2.0/ports/p1/tags/a b/c");
+	assert_int_equal(neutron_request(c, "PUT", "/v2.0/ports/p1/tags/x", NULL, NULL, &body,
+					 &err), 0);
+	assert_null(body);
+
+	/* A 200 whose body is not JSON is an error, not a silent success. */
+	SCRIPT(f, 200);
+	SET(f, body, "<html>oops</html>");
+	body = (json_t *)0x1;
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, &body, &err),
+			 -EBADMSG);
+	assert_ptr_equal(body, (json_t *)0x1);
+	assert_int_equal(err.http_status, 200);
+
+	/* A created object missing from its envelope is malformed. */
+	SCRIPT(f, 201);
+	SET(f, body, "{\"network\": {\"id\": \"n\"}}");
+	{
+		json_t *attrs = json_pack("{s:s}", "network_id", "n");
+
+		assert_int_equal(neutron_port_create(c, attrs, &body, &err), -EBADMSG);
+		json_decref(attrs);
+	}
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
 static void test_reauth_once_on_401(void **state)
 {
 	struct fake *f = fake_start();
@@ -844,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_retry_503_then_success),
 		cmocka_unit_test(test_no_retry_on_4xx),
 		cmocka_unit_test(test_delete_404_after_retry),
+		cmocka_unit_test(test_odd_success_bodies),
 		cmocka_unit_test(test_reauth_once_on_401),
 		cmocka_unit_test(test_token_renewed_before_expiry),
 		cmocka_unit_test(test_app_credential_and_keystone_errors),

@@ -46,8 +46,7 @@ static void test_veth_round_trip(void **state)
 	char buf[MNL_SOCKET_BUFFER_SIZE], peer_buf[512];
 	struct nl_link_attrs local = { .name = "tap0123456789a", .mac = mac1, .mtu = 1450,
 				       .master = 7, .up = true };
-	struct nl_link_attrs peer = { .name = "eth0", .mac = mac2, .mtu = 1450, .netns_fd = 42,
-				      .up = true };
+	struct nl_link_attrs peer = { .name = "eth0", .mac = mac2, .mtu = 1450, .netns_fd = 42 };
 	const struct nlattr *info, *data, *pnest;
 	const struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh, *pnlh;
@@ -89,7 +88,7 @@ static void test_veth_round_trip(void **state)
 	assert_memory_equal(l.mac, mac2, NL_MAC_LEN);
 	assert_int_equal(l.mtu, 1450);
 	assert_int_equal(l.master, 0);
-	assert_true(l.flags & IFF_UP);
+	assert_false(l.flags & IFF_UP);
 	assert_non_null(find_attr(pnlh, sizeof(*ifi), IFLA_NET_NS_FD));
 	assert_int_equal(mnl_attr_get_u32(find_attr(pnlh, sizeof(*ifi), IFLA_NET_NS_FD)), 42);
 }
@@ -115,8 +114,7 @@ static void test_never_overruns(void **state)
 {
 	struct nl_link_attrs local = { .name = "tap0123456789a", .mac = mac1, .mtu = 1450,
 				       .master = 7, .up = true };
-	struct nl_link_attrs peer = { .name = "eth0", .mac = mac2, .mtu = 1450, .netns_fd = 42,
-				      .up = true };
+	struct nl_link_attrs peer = { .name = "eth0", .mac = mac2, .mtu = 1450, .netns_fd = 42 };
 	struct nl_link_change change = { .name = "x", .mac = mac1, .mtu = 9000, .master = 3,
 					 .up = 1 };
 	struct nl_route route = { .family = AF_INET6, .dst_len = 64, .has_gw = true, .oif = 2,
@@ -182,10 +180,15 @@ static void test_names(void **state)
 	a.name = NULL;
 	assert_int_equal(nl_build_bridge(buf, sizeof(buf), &a, &nlh, &ext), -EINVAL);
 	assert_string_equal(ext.msg, "an interface name is required");
-	/* A veth peer cannot be enslaved at creation (the kernel ignores it). */
+	/* A veth peer cannot be enslaved or set up at creation (the kernel
+	 * ignores the one and fails the other). */
 	a.name = "p";
 	a.master = 3;
 	assert_int_equal(nl_build_veth(buf, sizeof(buf), &ok, &a, &nlh, &ext), -EINVAL);
+	a.master = 0;
+	a.up = true;
+	assert_int_equal(nl_build_veth(buf, sizeof(buf), &ok, &a, &nlh, &ext), -EINVAL);
+	assert_non_null(strstr(ext.msg, "cannot be set up at creation"));
 }
 
 static void test_macvlan_vlan(void **state)

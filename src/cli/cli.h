@@ -1,0 +1,26 @@
+/* sfctl: the command line for people.  Each subcommand lives in its own file
+ * and has one entry in the table of main.c. */
+#ifndef SF_CLI_CLI_H
+#define SF_CLI_CLI_H
+
+#include <stdbool.h>
+
+#ifndef SF_VERSION
+#define SF_VERSION "0.1.0"
+#endif
+
+/* What every subcommand gets from the global options. */
+struct cli_ctx {
+	const char *config_path;   /* -c, or CONFIG_DEFAULT_PATH */
+	bool config_given;         /* -c was used */
+	bool verbose;              /* -v */
+};
+
+/* A subcommand: argv[0] is its name, options follow.  Returns the process
+ * exit code: 0 success, 1 failure, 2 usage error. */
+typedef int (*cli_cmd_fn)(int argc, char **argv, const struct cli_ctx *ctx);
+
+int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx);
+void cli_doctor_help(void);
+
+#endif

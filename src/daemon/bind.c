@@ -1,0 +1,358 @@
+#include "daemon/bind.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "netns/netns.h"
+
+void bind_names_of(const char *port_id, const char *network_id, struct bind_names *ret)
+{
+	/* Neutron's agents name devices by the first 11 characters of the id. */
+	snprintf(ret->brq, sizeof(ret->brq), "brq%.11s", network_id);
+	snprintf(ret->tap, sizeof(ret->tap), "tap%.11s", port_id);
+	snprintf(ret->sfp, sizeof(ret->sfp), "sfp%.11s", port_id);
+	snprintf(ret->sfb, sizeof(ret->sfb), "sfb%.11s", port_id);
+	snprintf(ret->sfc, sizeof(ret->sfc), "sfc%.11s", port_id);
+}
+
+static pthread_key_t host_nl_key;
+static pthread_once_t host_nl_once = PTHREAD_ONCE_INIT;
+
+static void host_nl_destroy(void *p)
+{
+	nl_sock_free(p);
+}
+
+static void host_nl_init(void)
+{
+	if (pthread_key_create(&host_nl_key, host_nl_destroy) != 0)
+		abort();   /* only when the process is out of keys: a bug */
+}
+
+int bind_host_nl(struct nl_sock **ret)
+{
+	struct nl_sock *s;
+	int r;
+
+	pthread_once(&host_nl_once, host_nl_init);
+	s = pthread_getspecific(host_nl_key);
+	if (!s) {
+		r = nl_sock_new(&s);
+		if (r < 0)
+			return r;
+		pthread_setspecific(host_nl_key, s);
+	}
+	*ret = s;
+	return 0;
+}
+
+/* The bridge's ifindex, creating it (up) if needed.  Another party (the
+ * agent, for brq) may create it at the same moment: EEXIST means found. */
+static int ensure_bridge(struct nl_sock *host, const char *name, uint32_t mtu, int *ret_index,
+			 struct nl_extack *ext)
+{
+	struct nl_link_attrs a = { .name = name, .up = true, .mtu = mtu };
+	struct nl_link link;
+	int r;
+
+	r = nl_link_get_by_name(host, name, &link);
+	if (r == -ENODEV) {
+		r = nl_bridge_create(host, &a, ext);
+		if (r < 0 && r != -EEXIST)
+			return r;
+		r = nl_link_get_by_name(host, name, &link);
+	}
+	if (r < 0)
+		return r;
+	if (!streq(link.kind, "bridge"))
+		return -ENOTTY;   /* a device of that name that is not a bridge */
+	if (!(link.flags & IFF_UP)) {
+		r = nl_link_set_up(host, link.ifindex, true, ext);
+		if (r < 0)
+			return r;
+	}
+	*ret_index = link.ifindex;
+	return 0;
+}
+
+/* Puts an existing link into `master` and up, if it is not already. */
+static int ensure_member(struct nl_sock *host, const struct nl_link *link, int master,
+			 struct nl_extack *ext)
+{
+	struct nl_link_change c = { 0 };
+
+	if (link->master == master && (link->flags & IFF_UP))
+		return 0;
+	c.master = master;
+	c.up = 1;
+	return nl_link_change(host, link->ifindex, &c, ext);
+}
+
+int bind_prepare(struct nl_sock *host, const struct portinfo *pi, struct nl_extack *ext)
+{
+	struct bind_names n;
+	struct nl_link tap, sfp;
+	int brq, sfb, r;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	r = ensure_bridge(host, n.brq, 0, &brq, ext);
+	if (r < 0)
+		return r;
+	r = ensure_bridge(host, n.sfb, pi->mtu, &sfb, ext);
+	if (r < 0)
+		return r;
+
+	r = nl_link_get_by_name(host, n.tap, &tap);
+	if (r == -ENODEV) {
+		/* The kernel can neither enslave nor open a veth's peer at
+		 * creation: sfp joins its bridge in a second request. */
+		struct nl_link_attrs a = { .name = n.tap, .mtu = pi->mtu, .master = brq, .up = true };
+		struct nl_link_attrs b = { .name = n.sfp, .mtu = pi->mtu };
+
+		r = nl_veth_create(host, &a, &b, ext);
+		if (r < 0)
+			return r;
+		r = nl_link_get_by_name(host, n.tap, &tap);
+		if (r < 0)
+			return r;
+	} else if (r < 0) {
+		return r;
+	}
+	/* New, or left by an earlier run: both ends where they belong. */
+	r = nl_link_get_by_name(host, n.sfp, &sfp);
+	if (r < 0)
+		return r;
+	r = ensure_member(host, &tap, brq, ext);
+	if (r < 0)
+		return r;
+	return ensure_member(host, &sfp, sfb, ext);
+}
+
+int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi)
+{
+	struct bind_names n;
+	struct nl_link brq, sfb, tap, sfp;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	if (nl_link_get_by_name(host, n.brq, &brq) < 0 || nl_link_get_by_name(host, n.sfb, &sfb) < 0 ||
+	    nl_link_get_by_name(host, n.tap, &tap) < 0 || nl_link_get_by_name(host, n.sfp, &sfp) < 0)
+		return 0;
+	return tap.master == brq.ifindex && sfp.master == sfb.ifindex &&
+	       (tap.flags & IFF_UP) && (sfp.flags & IFF_UP) && (sfb.flags & IFF_UP);
+}
+
+static int delete_by_name(struct nl_sock *host, const char *name)
+{
+	int ifindex, r;
+
+	r = nl_link_index(host, name, &ifindex);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	r = nl_link_delete(host, ifindex, NULL);
+	return r == -ENODEV ? 0 : r;
+}
+
+int bind_unprepare(struct nl_sock *host, const struct portinfo *pi)
+{
+	struct bind_names n;
+	int r;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	r = delete_by_name(host, n.sfc);
+	if (r >= 0)
+		r = delete_by_name(host, n.tap);   /* takes sfp with it */
+	if (r >= 0)
+		r = delete_by_name(host, n.sfp);
+	if (r >= 0)
+		r = delete_by_name(host, n.sfb);
+	return r;
+}
+
+int bind_detach(struct nl_sock *host, const struct portinfo *pi)
+{
+	struct bind_names n;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	return delete_by_name(host, n.sfc);
+}
+
+int bind_scrub(struct nl_sock *host, const struct portinfo *pi)
+{
+	struct bind_names n;
+	struct nl_link sfb, *links = NULL;
+	size_t n_links = 0;
+	int r;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	r = nl_link_get_by_name(host, n.sfb, &sfb);
+	if (r < 0)
+		return r;
+	r = nl_link_list(host, &links, &n_links);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_links && r >= 0; i++) {
+		if (links[i].master != sfb.ifindex || streq(links[i].name, n.sfp))
+			continue;
+		log_debug("port %s: removing '%s' left in '%s'", pi->port_id, links[i].name, n.sfb);
+		r = nl_link_delete(host, links[i].ifindex, NULL);
+		if (r == -ENODEV)
+			r = 0;
+	}
+	free(links);
+	return r;
+}
+
+static int configure_inside(struct nl_sock *ns, const struct portinfo *pi, const char *ifname,
+			    struct nl_extack *ext)
+{
+	int ifindex, r;
+
+	r = nl_link_index(ns, ifname, &ifindex);
+	if (r < 0)
+		return r;
+	r = nl_link_set_up(ns, ifindex, true, ext);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < pi->n_ips; i++) {
+		r = nl_addr_add(ns, ifindex, pi->ips[i].family, &pi->ips[i].ip, pi->ips[i].prefixlen,
+				ext);
+		if (r < 0)
+			return r;
+	}
+	/* One default route per family, through the first subnet that has a
+	 * gateway; then the subnets' host routes. */
+	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+		for (size_t i = 0; i < pi->n_ips; i++) {
+			struct nl_route rt = { .family = family, .oif = ifindex, .has_gw = true };
+
+			if (pi->ips[i].family != family || !pi->ips[i].has_gw)
+				continue;
+			rt.gw = pi->ips[i].gw;
+			r = nl_route_add(ns, &rt, ext);
+			if (r < 0)
+				return r;
+			break;
+		}
+	}
+	for (size_t i = 0; i < pi->n_routes; i++) {
+		const struct portinfo_route *h = &pi->routes[i];
+		struct nl_route rt = { .family = h->family, .dst = h->dst, .dst_len = h->dst_len,
+				       .gw = h->gw, .has_gw = true, .oif = ifindex };
+
+		if (h->dst_len == 0)
+			continue;   /* a default host route: the gateway's already there */
+		r = nl_route_add(ns, &rt, ext);
+		if (r < 0 && r != -EEXIST)
+			return r;
+	}
+	return 0;
+}
+
+int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
+		const char *ifname, struct nl_extack *ext)
+{
+	struct bind_names n;
+	struct nl_sock *ns = NULL;
+	int sfb, r;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	r = nl_link_index(host, n.sfb, &sfb);
+	if (r < 0)
+		return r;
+	struct nl_link_attrs local = { .name = n.sfc, .mtu = pi->mtu, .master = sfb, .up = true };
+	/* The container's end is set up from inside (the kernel cannot open a
+	 * veth peer at creation). */
+	struct nl_link_attrs peer = { .name = ifname, .mac = pi->mac, .mtu = pi->mtu,
+				      .netns_fd = netns_fd };
+
+	r = nl_veth_create(host, &local, &peer, ext);
+	if (r == -EEXIST) {
+		struct nl_link old;
+
+		/* Either our host end survived a crash (remove it and retry) or
+		 * the container already has an interface of that name. */
+		if (nl_link_get_by_name(host, n.sfc, &old) < 0)
+			return -EEXIST;
+		r = nl_link_delete(host, old.ifindex, ext);
+		if (r < 0)
+			return r;
+		r = nl_veth_create(host, &local, &peer, ext);
+	}
+	if (r < 0)
+		return r;
+
+	r = netns_nl_open(netns_fd, &ns);
+	if (r >= 0)
+		r = configure_inside(ns, pi, ifname, ext);
+	nl_sock_free(ns);
+	if (r < 0) {
+		int k = delete_by_name(host, n.sfc);
+
+		if (k < 0)
+			log_debug("port %s: removing '%s' after a failed attach: %s", pi->port_id,
+				  n.sfc, strerror(-k));
+	}
+	return r;
+}
+
+int bind_check(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
+	       const char *ifname, struct nl_extack *ext)
+{
+	struct bind_names n;
+	struct nl_sock *ns = NULL;
+	struct nl_link sfc, sfb, link;
+	struct nl_addr *addrs = NULL;
+	size_t n_addrs = 0;
+	int r;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	if (nl_link_get_by_name(host, n.sfc, &sfc) < 0 || nl_link_get_by_name(host, n.sfb, &sfb) < 0 ||
+	    sfc.master != sfb.ifindex) {
+		snprintf(ext->msg, sizeof(ext->msg), "host end '%s' is not in '%s'", n.sfc, n.sfb);
+		return -EBADE;
+	}
+	r = netns_nl_open(netns_fd, &ns);
+	if (r < 0)
+		return r;
+	r = nl_link_get_by_name(ns, ifname, &link);
+	if (r < 0) {
+		snprintf(ext->msg, sizeof(ext->msg), "no interface '%s' in the container", ifname);
+		goto out;
+	}
+	if (!link.has_mac || memcmp(link.mac, pi->mac, NL_MAC_LEN) != 0 || !(link.flags & IFF_UP)) {
+		snprintf(ext->msg, sizeof(ext->msg), "'%s' is down or lost the port's MAC %s", ifname,
+			 pi->mac_str);
+		r = -EBADE;
+		goto out;
+	}
+	r = nl_addr_list(ns, link.ifindex, AF_UNSPEC, &addrs, &n_addrs);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < pi->n_ips; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n_addrs && !found; j++)
+			found = addrs[j].family == pi->ips[i].family &&
+				addrs[j].prefixlen == pi->ips[i].prefixlen &&
+				memcmp(&addrs[j].ip, &pi->ips[i].ip,
+				       pi->ips[i].family == AF_INET ? 4 : 16) == 0;
+		if (!found) {
+			snprintf(ext->msg, sizeof(ext->msg), "'%s' lost the address %s", ifname,
+				 pi->ips[i].cidr);
+			r = -EBADE;
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	free(addrs);
+	nl_sock_free(ns);
+	return r;
+}

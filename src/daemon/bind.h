@@ -1,0 +1,57 @@
+/* Binding for hosts with the Neutron Linux bridge agent (docs/architecture.md):
+ *
+ *   container netns            this host
+ *   CNI_IFNAME ==veth== sfc<p11> -- [sfb<p11>] -- sfp<p11> ==veth== tap<p11> -- [brq<n11>]
+ *
+ * bind_prepare makes everything right of sfb<p11> once, when the port joins
+ * the pool; the agent then wires tap<p11> (security groups) and Neutron
+ * marks the port ACTIVE.  bind_attach, the hot path, makes one veth pair
+ * with its container end created directly in the container's namespace.
+ * The host-side calls take a netlink socket of this host's namespace
+ * (bind_host_nl gives each thread its own). */
+#ifndef SF_DAEMON_BIND_H
+#define SF_DAEMON_BIND_H
+
+#include "daemon/portinfo.h"
+#include "netlink/nl.h"
+
+struct bind_names {
+	char brq[IFNAMSIZ];   /* the network's bridge, the agent's name */
+	char tap[IFNAMSIZ];   /* the device the agent watches */
+	char sfp[IFNAMSIZ];   /* tap's peer, in the per-port bridge */
+	char sfb[IFNAMSIZ];   /* the per-port bridge */
+	char sfc[IFNAMSIZ];   /* host end of the container's veth */
+};
+
+void bind_names_of(const char *port_id, const char *network_id, struct bind_names *ret);
+
+/* This thread's netlink socket in the daemon's namespace, made on first use
+ * and closed when the thread exits.  Borrowed. */
+int bind_host_nl(struct nl_sock **ret) MUST_CHECK;
+
+/* Idempotent: creates what is missing of brq (as os-vif does when the agent
+ * has not yet), sfb, and the tap/sfp pair, all up with the port's MTU. */
+int bind_prepare(struct nl_sock *host, const struct portinfo *pi,
+		 struct nl_extack *ext) MUST_CHECK;
+/* 1 when tap<p11> is in brq<n11> and sfp<p11> in sfb<p11>, 0 when not. */
+int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
+/* Removes the port's host attachment (tap, sfp, sfb, and sfc if left). */
+int bind_unprepare(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
+
+/* The hot path: a veth sfc<p11> (in sfb<p11>, up) / `ifname` created in
+ * netns_fd with the port's MAC and MTU, up, with the port's addresses and
+ * routes.  On failure nothing is left behind.  -EEXIST when `ifname` is
+ * taken in the container's namespace. */
+int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
+		const char *ifname, struct nl_extack *ext) MUST_CHECK;
+/* Deletes sfc<p11>, and with it the container's end; 0 when already gone. */
+int bind_detach(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
+/* Before a released port is handed out again: 0 when sfb<p11> holds only
+ * sfp<p11>, after deleting anything else found in it. */
+int bind_scrub(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
+/* CNI CHECK: `ifname` in netns_fd has the port's MAC and addresses and its
+ * host end is in sfb<p11>.  -ENODEV / -EBADE with the reason in ext. */
+int bind_check(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
+	       const char *ifname, struct nl_extack *ext) MUST_CHECK;
+
+#endif

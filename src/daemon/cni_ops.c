@@ -1,0 +1,416 @@
+/* The CNI verbs, as the daemon serves them (docs/architecture.md has the
+ * hot path).  Each verb fills a struct cni_error on failure; daemon_handle
+ * turns that into the wire reply. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cni/conf.h"
+#include "cni/env.h"
+#include "cni/result.h"
+#include "cni/wire.h"
+#include "common/log.h"
+#include "daemon/bind.h"
+#include "daemon/daemon.h"
+#include "netns/netns.h"
+
+/* Names -> pool.  Neutron is asked only the first time a set of names is
+ * seen; afterwards (and after a restart, from pools.json) it is a lookup. */
+static int find_pool(struct daemon *d, const struct cni_conf *conf, struct pool **ret,
+		     struct cni_error *err)
+{
+	struct neutron_error nerr = { 0 };
+	struct pool_request rq = {
+		.name = conf->name,
+		.network = conf->network,
+		.subnet = conf->subnet,
+		.security_groups = (const char *const *)conf->security_groups,
+		.n_security_groups = conf->n_security_groups,
+		.mtu = conf->mtu > 0 ? (uint32_t)conf->mtu : 0,
+	};
+	uint64_t start = util_now_us();
+	int r;
+
+	r = pool_set_resolve(d->pools, d->neutron, &rq, NULL, ret, &nerr);
+	if (r == 0)
+		return 0;
+	daemon_neutron_done(d, "resolve", r, &nerr, start);
+	if (r == -ENOENT || r == -ENOTUNIQ || r == -EINVAL)
+		cni_error_set(err, CNI_ERR_INVALID_CONFIG, "network '%s': %s", conf->network,
+			      nerr.message[0] ? nerr.message : strerror(-r));
+	else
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "cannot reach Neutron to look up network '%s': %s",
+			      conf->network, nerr.message[0] ? nerr.message : strerror(-r));
+	return r;
+}
+
+static int build_result(const struct portinfo *pi, const struct cni_env *env,
+			const struct cni_conf *conf, char **ret, struct cni_error *err)
+{
+	struct cni_result *res = cni_result_new();
+	struct cni_interface iface = {
+		.name = env->ifname, .mac = (char *)pi->mac_str, .mtu = (int)pi->mtu,
+		.sandbox = env->netns,
+	};
+	struct cni_dns dns = { 0 };
+	char *dns_list[PORTINFO_MAX_DNS + 1] = { 0 };
+	size_t index;
+	int r;
+
+	r = cni_result_add_interface(res, &iface, &index);
+	for (size_t i = 0; r >= 0 && i < pi->n_ips; i++) {
+		struct cni_ip ip = { .address = (char *)pi->ips[i].cidr,
+				     .gateway = pi->ips[i].has_gw ? (char *)pi->ips[i].gw_str : NULL,
+				     .has_interface = true, .interface = (int)index };
+
+		r = cni_result_add_ip(res, &ip);
+	}
+	for (int family = AF_INET; r >= 0 && family; family = family == AF_INET ? AF_INET6 : 0) {
+		for (size_t i = 0; i < pi->n_ips; i++) {
+			struct cni_route rt = { .dst = family == AF_INET ? "0.0.0.0/0" : "::/0",
+						.gw = (char *)pi->ips[i].gw_str };
+
+			if (pi->ips[i].family != family || !pi->ips[i].has_gw)
+				continue;
+			r = cni_result_add_route(res, &rt);
+			break;
+		}
+	}
+	for (size_t i = 0; r >= 0 && i < pi->n_routes; i++) {
+		struct cni_route rt = { .dst = (char *)pi->routes[i].dst_str,
+					.gw = (char *)pi->routes[i].gw_str };
+
+		if (pi->routes[i].dst_len > 0)
+			r = cni_result_add_route(res, &rt);
+	}
+	if (r >= 0 && pi->n_dns) {
+		for (size_t i = 0; i < pi->n_dns; i++)
+			dns_list[i] = (char *)pi->dns[i];
+		dns.nameservers = dns_list;
+		dns.n_nameservers = pi->n_dns;
+		cni_result_add_dns(res, &dns);
+	}
+	if (r >= 0 && !cni_dns_is_empty(&conf->dns))
+		cni_result_add_dns(res, &conf->dns);
+	if (r >= 0 && conf->prev_result)
+		cni_result_merge_prev(res, conf->prev_result);
+	if (r >= 0)
+		r = cni_result_to_json(res, conf->version, ret);
+	if (r < 0)
+		cni_error_set(err, CNI_ERR_INTERNAL, "building the result: %s", strerror(-r));
+	cni_result_free(res);
+	return r;
+}
+
+/* An empty pool: make one port for this ADD (bound, plugged, ACTIVE). */
+static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *env,
+		      struct store_port *ret, struct cni_error *err)
+{
+	char *port_id = NULL;
+	int r;
+
+	if (!d->cfg.on_demand) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port", p->name);
+		return -ENOENT;
+	}
+	r = daemon_make_ports(d, p, 1, d->cfg.cold_add_timeout_ms, &port_id);
+	if (r == -ETIMEDOUT) {
+		/* The port stays in the pool, WIRING: it serves a later ADD. */
+		cni_error_set(err, CNI_ERR_TRY_AGAIN,
+			      "pool '%s' is empty and Neutron did not make a new port ACTIVE within %u ms",
+			      p->name, d->cfg.cold_add_timeout_ms);
+		goto out;
+	}
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN,
+			      "pool '%s' is empty and creating a port in Neutron failed: %s", p->name,
+			      strerror(-r));
+		goto out;
+	}
+	r = store_claim_port(d->store, port_id, env->container_id, env->ifname, env->netns, ret);
+	if (r == -ESTALE)   /* a concurrent ADD took it from the pool: take another */
+		r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, ret);
+	if (r < 0)
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "claiming the new port of pool '%s': %s",
+			      p->name, strerror(-r));
+out:
+	free(port_id);
+	return r;
+}
+
+static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
+		   char **ret, struct cni_error *err)
+{
+	struct store_port row = { 0 };
+	struct portinfo pi;
+	struct nl_extack ext = { { 0 } };
+	struct nl_sock *host;
+	struct pool *p;
+	bool repeated = false;
+	int fd = -1, r;
+
+	r = find_pool(d, conf, &p, err);
+	if (r < 0)
+		return r;
+	r = netns_open(env->netns, &fd);
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV, "CNI_NETNS '%s' is not a network namespace: %s",
+			      env->netns, strerror(-r));
+		return r;
+	}
+	r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, &row);
+	if (r == -EEXIST) {
+		repeated = true;   /* the same ADD again: answer it the same way */
+		r = 0;
+	} else if (r == -ENOENT) {
+		r = claim_cold(d, p, env, &row, err);
+		if (r < 0)
+			goto out;
+	} else if (r < 0) {
+		cni_error_set(err, CNI_ERR_INTERNAL, "claiming a port: %s", strerror(-r));
+		goto out;
+	}
+	daemon_kick_refill(d);
+
+	r = portinfo_from_json(row.info, &pi);
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_INTERNAL, "port %s has no usable record", row.port_id);
+		goto undo;
+	}
+	r = bind_host_nl(&host);
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_INTERNAL, "netlink: %s", strerror(-r));
+		goto undo;
+	}
+	if (repeated && bind_check(host, fd, &pi, env->ifname, &ext) == 0)
+		goto answer;
+	r = bind_attach(host, fd, &pi, env->ifname, &ext);
+	if (r < 0) {
+		if (r == -EEXIST)
+			cni_error_set(err, CNI_ERR_INVALID_ENV,
+				      "an interface '%s' already exists in the container", env->ifname);
+		else
+			cni_error_set(err, CNI_ERR_INTERNAL, "attaching port %s: %s%s%s", row.port_id,
+				      strerror(-r), ext.msg[0] ? ": " : "", ext.msg);
+		goto undo;
+	}
+answer:
+	r = build_result(&pi, env, conf, ret, err);
+	if (r < 0)
+		goto undo;
+	daemon_kick_sync(d);   /* Neutron learns the holder off the hot path */
+	goto out;
+undo:
+	/* Back to the pool through a cool-down: the syncer scrubs the port's
+	 * bridge before anyone gets it again. */
+	if (store_release(d->store, env->container_id, env->ifname, store_clock_ms(), NULL) == 0)
+		daemon_kick_sync(d);
+out:
+	store_port_done(&row);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int cni_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
+{
+	int r;
+
+	r = store_release(d->store, env->container_id, env->ifname,
+			  store_clock_ms() + d->cfg.cooldown_ms, NULL);
+	if (r == -ENOENT)
+		return 0;   /* DEL is idempotent: nothing held, nothing to do */
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "releasing the port of '%s': %s",
+			      env->container_id, strerror(-r));
+		return r;
+	}
+	daemon_kick_sync(d);
+	return 0;
+}
+
+static int cni_check(struct daemon *d, const struct cni_env *env, struct cni_error *err)
+{
+	struct store_port row = { 0 };
+	struct portinfo pi;
+	struct nl_extack ext = { { 0 } };
+	struct nl_sock *host;
+	int fd = -1, r;
+
+	r = store_find_holder(d->store, env->container_id, env->ifname, &row);
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_UNKNOWN_CONTAINER, "container '%s' holds no port for '%s'",
+			      env->container_id, env->ifname);
+		return r;
+	}
+	r = portinfo_from_json(row.info, &pi);
+	if (r >= 0)
+		r = netns_open(env->netns, &fd);
+	if (r >= 0)
+		r = bind_host_nl(&host);
+	if (r >= 0)
+		r = bind_check(host, fd, &pi, env->ifname, &ext);
+	if (r < 0)
+		cni_error_set(err, CNI_ERR_INTERNAL, "port %s: %s", row.port_id,
+			      ext.msg[0] ? ext.msg : strerror(-r));
+	if (fd >= 0)
+		close(fd);
+	store_port_done(&row);
+	return r;
+}
+
+static int cni_status(struct daemon *d, struct cni_error *err)
+{
+	struct store_counts *counts = NULL;
+	unsigned ready = 0;
+
+	if (atomic_load(&d->neutron_ok))
+		return 0;
+	if (store_count(d->store, &counts) == 0) {
+		for (size_t i = 0; i < counts->n; i++)
+			ready += counts->pools[i].n[STORE_PORT_READY];
+		store_counts_free(counts);
+	}
+	if (ready > 0)
+		return 0;   /* warm ports still serve ADDs while Neutron is away */
+	cni_error_set(err, CNI_ERR_NOT_AVAILABLE,
+		      "Neutron is unreachable and no pool has a ready port");
+	return -EHOSTUNREACH;
+}
+
+static bool attachment_valid(const struct cni_conf *conf, const char *cid, const char *ifname)
+{
+	for (size_t i = 0; i < conf->n_valid_attachments; i++)
+		if (streq(conf->valid_attachments[i].container_id, cid) &&
+		    streq(conf->valid_attachments[i].ifname, ifname))
+			return true;
+	return false;
+}
+
+/* Releases what this network's pool lends to attachments the runtime no
+ * longer knows. */
+static int cni_gc(struct daemon *d, const struct cni_conf *conf, struct cni_error *err)
+{
+	struct store_port_list *held = NULL;
+	struct pool *p;
+	int r;
+
+	r = find_pool(d, conf, &p, err);
+	if (r < 0)
+		return r;
+	r = store_list(d->store, p->key, STORE_PORT_IN_USE, &held);
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_INTERNAL, "listing ports: %s", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < held->n; i++) {
+		const struct store_port *sp = &held->ports[i];
+
+		if (attachment_valid(conf, sp->container_id, sp->ifname))
+			continue;
+		log_info("gc: releasing port %s held by stale attachment %s/%s", sp->port_id,
+			 sp->container_id, sp->ifname);
+		if (store_release(d->store, sp->container_id, sp->ifname,
+				  store_clock_ms() + d->cfg.cooldown_ms, NULL) < 0)
+			log_warn("gc: releasing port %s failed", sp->port_id);
+	}
+	store_port_list_free(held);
+	daemon_kick_sync(d);
+	return 0;
+}
+
+static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret, size_t *ret_len)
+{
+	struct wire_request *wr = NULL;
+	struct cni_env *env = NULL;
+	struct cni_conf *conf = NULL;
+	struct cni_error err;
+	char *out = NULL;
+	const char *verb = "UNKNOWN";
+	uint64_t start = util_now_us();
+	int r;
+
+	cni_error_init(&err);
+	atomic_store(&d->last_request_ms, util_now_ms());
+	r = wire_request_parse(req, len, &wr, &err);
+	if (r >= 0)
+		r = cni_env_parse(&wr->env, &env, &err);
+	if (r >= 0) {
+		verb = cni_command_str(env->command);
+		if (env->command == CNI_CMD_VERSION)
+			r = cni_version_reply(wr->stdin_data, wr->stdin_len, &out, &err);
+		else
+			r = cni_conf_parse(wr->stdin_data, wr->stdin_len, env->command, &conf, &err);
+	}
+	if (r >= 0 && conf) {
+		switch (env->command) {
+		case CNI_CMD_ADD:
+			r = cni_add(d, env, conf, &out, &err);
+			break;
+		case CNI_CMD_DEL:
+			r = cni_del(d, env, &err);
+			break;
+		case CNI_CMD_CHECK:
+			r = cni_check(d, env, &err);
+			break;
+		case CNI_CMD_STATUS:
+			r = cni_status(d, &err);
+			break;
+		case CNI_CMD_GC:
+			r = cni_gc(d, conf, &err);
+			break;
+		default:
+			break;
+		}
+	}
+	if (r < 0 && err.code == 0)
+		cni_error_set(&err, CNI_ERR_INTERNAL, "%s", strerror(-r));
+	if (r < 0) {
+		log_info("%s %s/%s: error %d: %s", verb, env && env->container_id ? env->container_id : "-",
+			 env && env->ifname ? env->ifname : "-", err.code, err.msg);
+		r = wire_reply_error(&err, ret, ret_len);
+	} else {
+		r = wire_reply_build(0, out ? out : "", ret, ret_len);
+	}
+	daemon_metrics_cni_done(d->metrics, verb, err.code, (double)(util_now_us() - start) / 1e6);
+	free(out);
+	cni_conf_free(conf);
+	cni_env_free(env);
+	wire_request_free(wr);
+	return r;
+}
+
+int daemon_handle(void *userdata, const char *req, size_t len, char **ret_reply, size_t *ret_len)
+{
+	struct daemon *d = userdata;
+	json_t *doc;
+	const char *op;
+	char *out = NULL;
+	int r;
+
+	/* sfctl's queries carry "ctl"; everything else is a CNI request. */
+	if (!memmem(req, len, "\"ctl\"", 5))
+		return handle_cni(d, req, len, ret_reply, ret_len);
+	doc = json_loadb(req, len, 0, NULL);
+	op = json_string_value(json_object_get(doc, "ctl"));
+	if (!op) {
+		json_decref(doc);
+		return handle_cni(d, req, len, ret_reply, ret_len);
+	}
+	r = daemon_ctl(d, op, &out);
+	if (r < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "{\"error\":\"%s\"}", r == -EOPNOTSUPP ? "unknown query" : strerror(-r));
+		r = wire_reply_build(1, msg, ret_reply, ret_len);
+	} else {
+		r = wire_reply_build(0, out, ret_reply, ret_len);
+	}
+	free(out);
+	json_decref(doc);
+	return r;
+}

@@ -1,0 +1,85 @@
+/* Answers to sfctl: {"ctl":"pools"} and {"ctl":"ports"}. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "daemon/daemon.h"
+
+static json_t *pools_json(struct daemon *d)
+{
+	struct pool *pools[256];
+	struct store_counts *counts = NULL;
+	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools));
+	json_t *arr = json_array();
+
+	if (store_count(d->store, &counts) < 0)
+		counts = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct pool *p = pools[i];
+		unsigned c[STORE_PORT_STATE_COUNT] = { 0 };
+		json_t *o;
+
+		for (size_t j = 0; counts && j < counts->n; j++)
+			if (streq(counts->pools[j].pool, p->key))
+				for (int k = 0; k < STORE_PORT_STATE_COUNT; k++)
+					c[k] = counts->pools[j].n[k];
+		pool_set_lock(d->pools);
+		o = json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:i, s:i, s:i, s:i, s:i}", "name", p->name,
+			      "key", p->key, "network_id", p->network_id, "subnet_id", p->subnet_id,
+			      "security_groups", p->security_groups, "mtu", (json_int_t)p->mtu, "min",
+			      (json_int_t)p->sizes.min, "max", (json_int_t)p->sizes.max, "batch",
+			      (json_int_t)p->sizes.batch, "creating", (json_int_t)p->creating);
+		pool_set_unlock(d->pools);
+		for (int k = 0; k < STORE_PORT_STATE_COUNT; k++)
+			json_object_set_new(o, store_port_state_to_string(k), json_integer(c[k]));
+		json_array_append_new(arr, o);
+	}
+	store_counts_free(counts);
+	return arr;
+}
+
+static json_t *ports_json(struct daemon *d)
+{
+	struct store_port_list *l = NULL;
+	json_t *arr = json_array();
+
+	if (store_list(d->store, NULL, -1, &l) < 0)
+		return arr;
+	for (size_t i = 0; i < l->n; i++) {
+		struct store_port *sp = &l->ports[i];
+		struct pool *p = pool_set_find(d->pools, sp->pool);
+		json_t *info = sp->info ? json_loads(sp->info, 0, NULL) : NULL;
+
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:I, s:O?}", "port_id", sp->port_id,
+			"pool", p ? p->name : sp->pool, "state", store_port_state_to_string(sp->state),
+			"mac", sp->mac, "container_id", sp->container_id, "ifname", sp->ifname,
+			"netns", sp->netns, "synced", sp->synced, "updated_at",
+			(json_int_t)sp->updated_at, "ips", json_object_get(info, "ips")));
+		json_decref(info);
+	}
+	store_port_list_free(l);
+	return arr;
+}
+
+int daemon_ctl(struct daemon *d, const char *op, char **ret_json)
+{
+	json_t *doc;
+	char *s;
+
+	if (streq(op, "pools"))
+		doc = json_pack("{s:o}", "pools", pools_json(d));
+	else if (streq(op, "ports"))
+		doc = json_pack("{s:o}", "ports", ports_json(d));
+	else
+		return -EOPNOTSUPP;
+	if (!doc)
+		return -ENOMEM;
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (!s)
+		return -ENOMEM;
+	*ret_json = s;
+	return 0;
+}

@@ -1,0 +1,201 @@
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "daemon/server.h"
+
+void daemon_kick_refill(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->refill_pending = true;
+	pthread_cond_signal(&d->wake_refill);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void daemon_kick_sync(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->sync_pending = true;
+	pthread_cond_signal(&d->wake_sync);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct neutron_error *err,
+			 uint64_t start_us)
+{
+	double seconds = (double)(util_now_us() - start_us) / 1e6;
+	int status = err ? err->http_status : 0;
+
+	daemon_metrics_neutron_done(d->metrics, op, r, status, seconds);
+	/* Any answer from the server, even a 4xx, means Neutron is there. */
+	if (r >= 0 || (status > 0 && status < 500)) {
+		atomic_store(&d->neutron_ok, true);
+		atomic_store(&d->readiness.neutron_reached, true);
+	} else {
+		atomic_store(&d->neutron_ok, false);
+	}
+}
+
+/* superfluid_pool_ports{pool,state}, from the store at scrape time. */
+static int collect_pools(void *userdata, struct metrics_emitter *e)
+{
+	struct daemon *d = userdata;
+	struct store_counts *counts = NULL;
+	struct pool *pools[256];
+	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools));
+	int r;
+
+	r = store_count(d->store, &counts);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct daemon_metrics_pool m = { 0 };
+
+		for (size_t j = 0; j < counts->n; j++) {
+			if (!streq(counts->pools[j].pool, pools[i]->key))
+				continue;
+			m.ready = counts->pools[j].n[STORE_PORT_READY];
+			m.in_use = counts->pools[j].n[STORE_PORT_IN_USE];
+			m.wiring = counts->pools[j].n[STORE_PORT_WIRING];
+			m.cooldown = counts->pools[j].n[STORE_PORT_COOLDOWN];
+		}
+		r = daemon_metrics_emit_pool(e, pools[i]->name, &m);
+		if (r < 0)
+			break;
+	}
+	store_counts_free(counts);
+	return r < 0 ? r : 0;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, struct daemon **ret)
+{
+	struct daemon *d = xcalloc(1, sizeof(*d));
+	struct server_opts so = { 0 };
+	struct httpd_handlers hh = { 0 };
+	char path[4096];
+	int r;
+
+	d->cfg = *cfg;
+	d->neutron = nc;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->wake_refill, NULL);
+	pthread_cond_init(&d->wake_sync, NULL);
+	snprintf(d->deployment_tag, sizeof(d->deployment_tag), "sf-deployment=%s", cfg->deployment);
+	snprintf(d->host_tag, sizeof(d->host_tag), "sf-host=%s", cfg->host);
+
+	r = make_dir(cfg->state_dir);
+	if (r < 0) {
+		log_errno(r, "creating the state directory '%s'", cfg->state_dir);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/state.db", cfg->state_dir);
+	r = store_open(path, &d->store);
+	if (r < 0) {
+		log_errno(r, "opening the state database '%s'", path);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/pools.json", cfg->state_dir);
+	r = pool_set_new(path, &cfg->pool_defaults, &d->pools);
+	if (r < 0)
+		goto fail;
+	r = pool_set_load(d->pools);
+	if (r < 0) {
+		log_errno(r, "reading '%s'", path);
+		goto fail;
+	}
+	r = daemon_metrics_new(collect_pools, d, &d->metrics);
+	if (r < 0)
+		goto fail;
+	atomic_store(&d->readiness.pools_loaded, true);
+
+	hh.registry = d->metrics->registry;
+	hh.ready = httpd_readiness_check;
+	hh.userdata = &d->readiness;
+	r = httpd_start(cfg->metrics_address, &hh, &d->httpd);
+	if (r < 0) {
+		log_errno(r, "serving metrics on '%s'", cfg->metrics_address);
+		goto fail;
+	}
+
+	r = -pthread_create(&d->refiller, NULL, daemon_refiller_main, d);
+	if (r < 0)
+		goto fail;
+	r = -pthread_create(&d->syncer, NULL, daemon_syncer_main, d);
+	if (r < 0) {
+		pthread_mutex_lock(&d->lock);
+		d->stop = true;
+		pthread_cond_broadcast(&d->wake_refill);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->refiller, NULL);
+		goto fail;
+	}
+	d->threads_started = true;
+
+	so.path = cfg->socket_path;
+	so.workers = cfg->workers;
+	r = server_new(&so, daemon_handle, d, &d->server);
+	if (r < 0) {
+		log_errno(r, "listening on '%s'", cfg->socket_path);
+		goto fail;
+	}
+	*ret = d;
+	return 0;
+fail:
+	d->neutron = NULL;   /* stays the caller's on failure */
+	daemon_free(d);
+	return r;
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	/* Requests first, so that nothing kicks a thread that is gone. */
+	server_free(d->server);
+	if (d->threads_started) {
+		pthread_mutex_lock(&d->lock);
+		d->stop = true;
+		pthread_cond_broadcast(&d->wake_refill);
+		pthread_cond_broadcast(&d->wake_sync);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->refiller, NULL);
+		pthread_join(d->syncer, NULL);
+	}
+	httpd_stop(d->httpd);
+	daemon_metrics_free(d->metrics);
+	pool_set_free(d->pools);
+	store_free(d->store);
+	neutron_client_free(d->neutron);
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->wake_refill);
+	pthread_cond_destroy(&d->wake_sync);
+	free(d);
+}
+
+int daemon_declare_pool(struct daemon *d, const struct pool_request *rq,
+			const struct pool_sizes *sizes)
+{
+	struct neutron_error err = { 0 };
+	struct pool *p;
+	uint64_t start = util_now_us();
+	int r;
+
+	r = pool_set_resolve(d->pools, d->neutron, rq, sizes, &p, &err);
+	daemon_neutron_done(d, "resolve", r, &err, start);
+	if (r < 0)
+		return log_errno(r, "pool '%s': %s", rq->name, err.message);
+	daemon_kick_refill(d);
+	return 0;
+}

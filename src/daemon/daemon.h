@@ -1,0 +1,97 @@
+/* superfluidd's core: the state it shares between the request workers
+ * (CNI verbs, sfctl queries) and its two background threads (the refiller,
+ * which creates, wires and waits for ports; the syncer, which tells
+ * Neutron who holds what, returns released ports to their pool and deletes
+ * surplus ones). */
+#ifndef SF_DAEMON_DAEMON_H
+#define SF_DAEMON_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/daemon_metrics.h"
+#include "daemon/httpd.h"
+#include "daemon/pool.h"
+#include "neutron/neutron.h"
+#include "store/store.h"
+
+/* Everything the daemon is told, from the config file. */
+struct daemon_settings {
+	const char *host;             /* binding:host_id */
+	const char *deployment;       /* tags every port: "sf-deployment=<this>" */
+	const char *state_dir;
+	const char *socket_path;
+	const char *metrics_address;
+	unsigned workers;             /* request threads */
+	struct pool_sizes pool_defaults;
+	unsigned cooldown_ms;         /* a released port waits this long */
+	unsigned active_timeout_ms;   /* for a port to turn ACTIVE */
+	unsigned cold_add_timeout_ms; /* an ADD with an empty pool gives up after */
+	unsigned quiet_ms;            /* Neutron work waits for this much calm */
+	unsigned max_defer_ms;        /* ... but never longer than this */
+	unsigned refill_interval_ms;
+	bool on_demand;               /* empty pool: create a port for the ADD */
+};
+
+struct daemon {
+	struct daemon_settings cfg;
+	char deployment_tag[128];
+	char host_tag[128];
+	struct neutron_client *neutron;
+	struct store *store;
+	struct pool_set *pools;
+	struct daemon_metrics *metrics;
+	struct httpd_readiness readiness;
+	struct httpd *httpd;
+	struct server *server;
+
+	atomic_bool neutron_ok;          /* the last Neutron call succeeded */
+	atomic_uint_fast64_t last_request_ms;
+
+	pthread_mutex_t lock;            /* guards stop and the wakeups */
+	pthread_cond_t wake_refill, wake_sync;
+	bool refill_pending, sync_pending, stop;
+	pthread_t refiller, syncer;
+	bool threads_started;
+};
+
+/* Builds the daemon from its settings and a ready Neutron client (the
+ * daemon takes ownership of it), opens the store and the pools, and starts
+ * the socket, the metrics endpoint and the background threads. */
+int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc,
+	       struct daemon **ret) MUST_CHECK;
+/* Stops everything and frees.  NULL-safe. */
+void daemon_free(struct daemon *d);
+
+/* Resolves a pool declared in the config, so it fills before any ADD. */
+int daemon_declare_pool(struct daemon *d, const struct pool_request *rq,
+			const struct pool_sizes *sizes) MUST_CHECK;
+
+/* The socket handler (server_handler_fn): CNI verbs and sfctl queries. */
+int daemon_handle(void *userdata, const char *req, size_t len, char **ret_reply,
+		  size_t *ret_len);
+
+/* Wakes the background threads. */
+void daemon_kick_refill(struct daemon *d);
+void daemon_kick_sync(struct daemon *d);
+
+/* The background threads (manager.c). */
+void *daemon_refiller_main(void *arg);
+void *daemon_syncer_main(void *arg);
+/* Creates and wires `n` ports of pool `p` and waits up to timeout_ms for
+ * them to turn ACTIVE; ports that do, become READY.  With `ret_port_id`
+ * (n must be 1), the port's id is returned even if it is still WIRING at
+ * the timeout (-ETIMEDOUT).  Used by the refiller and by a cold ADD. */
+int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
+		      char **ret_port_id) MUST_CHECK;
+
+/* sfctl's queries (ctl.c): a JSON reply for {"ctl": "pools"|"ports"}. */
+int daemon_ctl(struct daemon *d, const char *op, char **ret_json) MUST_CHECK;
+
+/* Records a Neutron call's outcome for metrics and STATUS. */
+void daemon_neutron_done(struct daemon *d, const char *op, int r,
+			 const struct neutron_error *err, uint64_t start_us);
+
+#endif

@@ -1,0 +1,480 @@
+/* The daemon's background work: the refiller keeps every pool at its
+ * minimum of ready ports (bulk create, wire, wait for ACTIVE); the syncer
+ * returns released ports to their pool once their old interface is gone,
+ * tells Neutron who holds each port, and deletes what the pools no longer
+ * need.  Neither ever runs on a request's path.
+ *
+ * Neutron work waits for a quiet moment (quiet_ms without a CNI request,
+ * at most max_defer_ms): during a burst of ADDs, the updates and refills it
+ * causes are gathered and sent after it, one bulk create for the whole
+ * deficit rather than one per ADD, and the burst itself meets no Neutron
+ * traffic. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "daemon/bind.h"
+#include "daemon/daemon.h"
+
+#define SYNC_TICK_MS 200
+#define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
+#define BACKOFF_MAX_MS 60000
+#define STATUS_BATCH 40            /* ids per status query, to keep URLs short */
+
+static bool should_stop(struct daemon *d)
+{
+	bool stop;
+
+	pthread_mutex_lock(&d->lock);
+	stop = d->stop;
+	pthread_mutex_unlock(&d->lock);
+	return stop;
+}
+
+/* Waits for a kick, the stop, or ms milliseconds. */
+static void wait_kick(struct daemon *d, pthread_cond_t *cond, bool *pending, unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&d->lock);
+	while (!*pending && !d->stop)
+		if (pthread_cond_timedwait(cond, &d->lock, &ts) != 0)
+			break;
+	*pending = false;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* True while CNI requests are streaming in and the deferral still has
+ * time: Neutron work should wait. */
+static bool in_burst(struct daemon *d, uint64_t deferred_since_ms)
+{
+	uint64_t now = util_now_ms();
+	uint64_t last = atomic_load(&d->last_request_ms);
+
+	if (now - last >= d->cfg.quiet_ms)
+		return false;
+	return deferred_since_ms == 0 || now - deferred_since_ms < d->cfg.max_defer_ms;
+}
+
+/* Records a port Neutron just made, and wires its host side. */
+static int adopt_new_port(struct daemon *d, struct pool *p, const json_t *port)
+{
+	struct store_port sp = { 0 };
+	struct portinfo pi;
+	struct nl_extack ext = { { 0 } };
+	struct nl_sock *host;
+	char *info = NULL;
+	int r;
+
+	r = portinfo_from_neutron(port, p->network, p->subnets, p->mtu, &pi);
+	if (r < 0)
+		return r;
+	r = portinfo_to_json(&pi, &info);
+	if (r < 0)
+		return r;
+	sp.port_id = pi.port_id;
+	sp.pool = p->key;
+	sp.network_id = pi.network_id;
+	sp.subnet_id = pi.ips[0].subnet_id;
+	sp.mac = pi.mac_str;
+	sp.info = info;
+	sp.state = STORE_PORT_WIRING;
+	r = store_insert(d->store, &sp);
+	free(info);
+	if (r < 0)
+		return r;
+	r = bind_host_nl(&host);
+	if (r >= 0)
+		r = bind_prepare(host, &pi, &ext);
+	if (r < 0)   /* stays WIRING: the refiller's recheck tries again */
+		log_warn("port %s: wiring the host side: %s%s%s", pi.port_id, strerror(-r),
+			 ext.msg[0] ? ": " : "", ext.msg);
+	return 0;
+}
+
+/* Asks Neutron for the status of `ids` and makes the ACTIVE ones READY.
+ * Returns how many are still not ACTIVE. */
+static int promote_active(struct daemon *d, char **ids, size_t n)
+{
+	struct neutron_filter f[STATUS_BATCH + 2];
+	struct neutron_error err = { 0 };
+	size_t pending = 0;
+
+	for (size_t off = 0; off < n; off += STATUS_BATCH) {
+		size_t k = n - off < STATUS_BATCH ? n - off : STATUS_BATCH, nf = 0, i;
+		json_t *list = NULL, *v;
+		uint64_t start = util_now_us();
+		int r;
+
+		for (i = 0; i < k; i++)
+			if (ids[off + i])
+				f[nf++] = (struct neutron_filter){ "id", ids[off + i] };
+		if (nf == 0)
+			continue;
+		f[nf++] = (struct neutron_filter){ "fields", "id" };
+		f[nf++] = (struct neutron_filter){ "fields", "status" };
+		r = neutron_list(d->neutron, "ports", f, nf, 0, &list, &err);
+		daemon_neutron_done(d, "port_status", r, &err, start);
+		if (r < 0)
+			return r;
+		json_array_foreach(list, i, v) {
+			const char *id = json_string_value(json_object_get(v, "id"));
+
+			if (!streq(json_string_value(json_object_get(v, "status")), "ACTIVE"))
+				continue;
+			r = store_set_state(d->store, id, STORE_PORT_WIRING, STORE_PORT_READY);
+			if (r < 0 && r != -ESTALE)   /* -ESTALE: someone else moved it on */
+				log_warn("port %s: marking ready: %s", id, strerror(-r));
+			for (size_t j = off; j < off + k; j++)
+				if (ids[j] && streq(ids[j], id)) {
+					free(ids[j]);
+					ids[j] = NULL;
+				}
+		}
+		json_decref(list);
+	}
+	for (size_t i = 0; i < n; i++)
+		pending += ids[i] != NULL;
+	return (int)pending;
+}
+
+int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
+		      char **ret_port_id)
+{
+	struct neutron_error err = { 0 };
+	json_t *req, *created = NULL, *v;
+	char **ids = NULL;
+	size_t n_ids = 0, i;
+	uint64_t start = util_now_us(), deadline;
+	int r;
+
+	req = pool_port_request(p, d->cfg.host, d->deployment_tag, d->host_tag, n);
+	pool_set_lock(d->pools);
+	p->creating += n;
+	pool_set_unlock(d->pools);
+	if (n == 1) {
+		r = neutron_port_create(d->neutron, json_array_get(req, 0), &created, &err);
+		if (r >= 0) {
+			json_t *one = json_array();
+
+			json_array_append_new(one, created);
+			created = one;
+		}
+	} else {
+		r = neutron_port_create_bulk(d->neutron, req, &created, &err);
+	}
+	daemon_neutron_done(d, n == 1 ? "port_create" : "port_create_bulk", r, &err, start);
+	json_decref(req);
+	if (r < 0) {
+		log_warn("pool '%s': creating %u port(s): %s", p->name, n,
+			 err.message[0] ? err.message : strerror(-r));
+		pool_set_lock(d->pools);
+		p->creating -= n;
+		pool_set_unlock(d->pools);
+		return r;
+	}
+	metrics_counter_add(d->metrics->ports_created, NULL, json_array_size(created));
+
+	ids = xcalloc(json_array_size(created) + 1, sizeof(*ids));
+	json_array_foreach(created, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+
+		r = adopt_new_port(d, p, v);
+		if (r < 0) {
+			/* Not recorded, so not ours to keep: give it back now. */
+			struct neutron_error derr = { 0 };
+
+			log_warn("port %s: cannot record it (%s), deleting it", id, strerror(-r));
+			if (id && neutron_port_delete(d->neutron, id, &derr) < 0)
+				log_warn("port %s: delete failed: %s", id, derr.message);
+			continue;
+		}
+		ids[n_ids++] = xstrdup(id);
+	}
+	pool_set_lock(d->pools);
+	p->creating -= n;
+	pool_set_unlock(d->pools);
+	json_decref(created);
+	if (n_ids == 0) {
+		r = -EIO;
+		goto out;
+	}
+	if (ret_port_id)
+		*ret_port_id = xstrdup(ids[0]);
+
+	/* The agent needs a polling interval to wire the taps; ask in batches. */
+	deadline = util_now_ms() + timeout_ms;
+	for (unsigned delay = 100;; delay = delay < 500 ? delay * 2 : 500) {
+		struct timespec ts = { 0, (long)delay * 1000000L };
+
+		r = promote_active(d, ids, n_ids);
+		if (r <= 0 || util_now_ms() >= deadline || should_stop(d))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (r > 0)
+		r = -ETIMEDOUT;
+	if (r == -ETIMEDOUT)
+		log_info("pool '%s': %zu new port(s) not ACTIVE after %u ms; they stay wiring",
+			 p->name, n_ids, timeout_ms);
+out:
+	for (i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	return r < 0 ? r : 0;
+}
+
+/* Ports left WIRING (a timeout, a restart): wire again and look again;
+ * after WIRING_GIVE_UP_FACTOR timeouts, give the port up. */
+static void recheck_wiring(struct daemon *d)
+{
+	struct store_port_list *l = NULL;
+	char **ids;
+	size_t n = 0;
+	int64_t now = store_clock_ms();
+
+	if (store_list(d->store, NULL, STORE_PORT_WIRING, &l) < 0 || l->n == 0) {
+		store_port_list_free(l);
+		return;
+	}
+	ids = xcalloc(l->n, sizeof(*ids));
+	for (size_t i = 0; i < l->n; i++) {
+		struct store_port *sp = &l->ports[i];
+		struct nl_extack ext = { { 0 } };
+		struct nl_sock *host;
+		struct portinfo pi;
+
+		if (now - sp->updated_at > (int64_t)d->cfg.active_timeout_ms * WIRING_GIVE_UP_FACTOR) {
+			log_warn("port %s never turned ACTIVE; deleting it", sp->port_id);
+			if (store_set_state(d->store, sp->port_id, STORE_PORT_WIRING,
+					    STORE_PORT_DELETING) == 0)
+				daemon_kick_sync(d);
+			continue;
+		}
+		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
+			continue;
+		if (bind_is_prepared(host, &pi) != 1 && bind_prepare(host, &pi, &ext) < 0)
+			continue;
+		ids[n++] = xstrdup(sp->port_id);
+	}
+	if (n > 0)
+		(void)promote_active(d, ids, n);   /* failures: the next pass retries */
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	store_port_list_free(l);
+}
+
+static unsigned backoff_ms(unsigned failures)
+{
+	unsigned ms = 500u << (failures < 7 ? failures : 7);
+
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	return ms / 2 + (unsigned)(random() % (ms / 2 + 1));   /* jitter */
+}
+
+static void refill_pools(struct daemon *d, uint64_t *deferred_since)
+{
+	struct pool *pools[256];
+	struct store_counts *counts = NULL;
+	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools));
+
+	if (store_count(d->store, &counts) < 0)
+		return;
+	for (size_t i = 0; i < n && !should_stop(d); i++) {
+		struct pool *p = pools[i];
+		unsigned ready = 0, wiring = 0, want;
+		int r;
+
+		for (size_t j = 0; j < counts->n; j++)
+			if (streq(counts->pools[j].pool, p->key)) {
+				ready = counts->pools[j].n[STORE_PORT_READY] +
+					counts->pools[j].n[STORE_PORT_COOLDOWN];
+				wiring = counts->pools[j].n[STORE_PORT_WIRING];
+			}
+		pool_set_lock(d->pools);
+		want = util_now_ms() < p->backoff_until_ms ? 0 :
+		       pool_refill_count(&p->sizes, ready, wiring, p->creating);
+		pool_set_unlock(d->pools);
+		if (want == 0)
+			continue;
+		/* An empty pool cannot wait for calm; a low one can. */
+		if (ready > 0 && in_burst(d, *deferred_since)) {
+			if (!*deferred_since)
+				*deferred_since = util_now_ms();
+			continue;
+		}
+		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
+		r = daemon_make_ports(d, p, want, d->cfg.active_timeout_ms, NULL);
+		pool_set_lock(d->pools);
+		if (r < 0 && r != -ETIMEDOUT) {
+			p->failures++;
+			p->backoff_until_ms = util_now_ms() + backoff_ms(p->failures);
+		} else {
+			p->failures = 0;
+		}
+		pool_set_unlock(d->pools);
+	}
+	*deferred_since = 0;
+	store_counts_free(counts);
+}
+
+void *daemon_refiller_main(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t deferred_since = 0;
+
+	while (!should_stop(d)) {
+		recheck_wiring(d);
+		refill_pools(d, &deferred_since);
+		wait_kick(d, &d->wake_refill, &d->refill_pending,
+			  deferred_since ? d->cfg.quiet_ms : d->cfg.refill_interval_ms);
+	}
+	return NULL;
+}
+
+/* Released ports: remove the old interface at once, and once the cool-down
+ * has passed and the per-port bridge is clean, back to READY (or out, when
+ * the pool already holds its maximum). */
+static void process_cooldowns(struct daemon *d)
+{
+	struct store_port_list *l = NULL;
+	int64_t now = store_clock_ms();
+
+	if (store_list(d->store, NULL, STORE_PORT_COOLDOWN, &l) < 0)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		struct store_port *sp = &l->ports[i];
+		struct store_port_list *ready = NULL;
+		struct nl_sock *host;
+		struct portinfo pi;
+		struct pool *p;
+		bool surplus = false;
+
+		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
+			continue;
+		if (bind_detach(host, &pi) < 0 || sp->cooldown_until > now)
+			continue;
+		if (bind_scrub(host, &pi) < 0 || bind_is_prepared(host, &pi) != 1) {
+			/* The host side is damaged: wire it again before reuse. */
+			if (store_set_state(d->store, sp->port_id, STORE_PORT_COOLDOWN,
+					    STORE_PORT_WIRING) == 0)
+				daemon_kick_refill(d);
+			continue;
+		}
+		p = pool_set_find(d->pools, sp->pool);
+		if (p && store_list(d->store, sp->pool, STORE_PORT_READY, &ready) == 0) {
+			surplus = ready->n >= p->sizes.max;
+			store_port_list_free(ready);
+		}
+		if (store_set_state(d->store, sp->port_id, STORE_PORT_COOLDOWN,
+				    surplus ? STORE_PORT_DELETING : STORE_PORT_READY) < 0)
+			continue;
+	}
+	store_port_list_free(l);
+}
+
+/* Neutron shows each port's holder: device_id and name. */
+static void sync_holders(struct daemon *d)
+{
+	struct store_port_list *l = NULL;
+
+	if (store_list_unsynced(d->store, &l) < 0)
+		return;
+	for (size_t i = 0; i < l->n && !should_stop(d); i++) {
+		struct store_port *sp = &l->ports[i];
+		struct neutron_error err = { 0 };
+		struct pool *p = pool_set_find(d->pools, sp->pool);
+		char name[256];
+		json_t *attrs;
+		uint64_t start = util_now_us();
+		int r;
+
+		if (sp->state == STORE_PORT_IN_USE)
+			snprintf(name, sizeof(name), "sf-%.12s-%s", sp->container_id, sp->ifname);
+		else
+			snprintf(name, sizeof(name), "sf-pool-%s", p ? p->name : "orphan");
+		attrs = json_pack("{s:s, s:s}", "device_id",
+				  sp->state == STORE_PORT_IN_USE ? sp->container_id : "", "name", name);
+		r = neutron_port_update(d->neutron, sp->port_id, attrs, -1, NULL, &err);
+		daemon_neutron_done(d, "port_update", r, &err, start);
+		json_decref(attrs);
+		if (r == -ENOENT) {
+			log_warn("port %s is gone from Neutron", sp->port_id);
+			metrics_counter_inc(d->metrics->leaked_ports,
+					    (const char *const[]){ DAEMON_LEAK_RECORD });
+			r = store_mark_synced(d->store, sp->port_id, sp->generation);
+		} else if (r < 0) {
+			if (store_note_attempt(d->store, sp->port_id) < 0)
+				log_debug("port %s: counting an attempt failed", sp->port_id);
+			break;   /* Neutron is struggling: try again next round */
+		} else {
+			r = store_mark_synced(d->store, sp->port_id, sp->generation);
+		}
+		if (r < 0 && r != -ESTALE)
+			log_warn("port %s: marking synced: %s", sp->port_id, strerror(-r));
+	}
+	store_port_list_free(l);
+}
+
+static void delete_ports(struct daemon *d)
+{
+	struct store_port_list *l = NULL;
+
+	if (store_list(d->store, NULL, STORE_PORT_DELETING, &l) < 0)
+		return;
+	for (size_t i = 0; i < l->n && !should_stop(d); i++) {
+		struct store_port *sp = &l->ports[i];
+		struct neutron_error err = { 0 };
+		struct nl_sock *host;
+		struct portinfo pi;
+		uint64_t start = util_now_us();
+		int r;
+
+		if (portinfo_from_json(sp->info, &pi) == 0 && bind_host_nl(&host) == 0 &&
+		    bind_unprepare(host, &pi) < 0)
+			continue;
+		r = neutron_port_delete(d->neutron, sp->port_id, &err);
+		daemon_neutron_done(d, "port_delete", r, &err, start);
+		if (r < 0 && r != -ENOENT) {
+			if (store_note_attempt(d->store, sp->port_id) < 0)
+				log_debug("port %s: counting an attempt failed", sp->port_id);
+			break;
+		}
+		metrics_counter_inc(d->metrics->ports_deleted, NULL);
+		if (store_delete(d->store, sp->port_id, STORE_PORT_DELETING) < 0)
+			log_warn("port %s: removing its record failed", sp->port_id);
+	}
+	store_port_list_free(l);
+}
+
+void *daemon_syncer_main(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t deferred_since = 0;
+
+	while (!should_stop(d)) {
+		process_cooldowns(d);
+		if (in_burst(d, deferred_since)) {
+			if (!deferred_since)
+				deferred_since = util_now_ms();
+		} else {
+			deferred_since = 0;
+			sync_holders(d);
+			delete_ports(d);
+		}
+		wait_kick(d, &d->wake_sync, &d->sync_pending, SYNC_TICK_MS);
+	}
+	return NULL;
+}
