@@ -48,7 +48,9 @@ struct neutron_opts {
 	const char *cafile;              /* NULL: the system's CA store */
 	bool insecure;                   /* turn TLS verification off; never default */
 	long connect_timeout_ms;         /* default 5000 */
-	long timeout_ms;                 /* whole request, default 30000 */
+	long timeout_ms;                 /* one attempt, default 30000; with
+					  * retries a call may last (max_retries
+					  * + 1) times this plus the backoff */
 	int max_retries;                 /* 0: default 3; negative: no retries */
 	long retry_base_ms;              /* first backoff, default 200, doubled, jittered */
 	int max_concurrent;              /* requests in flight, default 8 */
@@ -83,7 +85,10 @@ void neutron_client_stats(struct neutron_client *c, struct neutron_stats *ret);
  * catalog.  Useful for `sfctl doctor` to tell Keystone failures apart. */
 int neutron_authenticate(struct neutron_client *c, struct neutron_error *err) MUST_CHECK;
 /* The Neutron endpoint in use (borrowed, valid until the client is freed),
- * NULL before the first authentication. */
+ * NULL before the first authentication (set at once with endpoint_override
+ * or noauth).  The three getters below stay valid across token renewals:
+ * the client keeps each string it handed out until it is freed (a few
+ * hundred bytes per renewal). */
 const char *neutron_endpoint(struct neutron_client *c);
 /* The project id of the current token (borrowed), or NULL. */
 const char *neutron_project_id(struct neutron_client *c);

@@ -6,6 +6,7 @@
  * a scripted Neutron. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -687,6 +688,15 @@ static void test_connection_reuse(void **state)
 	assert_int_equal(f->connections, 1);
 	assert_int_equal(f->neutron_requests, 50);
 	assert_int_equal(f->tokens_issued, 1);
+	/* The kept-alive connection must not leak into forked helpers. */
+	{
+		curl_socket_t fd = CURL_SOCKET_BAD;
+
+		assert_int_equal(curl_easy_getinfo(c->slots[0].curl, CURLINFO_ACTIVESOCKET, &fd),
+				 CURLE_OK);
+		assert_true(fd != CURL_SOCKET_BAD);
+		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
 	neutron_client_free(c);
 	fake_stop(f);
 }
