@@ -22,7 +22,8 @@
 #define SYNC_TICK_MS 200
 #define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
 #define BACKOFF_MAX_MS 60000
-#define STATUS_BATCH 40            /* ids per status query, to keep URLs short */
+#define STATUS_BATCH 40
+#define RECONCILE_INTERVAL_MS (5 * 60 * 1000)            /* ids per status query, to keep URLs short */
 
 static bool should_stop(struct daemon *d)
 {
@@ -91,6 +92,8 @@ static int adopt_new_port(struct daemon *d, struct pool *p, const json_t *port)
 	sp.state = STORE_PORT_WIRING;
 	r = store_insert(d->store, &sp);
 	free(info);
+	if (r == -EEXIST)
+		return 0;   /* the reconciler adopted it first */
 	if (r < 0)
 		return r;
 	r = bind_host_nl(&host);
@@ -330,12 +333,93 @@ static void refill_pools(struct daemon *d, uint64_t *deferred_since)
 	store_counts_free(counts);
 }
 
+/* Neutron and the store must agree on which ports this daemon owns.  A
+ * port tagged for this deployment and host that the store does not know
+ * was created by a request whose answer was lost (a crash, a timeout): it
+ * is adopted into its pool, or deleted when no pool claims it.  A record
+ * whose port Neutron no longer has is dropped, unless a container holds
+ * it.  Only ports older than the listing are judged, so that work in
+ * flight is never mistaken for a leak. */
+static bool reconcile_with_neutron(struct daemon *d)
+{
+	struct neutron_filter f[] = { { "tags", NULL } };
+	struct neutron_error err = { 0 };
+	struct store_port_list *rows = NULL;
+	char tags[300];
+	json_t *ports = NULL, *v;
+	int64_t listed_at = store_clock_ms();
+	uint64_t start = util_now_us();
+	size_t i;
+	int r;
+
+	snprintf(tags, sizeof(tags), "%s,%s", d->deployment_tag, d->host_tag);
+	f[0].value = tags;
+	r = neutron_list(d->neutron, "ports", f, 1, 200, &ports, &err);
+	daemon_neutron_done(d, "port_list", r, &err, start);
+	if (r < 0)
+		return false;
+	json_array_foreach(ports, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		struct store_port known = { 0 };
+		struct pool *p = NULL;
+		json_t *tag;
+		size_t j;
+
+		if (!id || store_get(d->store, id, &known) == 0) {
+			store_port_done(&known);
+			continue;
+		}
+		json_array_foreach(json_object_get(v, "tags"), j, tag)
+			if (!p && json_is_string(tag))
+				p = pool_set_find_tag(d->pools, json_string_value(tag));
+		metrics_counter_inc(d->metrics->leaked_ports,
+				    (const char *const[]){ DAEMON_LEAK_NEUTRON });
+		if (p && adopt_new_port(d, p, v) == 0) {
+			log_info("port %s: unknown to the store, adopted into pool '%s'", id, p->name);
+			continue;
+		}
+		log_warn("port %s: tagged for this host but no pool of ours; deleting it", id);
+		start = util_now_us();
+		r = neutron_port_delete(d->neutron, id, &err);
+		daemon_neutron_done(d, "port_delete", r, &err, start);
+	}
+
+	if (store_list(d->store, NULL, -1, &rows) == 0) {
+		for (i = 0; i < rows->n; i++) {
+			struct store_port *sp = &rows->ports[i];
+			bool found = false;
+			size_t k;
+
+			json_array_foreach(ports, k, v)
+				if (streq(json_string_value(json_object_get(v, "id")), sp->port_id)) {
+					found = true;
+					break;
+				}
+			if (found || sp->created_at >= listed_at || sp->state == STORE_PORT_IN_USE ||
+			    sp->state == STORE_PORT_DELETING)
+				continue;
+			log_warn("port %s (%s) is gone from Neutron; dropping its record", sp->port_id,
+				 store_port_state_to_string(sp->state));
+			metrics_counter_inc(d->metrics->leaked_ports,
+					    (const char *const[]){ DAEMON_LEAK_RECORD });
+			if (store_set_state(d->store, sp->port_id, sp->state, STORE_PORT_DELETING) == 0)
+				daemon_kick_sync(d);   /* the syncer unplugs it; its delete gets 404 */
+		}
+		store_port_list_free(rows);
+	}
+	json_decref(ports);
+	return true;
+}
+
 void *daemon_refiller_main(void *arg)
 {
 	struct daemon *d = arg;
-	uint64_t deferred_since = 0;
+	uint64_t deferred_since = 0, reconciled_at = 0;
 
 	while (!should_stop(d)) {
+		if ((!reconciled_at || util_now_ms() - reconciled_at > RECONCILE_INTERVAL_MS) &&
+		    reconcile_with_neutron(d))
+			reconciled_at = util_now_ms();
 		recheck_wiring(d);
 		refill_pools(d, &deferred_since);
 		wait_kick(d, &d->wake_refill, &d->refill_pending,

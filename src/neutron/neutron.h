@@ -8,8 +8,12 @@
  *
  * Conventions: every call returns 0 or a negative errno.  When the server
  * answered with an error, the call returns a negative errno derived from the
- * HTTP status (see neutron_status_to_errno) and, if `err` is not NULL, fills
- * it with the status, Neutron's error type ("PortNotFound", ...) and message.
+ * HTTP status (see neutron_status_to_errno; a 409 OverQuota is -EDQUOT) and,
+ * if `err` is not NULL, fills it with the status, Neutron's error type
+ * ("PortNotFound", ...) and message.  Without an answer: -ECONNREFUSED,
+ * -ETIMEDOUT, -EHOSTUNREACH, -ECONNRESET, -EPROTO (TLS), -EFBIG (answer over
+ * 16 MiB); -EBADMSG for a malformed answer, -ENXIO when the catalog has no
+ * matching network endpoint.  src/neutron/http.c documents the retry policy.
  * Resources are returned as jansson objects (the inner object, e.g. the
  * "port" member, not the envelope); the caller owns them and frees them with
  * json_decref().  Outputs are written only on success. */
@@ -54,7 +58,8 @@ struct neutron_opts {
 	int max_retries;                 /* 0: default 3; negative: no retries */
 	long retry_base_ms;              /* first backoff, default 200, doubled, jittered */
 	int max_concurrent;              /* requests in flight, default 8 */
-	long token_renew_margin_s;       /* renew this long before expiry, default 300 */
+	long token_renew_margin_s;       /* renew this long before expiry, default
+					  * 300, at most half the token's life */
 };
 
 /* The error detail of a failed call. */
