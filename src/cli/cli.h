@@ -22,5 +22,9 @@ typedef int (*cli_cmd_fn)(int argc, char **argv, const struct cli_ctx *ctx);
 
 int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_doctor_help(void);
+int cli_pools(int argc, char **argv, const struct cli_ctx *ctx);
+void cli_pools_help(void);
+int cli_ports(int argc, char **argv, const struct cli_ctx *ctx);
+void cli_ports_help(void);
 
 #endif

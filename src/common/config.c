@@ -441,7 +441,8 @@ int config_neutron_opts(const struct config *cfg, struct neutron_opts *ret)
 		.insecure = n->insecure,
 		.connect_timeout_ms = n->connect_timeout_s * 1000L,
 		.timeout_ms = n->timeout_s * 1000L,
-		.max_retries = n->max_retries,
+		/* The client reads 0 as its default: here 0 means no retries. */
+		.max_retries = n->max_retries > 0 ? n->max_retries : -1,
 		.retry_base_ms = 200,
 		.max_concurrent = n->max_concurrent,
 		.token_renew_margin_s = 300,

@@ -1,0 +1,166 @@
+/* sfctl pools, sfctl ports: what the daemon holds, asked over its socket. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "cni/wire.h"
+#include "common/config.h"
+
+#define CTL_TIMEOUT_MS 10000
+
+/* The daemon's answer to {"ctl": op}, parsed; NULL after printing why. */
+static json_t *ask(const struct cli_ctx *ctx, const char *socket_path, const char *op)
+{
+	struct config *cfg = NULL;
+	struct config_error cerr;
+	struct wire_reply *reply = NULL;
+	enum wire_stage stage = WIRE_STAGE_CONNECT;
+	char req[128], *raw = NULL;
+	size_t raw_len = 0;
+	json_t *doc = NULL;
+	int r;
+
+	if (!socket_path) {
+		r = config_load(ctx->config_path, &cfg, &cerr);
+		if (r < 0) {
+			fprintf(stderr, "sfctl: %s\n", cerr.message);
+			return NULL;
+		}
+		socket_path = cfg->daemon.socket;
+	}
+	snprintf(req, sizeof(req), "{\"version\":%d,\"ctl\":\"%s\"}", WIRE_VERSION, op);
+	r = wire_call(socket_path, req, strlen(req), CTL_TIMEOUT_MS, &raw, &raw_len, &stage);
+	if (r < 0) {
+		fprintf(stderr, "sfctl: %s superfluidd at '%s': %s\n",
+			stage == WIRE_STAGE_CONNECT ? "cannot reach" : "no answer from", socket_path,
+			strerror(-r));
+		goto out;
+	}
+	r = wire_reply_parse(raw, raw_len, &reply);
+	if (r < 0 || reply->exit_code != 0) {
+		fprintf(stderr, "sfctl: the daemon refused '%s': %s\n", op,
+			r < 0 ? "malformed answer" : reply->stdout_text);
+		goto out;
+	}
+	doc = json_loads(reply->stdout_text, 0, NULL);
+	if (!doc)
+		fprintf(stderr, "sfctl: malformed answer to '%s'\n", op);
+out:
+	wire_reply_free(reply);
+	free(raw);
+	config_free(cfg);
+	return doc;
+}
+
+static int parse_opts(int argc, char **argv, bool *json, const char **socket_path)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "js:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': *json = true; break;
+		case 's': *socket_path = optarg; break;
+		default: return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "-";
+}
+
+static long num(const json_t *o, const char *key)
+{
+	return (long)json_integer_value(json_object_get(o, key));
+}
+
+int cli_pools(int argc, char **argv, const struct cli_ctx *ctx)
+{
+	const char *socket_path = NULL;
+	bool as_json = false;
+	json_t *doc, *p;
+	size_t i;
+
+	if (parse_opts(argc, argv, &as_json, &socket_path) < 0) {
+		cli_pools_help();
+		return 2;
+	}
+	doc = ask(ctx, socket_path, "pools");
+	if (!doc)
+		return 1;
+	if (as_json) {
+		json_dumpf(json_object_get(doc, "pools"), stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		printf("%-20s %-36s %5s %5s %6s %6s %8s %5s %5s\n", "POOL", "NETWORK", "READY",
+		       "INUSE", "WIRING", "COOLDN", "DELETING", "MIN", "MAX");
+		json_array_foreach(json_object_get(doc, "pools"), i, p)
+			printf("%-20s %-36s %5ld %5ld %6ld %6ld %8ld %5ld %5ld\n", str(p, "name"),
+			       str(p, "network_id"), num(p, "ready"), num(p, "in_use"),
+			       num(p, "wiring"), num(p, "cooldown"), num(p, "deleting"), num(p, "min"),
+			       num(p, "max"));
+	}
+	json_decref(doc);
+	return 0;
+}
+
+int cli_ports(int argc, char **argv, const struct cli_ctx *ctx)
+{
+	const char *socket_path = NULL;
+	bool as_json = false;
+	json_t *doc, *p;
+	size_t i;
+
+	if (parse_opts(argc, argv, &as_json, &socket_path) < 0) {
+		cli_ports_help();
+		return 2;
+	}
+	doc = ask(ctx, socket_path, "ports");
+	if (!doc)
+		return 1;
+	if (as_json) {
+		json_dumpf(json_object_get(doc, "ports"), stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		printf("%-36s %-12s %-8s %-18s %-19s %-16s %s\n", "PORT", "POOL", "STATE", "IP",
+		       "MAC", "CONTAINER", "IFNAME");
+		json_array_foreach(json_object_get(doc, "ports"), i, p) {
+			const char *ip = json_string_value(
+				json_object_get(json_array_get(json_object_get(p, "ips"), 0), "cidr"));
+
+			printf("%-36s %-12.12s %-8s %-18s %-19s %-16.16s %s\n", str(p, "port_id"),
+			       str(p, "pool"), str(p, "state"), ip ? ip : "-", str(p, "mac"),
+			       str(p, "container_id"), str(p, "ifname"));
+		}
+	}
+	json_decref(doc);
+	return 0;
+}
+
+void cli_pools_help(void)
+{
+	printf("Usage: sfctl pools [--json] [--socket PATH]\n"
+	       "Each pool of ready Neutron ports on this host: its network and how many of\n"
+	       "its ports are ready, in use, being wired, cooling down or being deleted.\n"
+	       "The socket is the config's [daemon] socket unless --socket names one.\n");
+}
+
+void cli_ports_help(void)
+{
+	printf("Usage: sfctl ports [--json] [--socket PATH]\n"
+	       "Every Neutron port the daemon owns on this host, its state, address, and\n"
+	       "the container and interface holding it.\n");
+}
