@@ -1,5 +1,5 @@
 # superfluid: one plain GNU Makefile.  `make`, `make check`, `make asan`,
-# `make check SAN=1`, `make fuzz`.  Build output goes to $(O) (build/ or
+# `make check SAN=1`, `make bench`.  Build output goes to $(O) (build/ or
 # build-san/ when SAN=1), so sanitizer and normal objects never mix.
 
 CC      ?= gcc
@@ -49,7 +49,7 @@ PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 
-.PHONY: all check check-unit check-integration asan fuzz install clean tests
+.PHONY: all check check-unit check-integration asan install clean tests
 all: $(PROGS)
 
 $(O)/%.o: %.c
@@ -98,10 +98,6 @@ check-integration: tests
 
 asan:
 	$(Q)$(MAKE) SAN=1 all tests
-
-FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
-fuzz:
-	$(Q)$(MAKE) -C fuzz
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/opt/cni/bin

@@ -88,8 +88,9 @@ static void check_config(struct doctor *d, const struct cli_ctx *ctx)
 			 d->cfg->neutron.credentials_file);
 
 	r = config_neutron_opts(d->cfg, &opts);
-	/* A diagnosis wants the first answer, not three retries of it. */
-	opts.max_retries = 0;
+	/* A diagnosis wants the first answer, not retries of it (negative:
+	 * none, for the client). */
+	opts.max_retries = -1;
 	if (r >= 0)
 		r = neutron_client_new(&opts, &d->nc);
 	if (r < 0) {

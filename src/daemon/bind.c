@@ -236,7 +236,9 @@ static int configure_inside(struct nl_sock *ns, const struct portinfo *pi, const
 				continue;
 			rt.gw = pi->ips[i].gw;
 			r = nl_route_add(ns, &rt, ext);
-			if (r < 0)
+			/* Another attachment of the container holds the default
+			 * route: the first one wins, as with the reference plugins. */
+			if (r < 0 && r != -EEXIST)
 				return r;
 			break;
 		}

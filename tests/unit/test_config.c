@@ -151,7 +151,7 @@ static void test_good_file(void **state)
 	assert_string_equal(o.region_name, "RegionOne");
 	assert_int_equal(o.connect_timeout_ms, 5000);
 	assert_int_equal(o.timeout_ms, 30000);
-	assert_int_equal(o.max_retries, 0);
+	assert_int_equal(o.max_retries, -1);  /* "max_retries = 0": no retries */
 	assert_int_equal(o.max_concurrent, 8);
 	config_free(cfg);
 	config_free(NULL);
@@ -232,8 +232,10 @@ static void test_unknown_key_and_section(void **state)
 
 	write_conf("[nuetron]\ntimeout = 5\n");
 	load_fails(-EINVAL, &err);
-	assert_message(&err, "%s:3: unknown section [nuetron] (known sections: neutron, host, "
-		       "daemon)", conf);
+	/* The list of known sections grows; its start is what matters. */
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.message, ":3: unknown section [nuetron] (known sections: "
+			       "neutron, host, daemon"));
 
 	/* An empty section with a typo is caught too. */
 	write_conf("[deamon]\n");

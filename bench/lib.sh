@@ -1,0 +1,169 @@
+# shellcheck shell=bash
+# Helpers for bench/run: sourced, never run.  Neutron over REST (curl: an
+# `openstack` CLI call costs ~1 s), a superfluidd instance's metrics, and a
+# record of everything made, which cleanup() removes, pass or fail.
+# The caller sets W (its work folder) and RND (a random suffix) first.
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+made_instances=() made_networks=() made_sgs=() made_links=()
+
+# --- Neutron -------------------------------------------------------------
+
+# neutron METHOD PATH [BODY]: prints the answer; fails on an HTTP error.
+neutron() {
+	local body
+	body=$(curl -sS --fail-with-body -X "$1" -H "X-Auth-Token: $TOKEN" \
+		-H 'Content-Type: application/json' ${3:+--data "$3"} \
+		"$SF_TB_NEUTRON_URL/v2.0/$2") || { echo "$1 $2: $body" >&2; return 1; }
+	printf '%s' "$body"
+}
+
+# mk_network NAME CIDR: network, subnet (no DHCP) and a security group that
+# lets ICMP in; sets NET_ID, SUBNET_ID, SG_ID.
+mk_network() {
+	NET_ID=$(neutron POST networks "$(jq -nc --arg n "$1" '{network: {name: $n}}')" |
+		jq -er .network.id) || die "creating network $1"
+	made_networks+=("$NET_ID")
+	# shellcheck disable=SC2034  # used by bench/run
+	SUBNET_ID=$(neutron POST subnets "$(jq -nc --arg n "$1" --arg net "$NET_ID" --arg c "$2" \
+		'{subnet: {name: $n, network_id: $net, cidr: $c, ip_version: 4, enable_dhcp: false}}')" |
+		jq -er .subnet.id) || die "creating subnet $2"
+	SG_ID=$(neutron POST security-groups "$(jq -nc --arg n "$1" '{security_group: {name: $n}}')" |
+		jq -er .security_group.id) || die "creating security group $1"
+	made_sgs+=("$SG_ID")
+	neutron POST security-group-rules "$(jq -nc --arg g "$SG_ID" \
+		'{security_group_rule: {security_group_id: $g, direction: "ingress", protocol: "icmp"}}')" \
+		> /dev/null || die "adding an ICMP rule"
+}
+
+# --- superfluidd instances -------------------------------------------------
+
+# start_instance NAME HOST < extra.ini
+start_instance() {
+	made_instances+=("$1")
+	scripts/sfhost start "$1" "$2" > /dev/null || die "starting superfluidd '$1'"
+}
+
+# metrics NAME: the instance's /metrics text (it listens in its host's netns).
+metrics() {
+	local addr ns
+	addr=$(scripts/sfhost metrics "$1")
+	ns=$(sed -n 's#^netns = /run/netns/##p' "$(scripts/sfhost conf "$1")")
+	ip netns exec "$ns" curl -sS --max-time 5 "http://$addr/metrics"
+}
+
+# neutron_calls NAME: Neutron calls the instance made so far, all ops.
+neutron_calls() {
+	metrics "$1" | awk '/^superfluid_neutron_request_duration_seconds_count/ { s += $NF }
+		END { printf "%d\n", s }'
+}
+
+# cni_hist NAME VERB: "<count> <sum seconds>" of the daemon-side latency.
+cni_hist() {
+	metrics "$1" | awk -v v="verb=\"$2\"" '
+		index($0, "superfluid_cni_request_duration_seconds_count{") == 1 && index($0, v) { c = $NF }
+		index($0, "superfluid_cni_request_duration_seconds_sum{") == 1 && index($0, v) { s = $NF }
+		END { printf "%d %.6f\n", c, s }'
+}
+
+# pool_ports NAME STATE: ports in that state, all pools.
+pool_ports() {
+	metrics "$1" | awk -v s="state=\"$2\"" '
+		index($0, "superfluid_pool_ports{") == 1 && index($0, s) { n += $NF }
+		END { printf "%d\n", n }'
+}
+
+# wait_ready NAME N TIMEOUT_S: until the instance has N ready ports.
+wait_ready() {
+	local i n=0
+	for ((i = 0; i < $3 * 2; i++)); do
+		n=$(pool_ports "$1" ready)
+		[ "$n" -ge "$2" ] && return 0
+		sleep 0.5
+	done
+	die "'$1' has $n ready ports after $3 s, wanted $2"
+}
+
+# wait_calm NAME: until the instance's Neutron call count has not moved for
+# 3 s (holder updates and deletes after the previous section), at most 120 s.
+wait_calm() {
+	local last=-1 now still=0 i
+	for ((i = 0; i < 120; i++)); do
+		now=$(neutron_calls "$1")
+		if [ "$now" = "$last" ]; then
+			still=$((still + 1))
+			[ "$still" -ge 3 ] && return 0
+		else
+			still=0
+		fi
+		last=$now
+		sleep 1
+	done
+	say "  (warning: '$1' still calls Neutron after 120 s)"
+}
+
+# rss_kib NAME: the instance's resident memory, from /proc.
+rss_kib() {
+	local pid
+	pid=$(cat "$(scripts/sfhost dir "$1")/pid")
+	awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"
+}
+
+# --- the driver's output ----------------------------------------------------
+
+# kv LINE KEY: the value of KEY=... in a cni_driver result line.
+kv() {
+	local k
+	for k in $1; do
+		[ "${k%%=*}" = "$2" ] && { printf '%s' "${k#*=}"; return 0; }
+	done
+	printf 'n/a'
+}
+
+# mean_ms COUNT0 SUM0 COUNT1 SUM1: mean of a histogram's new samples, in ms.
+mean_ms() {
+	awk -v c0="$1" -v s0="$2" -v c1="$3" -v s1="$4" \
+		'BEGIN { if (c1 > c0) printf "%.2f", (s1 - s0) / (c1 - c0) * 1000; else printf "n/a" }'
+}
+
+# ratio A B [FMT]: A / B.
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f, a / b; else printf "n/a" }'; }
+
+# --- cleanup ------------------------------------------------------------------
+
+cleanup() {
+	local rc=$? i id hns m
+	set +e
+	trap - EXIT
+	say "== cleanup"
+	if [ -n "${PODMAN_ROOT:-}" ] && [ -d "$PODMAN_ROOT" ]; then
+		podman_cmd rm -af > /dev/null 2>&1
+	fi
+	for i in "${made_instances[@]}"; do
+		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "  purging instance $i failed"
+	done
+	# Namespaces a failed run left: bind mounts in our folder.
+	for m in $(awk -v d="$W/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2> /dev/null
+	done
+	for id in "${made_networks[@]}"; do
+		for i in $(neutron GET "ports?network_id=$id&fields=id" | jq -r '.ports[].id'); do
+			neutron DELETE "ports/$i" > /dev/null
+		done
+		neutron DELETE "networks/$id" > /dev/null || say "  deleting network $id failed"
+		for hns in $SF_TB_HOSTS; do
+			ip -n "sf-$hns" link del "brq${id:0:11}" 2> /dev/null
+		done
+	done
+	for id in "${made_sgs[@]}"; do
+		neutron DELETE "security-groups/$id" > /dev/null || say "  deleting group $id failed"
+	done
+	for i in "${made_links[@]}"; do
+		ip link del "$i" 2> /dev/null
+	done
+	# Our folder holds every namespace file, the host-local state and podman's.
+	[ -n "${W:-}" ] && rm -rf "$W"
+	exit "$rc"
+}

@@ -1,0 +1,525 @@
+#!/usr/bin/env bash
+# podman, end to end, on Neutron: real podman (CNI backend, through a private
+# CONTAINERS_CONF and network_config_dir) runs containers whose networks are
+# conflists of type "superfluid", served by two superfluidd instances, one
+# on each simulated host of the test bed.  The `openstack` CLI is the
+# independent witness of Neutron's side; the daemons' socket (ctl queries)
+# is the witness of theirs.
+#
+# It checks: each container's eth0 has its Neutron port's MAC and address;
+# the port is ACTIVE, bound to the container's host, device_id = podman's
+# full container id (the CNI_CONTAINERID podman passes); containers on one
+# host and across hosts (VXLAN) ping each other; a port whose security
+# group has no ICMP rule is not pinged while the same pair with the ICMP
+# group is; podman rm (DEL) returns the port to the pool and clears
+# device_id; podman stop/start; SIGKILLed daemons, restarted, lose nothing
+# (containers keep working, counts agree with Neutron, DEL after the
+# restart releases); podman run with the daemon down fails cleanly; and in
+# the end no port, netns or interface is left.
+# Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
+# shellcheck disable=SC2015,SC2317  # `A && pass || fail`; helpers called indirectly
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+
+T=podman_e2e
+say() { printf '%s: %s\n' "$T" "$*"; }
+skip() { say "SKIP: $*"; exit 77; }
+failures=0
+pass() { say "ok:   $*"; }
+fail() { say "FAIL: $*"; failures=$((failures + 1)); }
+die() { say "FAIL (fatal): $*"; failures=$((failures + 1)); exit 1; }
+check() { # NAME COMMAND...
+	local name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (podman, namespaces, the test bed)"
+for tool in podman runc openstack jq socat ip; do
+	command -v "$tool" > /dev/null || skip "$tool is missing (scripts/deps)"
+done
+[ -x /bin/busybox ] || skip "/bin/busybox is missing (busybox-static)"
+B=${SF_BUILD:-${O:-build}}
+case $B in /*) ;; *) B=$PWD/$B ;; esac
+[ -x "$B/superfluid" ] && [ -x "$B/superfluidd" ] || skip "$B is not built (make first)"
+export SF_BUILD=$B   # scripts/sfhost runs this build's daemon
+env_file=$(scripts/testbed env 2> /dev/null) && [ -f "$env_file" ] ||
+	skip "the test bed is not up (scripts/testbed up)"
+set -a
+# shellcheck disable=SC1090
+. "$env_file"
+# shellcheck disable=SC1090
+. "$SF_TB_OPENRC_SUPERFLUID"
+set +a
+[ -n "${SF_TB_HOST2_NS:-}" ] || skip "needs two simulated hosts"
+
+RND=$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')
+NAME=sfpm-$RND
+PREFIX=198.19.$(( $(od -An -tu2 -N2 /dev/urandom) % 199 + 1 ))
+tmp=$(mktemp -d "/tmp/sf-podman.XXXXXX")
+instances=() containers=() net_id="" sg_icmp="" sg_closed=""
+
+host_ns() { local v="SF_TB_HOST${1#host}_NS"; printf '%s' "${!v}"; }
+
+# podman with this test's private storage and config: nothing it does is
+# seen by, or sees, other podman users on the machine.
+pm() {
+	CONTAINERS_CONF=$tmp/containers.conf podman --root "$tmp/storage" \
+		--runroot "$tmp/runroot" "$@"
+}
+
+cleanup() {
+	local rc=$? i h
+	set +e
+	trap - EXIT
+	say "cleanup"
+	for i in "${containers[@]}"; do pm rm -f -t 0 "$i" > /dev/null 2>&1; done
+	for i in "${instances[@]}"; do
+		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging $i failed"
+	done
+	if [ -n "$net_id" ]; then
+		for i in $(openstack port list --network "$net_id" -f value -c ID 2> /dev/null); do
+			say "deleting leftover port $i"
+			openstack port delete "$i"
+		done
+		openstack network delete "$net_id" > /dev/null 2>&1
+		for h in $SF_TB_HOSTS; do
+			ip -n "$(host_ns "$h")" link del "brq${net_id:0:11}" 2> /dev/null
+		done
+	fi
+	for i in $sg_icmp $sg_closed; do openstack security group delete "$i" > /dev/null 2>&1; done
+	[ -d "$tmp/storage" ] && umount -R "$tmp/storage" 2> /dev/null
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# wait_until SECONDS COMMAND...: polls every 0.3 s.
+wait_until() {
+	local deadline=$((SECONDS + $1)); shift
+	while :; do
+		"$@" && return 0
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.3
+	done
+}
+
+# osc: runs the openstack commands on stdin in one CLI process (each CLI
+# start costs ~1 s); prints their JSON outputs one after the other.
+osc() { openstack 2> "$tmp/osc.err"; }
+
+# --- the daemons' side ----------------------------------------------------------
+
+ctl() { # INSTANCE QUERY: the daemon's answer to {"ctl": QUERY}
+	printf '{"version":1,"ctl":"%s"}' "$2" |
+		socat -t 5 - "UNIX-CONNECT:$(scripts/sfhost sock "$1")" 2> /dev/null |
+		jq -ec '.stdout | fromjson'
+}
+held_port() { # INSTANCE CID: the port the daemon lends to CID's eth0
+	ctl "$1" ports | jq -er --arg c "$2" '[.ports[] |
+		select(.container_id == $c and .ifname == "eth0" and .state == "in_use")] |
+		if length == 1 then .[0].port_id else error("not held") end'
+}
+holds_nothing() { # INSTANCE CID
+	ctl "$1" ports | jq -e --arg c "$2" '[.ports[] | select(.container_id == $c)] |
+		length == 0' > /dev/null
+}
+port_state() { # INSTANCE PORT_ID
+	ctl "$1" ports | jq -er --arg p "$2" '.ports[] | select(.port_id == $p) | .state'
+}
+port_state_is() { [ "$(port_state "$1" "$2")" = "$3" ]; }
+# Nothing wiring, creating, cooling or deleting, and each pool at least
+# its minimum ready.
+pools_settled() { # INSTANCE
+	ctl "$1" pools | jq -e 'all(.pools[]; .wiring == 0 and .creating == 0 and
+		.cooldown == 0 and .deleting == 0 and .ready >= .min)' > /dev/null
+}
+in_use_of() { # INSTANCE POOL
+	ctl "$1" pools | jq -er --arg p "$2" '.pools[] | select(.name == $p) | .in_use'
+}
+
+# The instance's ports agree with Neutron's: the same set of ids (Neutron
+# lists by the deployment tag), and each pool lends `in_use` ports as
+# expected: counts "POOL=N POOL=N".
+counts_agree() { # INSTANCE "icmp=N closed=N"
+	local inst=$1 want=$2 kv got ours theirs
+	wait_until 60 pools_settled "$inst" ||
+		{ fail "$inst: pools did not settle: $(ctl "$inst" pools)"; return; }
+	for kv in $want; do
+		got=$(in_use_of "$inst" "${kv%=*}")
+		[ "$got" = "${kv#*=}" ] || { fail "$inst: pool ${kv%=*} lends $got ports, want ${kv#*=}"; return; }
+	done
+	ours=$(ctl "$inst" ports | jq -r '.ports[].port_id' | sort)
+	theirs=$(openstack port list --tags "sf-deployment=$inst" -f value -c ID | sort)
+	if [ "$ours" = "$theirs" ]; then
+		pass "$inst: pools at rest, lending $want; its $(wc -l <<< "$ours") ports are exactly Neutron's (tag sf-deployment=$inst)"
+	else
+		fail "$inst: the daemon's ports and Neutron's differ: daemon: $(tr '\n' ' ' <<< "$ours") neutron: $(tr '\n' ' ' <<< "$theirs")"
+	fi
+}
+
+# --- containers ------------------------------------------------------------------
+
+declare -A C_ID C_HOST C_SG C_INST C_NS C_MAC C_IP C_PORT
+
+# run_container LABEL HOST SG: podman run on network $NAME-HOST-SG.
+run_container() {
+	local c=$1 id
+	containers+=("$NAME-$c")
+	id=$(pm run -d --name "$NAME-$c" --network "$NAME-$2-$3" --rootfs "$tmp/rootfs" \
+		sleep 600 2> "$tmp/run.err") || { fail "podman run $c: $(cat "$tmp/run.err")"; return 1; }
+	C_ID[$c]=$id C_HOST[$c]=$2 C_SG[$c]=$3 C_INST[$c]=${INST[$2]}
+	C_NS[$c]=$(pm inspect --format '{{.NetworkSettings.SandboxKey}}' "$NAME-$c")
+	C_MAC[$c]=$(pm exec "$NAME-$c" ip -o link show eth0 |
+		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+	C_IP[$c]=$(pm exec "$NAME-$c" ip -o -4 addr show eth0 |
+		sed -n 's/.*inet \([0-9.]*\/[0-9]*\).*/\1/p')
+	say "  $c on $2 ($3): id ${id:0:12}, eth0 ${C_MAC[$c]} ${C_IP[$c]}"
+}
+
+# The shim logs "VERB CONTAINERID NETNS IFNAME" for each call podman makes.
+called() { # VERB CID NETNS
+	grep -qxF "$1 $2 $3 eth0" "$tmp/calls.log"
+}
+
+ping_once() { pm exec "$NAME-$1" ping -c 1 -W 1 "${C_IP[$2]%/*}" > /dev/null 2>&1; }
+# ping_ok FROM TO: an echo comes back within 10 s (the first needs ARP).
+ping_ok() { wait_until 10 ping_once "$1" "$2"; }
+# ping_blocked FROM TO: 3 echoes, none answered.
+ping_blocked() { ! pm exec "$NAME-$1" ping -c 3 -W 1 "${C_IP[$2]%/*}" > /dev/null 2>&1; }
+
+# --- setup ---------------------------------------------------------------------------
+
+say "Neutron: network $NAME ($PREFIX.0/24), group $NAME-icmp (ICMP in), group $NAME-closed (nothing in)"
+out=$(osc <<-EOF
+	network create $NAME -f json
+	subnet create $NAME --network $NAME --subnet-range $PREFIX.0/24 --no-dhcp -f json
+	security group create $NAME-icmp -f json
+	security group rule create $NAME-icmp --ingress --ethertype IPv4 --protocol icmp -f json
+	security group create $NAME-closed -f json
+	EOF
+)
+net_id=$(jq -rs '.[0].id // empty' <<< "$out")
+sg_icmp=$(jq -rs --arg n "$NAME-icmp" '.[] | select(.name? == $n) | .id' <<< "$out")
+sg_closed=$(jq -rs --arg n "$NAME-closed" '.[] | select(.name? == $n) | .id' <<< "$out")
+[ -n "$net_id" ] && [ -n "$sg_icmp" ] && [ -n "$sg_closed" ] &&
+	[ "$(jq -s length <<< "$out")" = 5 ] || die "creating them: $(cat "$tmp/osc.err")"
+
+# One instance per host, each with a pool per group.  Names are chosen so
+# that their metrics ports (derived from the name) are not taken.
+declare -A INST
+taken=" "
+for f in "$SF_TB_DIR"/sf/*/superfluid.conf; do
+	[ -f "$f" ] && taken+="$(sed -n 's/^metrics_address = 127.0.0.1://p' "$f") "
+done
+for h in host1 host2; do
+	for _ in $(seq 1 50); do
+		i=pm-$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')-${h#host}
+		p=$(( 9800 + $(cksum <<< "$i" | cut -d' ' -f1) % 150 ))
+		[[ $taken != *" $p "* ]] && break
+	done
+	taken+="$p "
+	INST[$h]=$i
+	instances+=("$i")
+	scripts/sfhost start "$i" "$h" > "$tmp/sfhost.out" 2>&1 <<-EOF || die "sfhost start $i $h: $(cat "$tmp/sfhost.out")"
+		[pools]
+		min = 2
+		max = 4
+		batch = 2
+		cooldown_ms = 1000
+		[pool icmp]
+		network = $net_id
+		security_groups = $sg_icmp
+		[pool closed]
+		network = $net_id
+		security_groups = $sg_closed
+	EOF
+	say "superfluidd ${INST[$h]} on $h"
+done
+for h in host1 host2; do
+	wait_until 90 pools_settled "${INST[$h]}" ||
+		die "${INST[$h]}: pools not full in 90 s: $(ctl "${INST[$h]}" pools)"
+done
+pass "both daemons' pools are full (2 ready ports per pool, bound, ACTIVE)"
+
+# podman: CNI backend, our plugin dir and network dir, no system file.
+mkdir -p "$tmp/rootfs/bin" "$tmp/plugins" "$tmp/net.d"
+cp /bin/busybox "$tmp/rootfs/bin/busybox"
+for l in sh ip ping sleep cat; do ln -s busybox "$tmp/rootfs/bin/$l"; done
+# A shim that records each call, then is the plugin.
+cat > "$tmp/plugins/superfluid" <<-EOF
+	#!/bin/sh
+	echo "\$CNI_COMMAND \$CNI_CONTAINERID \$CNI_NETNS \$CNI_IFNAME" >> $tmp/calls.log
+	exec $B/superfluid
+EOF
+chmod 0755 "$tmp/plugins/superfluid"
+cat > "$tmp/containers.conf" <<-EOF
+	[network]
+	network_backend = "cni"
+	cni_plugin_dirs = ["$tmp/plugins", "/usr/lib/cni"]
+	network_config_dir = "$tmp/net.d"
+	[engine]
+	runtime = "runc"
+	[containers]
+	default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+EOF
+# One network per (host, group); "socket" picks the host's daemon.
+for h in host1 host2; do
+	for sg in icmp closed; do
+		jq -n --arg n "$NAME-$h-$sg" --arg net "$NAME" --arg sg "$NAME-$sg" \
+			--arg s "$(scripts/sfhost sock "${INST[$h]}")" \
+			'{cniVersion: "1.0.0", name: $n, plugins: [{type: "superfluid",
+			  network: $net, securityGroups: [$sg], socket: $s}]}' \
+			> "$tmp/net.d/$NAME-$h-$sg.conflist"
+	done
+done
+n=$(pm network ls --format '{{.Name}} {{.Driver}}' | grep -c "^$NAME-host[12]-[a-z]* superfluid$")
+[ "$n" = 4 ] && pass "podman lists the 4 superfluid networks" || die "podman sees $n of 4 networks"
+
+# --- 1. podman run -----------------------------------------------------------------
+
+say "podman run: c11 c12 (host1, icmp), c13 (host1, closed), c21 (host2, icmp), c22 (host2, closed)"
+run_container c11 host1 icmp
+run_container c12 host1 icmp
+run_container c13 host1 closed
+run_container c21 host2 icmp
+run_container c22 host2 closed
+for c in c11 c12 c13 c21 c22; do [ -n "${C_ID[$c]:-}" ] || die "container $c did not start"; done
+
+for c in c11 c12 c13 c21 c22; do
+	id=${C_ID[$c]}
+	[[ $id =~ ^[0-9a-f]{64}$ ]] && called ADD "$id" "${C_NS[$c]}" &&
+		pass "$c: podman called ADD with CNI_CONTAINERID = its full id ${id:0:12}..., CNI_NETNS = ${C_NS[$c]}, eth0" ||
+		fail "$c: no ADD with its id $id and netns ${C_NS[$c]} in: $(cat "$tmp/calls.log")"
+	C_PORT[$c]=$(held_port "${C_INST[$c]}" "$id") ||
+		fail "$c: ${C_INST[$c]} lends no port to it: $(ctl "${C_INST[$c]}" ports)"
+done
+say "podman's calls so far: $(sort "$tmp/calls.log" | cut -d' ' -f1 | uniq -c | xargs)"
+
+# Neutron's side, once the daemons have told it who holds what.
+neutron_holders_set() {
+	local c
+	for c in c11 c12 c13 c21 c22; do echo "port list --device-id ${C_ID[$c]} -f json"; done |
+		osc > "$tmp/lists.json"
+	jq -se 'length == 5 and all(.[]; length == 1)' "$tmp/lists.json" > /dev/null
+}
+wait_until 30 neutron_holders_set ||
+	fail "Neutron does not show one port per container by device_id: $(cat "$tmp/lists.json")"
+for c in c11 c12 c13 c21 c22; do echo "port show ${C_PORT[$c]:-none} -f json"; done |
+	osc > "$tmp/shows.json"
+i=0
+for c in c11 c12 c13 c21 c22; do
+	p=$(jq -sc ".[$i]" "$tmp/shows.json"); i=$((i + 1))
+	sg_id=$([ "${C_SG[$c]}" = icmp ] && echo "$sg_icmp" || echo "$sg_closed")
+	listed=$(jq -sr ".[$((i - 1))][0].ID" "$tmp/lists.json")
+	if jq -e --arg id "${C_ID[$c]}" --arg mac "${C_MAC[$c]}" --arg ip "${C_IP[$c]%/*}" \
+		--arg host "${C_HOST[$c]}" --arg sg "$sg_id" --arg inst "${C_INST[$c]}" \
+		--arg net "$net_id" --arg listed "$listed" '
+		.id == $listed and .device_id == $id and .mac_address == $mac and
+		.fixed_ips[0].ip_address == $ip and (.fixed_ips | length) == 1 and
+		.status == "ACTIVE" and .binding_host_id == $host and .network_id == $net and
+		.security_group_ids == [$sg] and (.device_owner | startswith("compute:")) and
+		.name == "sf-" + $id[0:12] + "-eth0" and
+		(.tags | index("sf-deployment=" + $inst) != null) and
+		(.tags | index("sf-host=" + $host) != null)' <<< "$p" > /dev/null; then
+		pass "$c: Neutron port ${C_PORT[$c]:0:8} ACTIVE on ${C_HOST[$c]}, device_id = its id, MAC ${C_MAC[$c]} and ${C_IP[$c]%/*} as in eth0, group ${C_SG[$c]}"
+	else
+		fail "$c: Neutron's port does not match (eth0 ${C_MAC[$c]} ${C_IP[$c]}, id ${C_ID[$c]}, ${C_HOST[$c]}): $p"
+	fi
+	[[ ${C_IP[$c]} == "$PREFIX".*/24 ]] || fail "$c: eth0 has ${C_IP[$c]}, not in $PREFIX.0/24"
+	pm exec "$NAME-$c" ip route | grep -q "^default via $PREFIX.1 dev eth0" &&
+		pass "$c: default route via the subnet's gateway $PREFIX.1" ||
+		fail "$c: no default route via $PREFIX.1: $(pm exec "$NAME-$c" ip route)"
+done
+
+# --- 2. traffic and security groups ----------------------------------------------------
+
+check "c11 -> c12 (same host) ping" ping_ok c11 c12
+check "c11 -> c21 (host1 -> host2, VXLAN over the underlay) ping" ping_ok c11 c21
+check "c21 -> c11 (host2 -> host1) ping" ping_ok c21 c11
+check "c11 -> c22 (host2, group without ICMP): no echo comes back" ping_blocked c11 c22
+neigh=$(pm exec "$NAME-c11" ip neigh show "${C_IP[c22]%/*}")
+[[ $neigh == *"${C_MAC[c22]}"* ]] &&
+	pass "  ...yet c11 resolved c22's MAC (ARP): L2 reaches it, the group drops ICMP" ||
+	fail "c11 did not resolve c22's MAC: $neigh"
+check "c22 -> c11 ping (c22's port works; only ingress ICMP to it is refused)" ping_ok c22 c11
+check "c11 -> c13 (same host, group without ICMP): no echo comes back" ping_blocked c11 c13
+check "c13 -> c12 ping (same host, to the ICMP group)" ping_ok c13 c12
+
+# --- 3. podman rm ---------------------------------------------------------------------
+
+say "podman rm -f c12"
+pm rm -f -t 0 "$NAME-c12" > /dev/null || fail "podman rm c12"
+called DEL "${C_ID[c12]}" "${C_NS[c12]}" && pass "c12: podman called DEL with its id and netns" ||
+	fail "c12: no DEL in: $(cat "$tmp/calls.log")"
+check "c12: its netns ${C_NS[c12]} is gone" test ! -e "${C_NS[c12]}"
+holds_nothing "${INST[host1]}" "${C_ID[c12]}" && pass "c12: the daemon lends it nothing any more" ||
+	fail "c12: still held: $(ctl "${INST[host1]}" ports)"
+wait_until 15 port_state_is "${INST[host1]}" "${C_PORT[c12]}" ready &&
+	pass "c12's port ${C_PORT[c12]:0:8} is back in the pool, ready, after the cool-down" ||
+	fail "c12's port is $(port_state "${INST[host1]}" "${C_PORT[c12]}"), not ready"
+device_id_is() { # PORT WANT
+	[ "$(openstack port show "$1" -f value -c device_id 2> /dev/null)" = "$2" ]
+}
+wait_until 20 device_id_is "${C_PORT[c12]}" "" &&
+	pass "Neutron: c12's port has device_id cleared" ||
+	fail "Neutron: c12's port still has device_id $(openstack port show "${C_PORT[c12]}" -f value -c device_id)"
+no_link() { ! ip -n "$(host_ns "$1")" link show "$2" > /dev/null 2>&1; }
+wait_until 15 no_link host1 "sfc${C_PORT[c12]:0:11}" &&
+	pass "host1: c12's veth sfc${C_PORT[c12]:0:11} is gone" ||
+	fail "host1: sfc${C_PORT[c12]:0:11} is still there"
+counts_agree "${INST[host1]}" "icmp=1 closed=1"
+
+# --- 4. daemons killed with SIGKILL, restarted ---------------------------------------
+
+say "podman rm -f c13 and podman run c14 (host1, icmp), then SIGKILL both daemons"
+pm rm -f -t 0 "$NAME-c13" > /dev/null || fail "podman rm c13"
+run_container c14 host1 icmp
+C_PORT[c14]=$(held_port "${INST[host1]}" "${C_ID[c14]:-none}") || fail "c14 holds no port"
+scripts/sfhost kill "${INST[host1]}" > /dev/null
+scripts/sfhost kill "${INST[host2]}" > /dev/null
+check "c14 -> c21 ping with both daemons dead (the data plane needs no daemon)" ping_ok c14 c21
+check "c21 -> c11 ping with both daemons dead" ping_ok c21 c11
+containers+=("$NAME-c15")
+if pm run -d --name "$NAME-c15" --network "$NAME-host1-icmp" --rootfs "$tmp/rootfs" \
+	sleep 600 > /dev/null 2> "$tmp/run.err"; then
+	fail "podman run c15 succeeded with host1's daemon dead"
+else
+	grep -q "not reachable" "$tmp/run.err" &&
+		pass "podman run c15 with the daemon dead fails, saying: $(grep -o 'superfluidd is not reachable[^:]*' "$tmp/run.err" | head -1)" ||
+		fail "podman run c15 failed without the expected message: $(cat "$tmp/run.err")"
+fi
+C_ID[c15]=$(pm inspect --format '{{.Id}}' "$NAME-c15" 2> /dev/null)
+pm rm -f -t 0 "$NAME-c15" > /dev/null 2>&1
+say "restarting both daemons"
+scripts/sfhost restart "${INST[host1]}" > /dev/null || die "restart ${INST[host1]}"
+scripts/sfhost restart "${INST[host2]}" > /dev/null || die "restart ${INST[host2]}"
+check "after the restart: c11 -> c21 ping" ping_ok c11 c21
+check "after the restart: c14 -> c22 ping blocked, c22 -> c14 ping works" \
+	eval 'ping_blocked c14 c22 && ping_ok c22 c14'
+for c in c11 c14 c21 c22; do
+	got=$(held_port "${C_INST[$c]}" "${C_ID[$c]}")
+	[ "$got" = "${C_PORT[$c]}" ] && pass "after the restart: $c still holds port ${got:0:8}" ||
+		fail "after the restart: $c holds '$got', want ${C_PORT[$c]}"
+done
+[ -z "${C_ID[c15]}" ] || holds_nothing "${INST[host1]}" "${C_ID[c15]}" &&
+	pass "c15 (ADD failed while the daemon was dead) holds nothing" ||
+	fail "c15 holds a port: $(ctl "${INST[host1]}" ports)"
+wait_until 15 port_state_is "${INST[host1]}" "${C_PORT[c13]}" ready &&
+	pass "c13's port (released just before the crash) is ready again" ||
+	fail "c13's port is $(port_state "${INST[host1]}" "${C_PORT[c13]}")"
+wait_until 20 device_id_is "${C_PORT[c14]}" "${C_ID[c14]}" &&
+	pass "Neutron: c14's port (claimed just before the crash) has device_id = c14's id" ||
+	fail "Neutron: c14's port device_id is $(openstack port show "${C_PORT[c14]}" -f value -c device_id)"
+wait_until 20 device_id_is "${C_PORT[c13]}" "" &&
+	pass "Neutron: c13's port has device_id cleared" ||
+	fail "Neutron: c13's port device_id is $(openstack port show "${C_PORT[c13]}" -f value -c device_id)"
+counts_agree "${INST[host1]}" "icmp=2 closed=0"
+counts_agree "${INST[host2]}" "icmp=1 closed=1"
+
+# --- 5. after the restart: stop/start, rm -------------------------------------------
+
+say "podman stop c21, podman start c21"
+ns_before=${C_NS[c21]} port_before=${C_PORT[c21]}
+: > "$tmp/calls.log"
+pm stop -t 0 "$NAME-c21" > /dev/null || fail "podman stop c21"
+called DEL "${C_ID[c21]}" "$ns_before" && pass "podman stop: DEL for c21" ||
+	fail "podman stop: no DEL: $(cat "$tmp/calls.log")"
+holds_nothing "${INST[host2]}" "${C_ID[c21]}" && pass "stopped c21 holds nothing" ||
+	fail "stopped c21 still holds a port"
+pm start "$NAME-c21" > /dev/null || fail "podman start c21"
+C_NS[c21]=$(pm inspect --format '{{.NetworkSettings.SandboxKey}}' "$NAME-c21")
+C_IP[c21]=$(pm exec "$NAME-c21" ip -o -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\/[0-9]*\).*/\1/p')
+called ADD "${C_ID[c21]}" "${C_NS[c21]}" && pass "podman start: ADD for c21 in its new netns" ||
+	fail "podman start: no ADD: $(cat "$tmp/calls.log")"
+C_PORT[c21]=$(held_port "${INST[host2]}" "${C_ID[c21]}") && pass "c21 holds a port again (${C_PORT[c21]:0:8}, ${C_IP[c21]})" ||
+	fail "c21 holds no port after podman start"
+check "c11 -> c21 ping after podman start" ping_ok c11 c21
+wait_until 20 device_id_is "${C_PORT[c21]}" "${C_ID[c21]}" &&
+	pass "Neutron: c21's new port has device_id = c21's id" || fail "Neutron: c21's new port device_id wrong"
+[ "$port_before" = "${C_PORT[c21]}" ] ||
+	{ wait_until 20 device_id_is "$port_before" "" &&
+		pass "Neutron: c21's old port has device_id cleared" ||
+		fail "Neutron: c21's old port still shows a holder"; }
+
+say "podman rm -f c11 c14 c21 c22 (after the restart)"
+held=()
+for c in c11 c14 c21 c22; do held+=("${C_PORT[$c]}"); done
+pm rm -f -t 0 "$NAME-c11" "$NAME-c14" "$NAME-c21" "$NAME-c22" > /dev/null || fail "podman rm"
+for c in c11 c14 c21 c22; do
+	if ! called DEL "${C_ID[$c]}" "${C_NS[$c]}"; then
+		fail "$c: no DEL from podman rm: $(cat "$tmp/calls.log")"
+	elif ! holds_nothing "${C_INST[$c]}" "${C_ID[$c]}"; then
+		fail "$c: its port is still lent"
+	elif [ -e "${C_NS[$c]}" ]; then
+		fail "$c: netns ${C_NS[$c]} left"
+	else
+		pass "$c: podman rm called DEL, the daemon lends it nothing, its netns is gone"
+	fi
+done
+cleared() {
+	local p
+	for p in "${held[@]}"; do echo "port show $p -f json -c device_id"; done | osc > "$tmp/held.json"
+	jq -se "length == ${#held[@]} and all(.[]; .device_id == \"\")" "$tmp/held.json" > /dev/null
+}
+wait_until 30 cleared && pass "Neutron: all released ports have device_id cleared" ||
+	fail "Neutron: some released port still has a holder: $(cat "$tmp/held.json")"
+counts_agree "${INST[host1]}" "icmp=0 closed=0"
+counts_agree "${INST[host2]}" "icmp=0 closed=0"
+veths_gone() {
+	local h p
+	for h in host1 host2; do
+		for p in "${held[@]}"; do
+			ip -n "$(host_ns "$h")" link show "sfc${p:0:11}" > /dev/null 2>&1 && return 1
+		done
+	done
+	return 0
+}
+wait_until 15 veths_gone && pass "no container veth (sfc...) of these ports left on the hosts" ||
+	fail "container veths left on the hosts"
+
+# --- 6. purge: nothing left ---------------------------------------------------------
+
+all_ports=$(for i in "${instances[@]}"; do openstack port list --tags "sf-deployment=$i" -f value -c ID; done)
+say "sfhost stop --purge both instances ($(wc -w <<< "$all_ports") ports)"
+for i in "${instances[@]}"; do
+	scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || fail "sfhost stop $i --purge"
+done
+purged=("${instances[@]}")
+instances=()
+left=$(for i in "${purged[@]}"; do openstack port list --tags "sf-deployment=$i" -f value -c ID; done)
+[ -z "$left" ] && pass "Neutron: no port tagged with either deployment is left" ||
+	fail "Neutron: ports left: $left"
+ifs_left=""
+for h in host1 host2; do
+	links=$(ip -n "$(host_ns "$h")" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1)
+	for p in $all_ports; do
+		ifs_left+=$(grep -E "^(tap|sfp|sfb|sfc)${p:0:11}$" <<< "$links" | sed "s/^/$h:/")
+	done
+done
+[ -z "$ifs_left" ] && pass "no tap/sfp/sfb/sfc interface of those ports is left on the hosts" ||
+	fail "interfaces left: $ifs_left"
+n=$(pm ps -a --format '{{.Names}}' | grep -c "^$NAME-")
+[ "$n" = 0 ] && pass "podman: none of the test's containers is left" || fail "podman: $n containers left"
+for c in "${!C_NS[@]}"; do
+	[ -e "${C_NS[$c]}" ] && fail "netns ${C_NS[$c]} ($c) left"
+done
+openstack network delete "$net_id" ||
+	fail "deleting the network (a port left on it?)"
+brq_gone() {
+	local h
+	for h in host1 host2; do
+		ip -n "$(host_ns "$h")" link show "brq${net_id:0:11}" > /dev/null 2>&1 && return 1
+	done
+	return 0
+}
+wait_until 15 brq_gone && pass "the network's bridge brq${net_id:0:11} is gone from both hosts" ||
+	fail "brq${net_id:0:11} is left on a host after the network was deleted"
+net_id=""
+
+if [ "$failures" -gt 0 ]; then
+	say "$failures check(s) failed"
+	exit 1
+fi
+say "all checks passed"
+exit 0
