@@ -128,10 +128,10 @@ port_state() { # INSTANCE PORT_ID
 	ctl "$1" ports | jq -er --arg p "$2" '.ports[] | select(.port_id == $p) | .state'
 }
 port_state_is() { [ "$(port_state "$1" "$2")" = "$3" ]; }
-# Nothing wiring, creating, cooling or deleting, and each pool at least
-# its minimum ready.
+# Both pools known, nothing wiring, creating, cooling or deleting, and each
+# pool at least its minimum ready.
 pools_settled() { # INSTANCE
-	ctl "$1" pools | jq -e 'all(.pools[]; .wiring == 0 and .creating == 0 and
+	ctl "$1" pools | jq -e '(.pools | length) == 2 and all(.pools[]; .wiring == 0 and .creating == 0 and
 		.cooldown == 0 and .deleting == 0 and .ready >= .min)' > /dev/null
 }
 in_use_of() { # INSTANCE POOL
@@ -278,6 +278,8 @@ n=$(pm network ls --format '{{.Name}} {{.Driver}}' | grep -c "^$NAME-host[12]-[a
 
 # --- 1. podman run -----------------------------------------------------------------
 
+ready_before=$(for h in host1 host2; do
+	ctl "${INST[$h]}" ports | jq -r '.ports[] | select(.state == "ready") | .port_id'; done)
 say "podman run: c11 c12 (host1, icmp), c13 (host1, closed), c21 (host2, icmp), c22 (host2, closed)"
 run_container c11 host1 icmp
 run_container c12 host1 icmp
@@ -293,6 +295,9 @@ for c in c11 c12 c13 c21 c22; do
 		fail "$c: no ADD with its id $id and netns ${C_NS[$c]} in: $(cat "$tmp/calls.log")"
 	C_PORT[$c]=$(held_port "${C_INST[$c]}" "$id") ||
 		fail "$c: ${C_INST[$c]} lends no port to it: $(ctl "${C_INST[$c]}" ports)"
+	grep -qxF "${C_PORT[$c]:-none}" <<< "$ready_before" &&
+		pass "$c: served from the pool (port ${C_PORT[$c]:0:8} was ready before podman run)" ||
+		fail "$c: its port ${C_PORT[$c]:-none} was not one of the ready ones: $ready_before"
 done
 say "podman's calls so far: $(sort "$tmp/calls.log" | cut -d' ' -f1 | uniq -c | xargs)"
 

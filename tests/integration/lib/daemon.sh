@@ -74,6 +74,11 @@ cleanup() {
 	trap - EXIT
 	say "cleanup"
 	for i in "${made_instances[@]}"; do
+		# The daemons' side of a failure (SF_IT_SHOW_LOGS=1: always).
+		if [ "$rc" -ne 0 ] || [ -n "${SF_IT_SHOW_LOGS:-}" ]; then
+			say "log of $i:"
+			instance_log "$i" 2> /dev/null | tail -n "${SF_IT_LOG_LINES:-30}" | sed 's/^/    | /'
+		fi
 		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging instance $i failed"
 	done
 	for i in "${made_netns[@]}"; do ip netns del "$i" 2> /dev/null; done
