@@ -4,13 +4,15 @@
  * bridge plugin alike, so that both pay the same harness.
  *
  *   cni_driver -p PLUGIN -c CONF -d DIR [-n N] [-w W] [-k PREFIX] [-P CNI_PATH]
- *              [-i IFNAME] seq|add|del|exec
+ *              [-i IFNAME] [-o SAMPLES] seq|add|del|status|exec
  *
  *   seq   for each of W + N iterations: a fresh namespace (not timed), ADD,
  *         DEL, namespace removed; the first W are not counted
  *   add   N namespaces (not timed), then N ADDs started at once; the
  *         namespaces stay, for `del`
  *   del   N DELs started at once for what `add` made; namespaces removed
+ *   status  N STATUS calls (CONF must say cniVersion 1.1.0): the plugin's
+ *         exec and its round trip to the daemon, without a container
  *   exec  PLUGIN run N times with no CNI environment (the floor: what any
  *         exec costs here); exit 0 expected, output ignored
  *
@@ -22,7 +24,10 @@
  *
  * Prints one line per verb: n, failures, min/p50/p90/p99/max/mean in ms
  * (nearest-rank percentiles) and, for add/del, the wall time of the whole
- * burst.  Exit 0: all calls succeeded; 1: some failed; 2: setup error. */
+ * burst.  -o appends every call to SAMPLES, one line each: verb, index,
+ * wall-clock start (Unix seconds), latency in ms, 1 if it succeeded (to
+ * line calls up with the daemon's or Neutron's logs).
+ * Exit 0: all calls succeeded; 1: some failed; 2: setup error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -52,6 +58,7 @@ struct opts {
 	const char *cni_path;
 	const char *ifname;
 	char *conf;                 /* the config file's content */
+	FILE *samples;              /* -o, or NULL */
 	size_t conf_len;
 	int n, warmup;
 };
@@ -60,6 +67,7 @@ struct call {
 	pid_t pid;
 	int out_fd, err_fd;         /* memfds: a child never blocks on output */
 	uint64_t start_us, end_us;
+	struct timespec wall;       /* start, for -o */
 	int status;
 };
 
@@ -184,6 +192,7 @@ static int call_start(const struct opts *o, const char *verb, int i, struct call
 	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, c->out_fd, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, c->err_fd, STDERR_FILENO);
+	clock_gettime(CLOCK_REALTIME, &c->wall);
 	c->start_us = util_now_us();
 	r = -posix_spawn(&c->pid, o->plugin, &fa, NULL, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
@@ -225,6 +234,10 @@ static int call_check(const char *verb, int i, const struct opts *o, const struc
 		ok = json_array_size(json_object_get(res, "ips")) > 0;
 		json_decref(res);
 	}
+	if (o->samples)
+		fprintf(o->samples, "%s %d %lld.%06ld %.3f %d\n", verb ? verb : "EXEC", i,
+			(long long)c->wall.tv_sec, c->wall.tv_nsec / 1000,
+			(double)(c->end_us - c->start_us) / 1000.0, ok);
 	if (ok)
 		return 0;
 	if (n_failed_shown++ < FAIL_SHOW) {
@@ -429,7 +442,8 @@ static int mode_del(const struct opts *o)
 	return rc;
 }
 
-static int mode_exec(const struct opts *o)
+/* N calls of `verb` (NULL: no CNI environment), one after another. */
+static int mode_repeat(const struct opts *o, const char *verb)
 {
 	double *ms = xcalloc((size_t)o->n, sizeof(double));
 	int n_ok = 0, failed = 0;
@@ -437,12 +451,12 @@ static int mode_exec(const struct opts *o)
 	for (int i = 0; i < o->warmup + o->n; i++) {
 		double t;
 
-		if (call_run(o, NULL, i, &t) < 0)
+		if (call_run(o, verb, i, &t) < 0)
 			failed += i >= o->warmup;
 		else if (i >= o->warmup)
 			ms[n_ok++] = t;
 	}
-	report("EXEC", ms, n_ok, failed, -1);
+	report(verb ? verb : "EXEC", ms, n_ok, failed, -1);
 	free(ms);
 	return failed ? 1 : 0;
 }
@@ -450,19 +464,19 @@ static int mode_exec(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr, "usage: cni_driver -p PLUGIN -c CONF -d DIR [-n N] [-w WARMUP] [-k PREFIX]\n"
-			"                  [-P CNI_PATH] [-i IFNAME] seq|add|del|exec\n");
+			"                  [-P CNI_PATH] [-i IFNAME] [-o SAMPLES] seq|add|del|status|exec\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = { .n = 200, .ifname = "eth0", .cni_path = "/usr/lib/cni" };
-	const char *conf_path = NULL, *mode;
+	const char *conf_path = NULL, *samples_path = NULL, *mode;
 	char prefix[32];
 	int opt, r;
 
 	snprintf(prefix, sizeof(prefix), "sfbench-%d", (int)getpid());
 	o.prefix = prefix;
-	while ((opt = getopt(argc, argv, "p:c:d:n:w:k:P:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:d:n:w:k:P:i:o:")) != -1) {
 		switch (opt) {
 		case 'p': o.plugin = optarg; break;
 		case 'c': conf_path = optarg; break;
@@ -472,6 +486,7 @@ int main(int argc, char **argv)
 		case 'k': o.prefix = optarg; break;
 		case 'P': o.cni_path = optarg; break;
 		case 'i': o.ifname = optarg; break;
+		case 'o': samples_path = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -480,6 +495,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mode = argv[optind];
+	if (samples_path) {
+		o.samples = fopen(samples_path, "ae");
+		if (!o.samples) {
+			fprintf(stderr, "cni_driver: %s: %s\n", samples_path, strerror(errno));
+			return 2;
+		}
+	}
 	r = read_file(conf_path ? conf_path : "/dev/null", &o.conf, &o.conf_len);
 	if (r < 0) {
 		fprintf(stderr, "cni_driver: %s: %s\n", conf_path ? conf_path : "-", strerror(-r));
@@ -491,12 +513,18 @@ int main(int argc, char **argv)
 		r = mode_add(&o);
 	else if (strcmp(mode, "del") == 0)
 		r = mode_del(&o);
+	else if (strcmp(mode, "status") == 0)
+		r = mode_repeat(&o, "STATUS");
 	else if (strcmp(mode, "exec") == 0)
-		r = mode_exec(&o);
+		r = mode_repeat(&o, NULL);
 	else {
 		usage();
 		r = 2;
 	}
 	free(o.conf);
+	if (o.samples && fclose(o.samples) != 0) {
+		fprintf(stderr, "cni_driver: writing %s: %s\n", samples_path, strerror(errno));
+		r = 2;
+	}
 	return r;
 }

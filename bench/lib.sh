@@ -60,6 +60,11 @@ neutron_calls() {
 		END { printf "%d\n", s }'
 }
 
+# ports_created NAME: ports the instance has created in Neutron.
+ports_created() {
+	metrics "$1" | awk '/^superfluid_ports_created_total/ { n = $NF } END { printf "%d\n", n }'
+}
+
 # cni_hist NAME VERB: "<count> <sum seconds>" of the daemon-side latency.
 cni_hist() {
 	metrics "$1" | awk -v v="verb=\"$2\"" '
@@ -141,13 +146,20 @@ cleanup() {
 	if [ -n "${PODMAN_ROOT:-}" ] && [ -d "$PODMAN_ROOT" ]; then
 		podman_cmd rm -af > /dev/null 2>&1
 	fi
+	if [ -n "${KEEP:-}" ]; then
+		mkdir -p "$KEEP"
+		for i in "${made_instances[@]}"; do
+			cp "$(scripts/sfhost dir "$i")/log" "$KEEP/$i.log" 2> /dev/null
+		done
+		cp "$W/calls.txt" "$KEEP/" 2> /dev/null
+		say "  logs and call timings kept in $KEEP"
+	fi
 	for i in "${made_instances[@]}"; do
 		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "  purging instance $i failed"
 	done
 	# Namespaces a failed run left: bind mounts in our folder.
-	for m in $(awk -v d="$W/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2> /dev/null
-	done
+	awk -v d="$W/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r m; do umount -l "$m" 2> /dev/null; done
 	for id in "${made_networks[@]}"; do
 		for i in $(neutron GET "ports?network_id=$id&fields=id" | jq -r '.ports[].id'); do
 			neutron DELETE "ports/$i" > /dev/null

@@ -115,7 +115,8 @@ size_t pool_set_snapshot(struct pool_set *ps, struct pool **ret, size_t max)
 
 	pthread_mutex_lock(&ps->lock);
 	n = ps->n_pools < max ? ps->n_pools : max;
-	memcpy(ret, ps->pools, n * sizeof(*ret));
+	if (n)   /* ps->pools is NULL while the set is empty */
+		memcpy(ret, ps->pools, n * sizeof(*ret));
 	pthread_mutex_unlock(&ps->lock);
 	return n;
 }

@@ -82,6 +82,13 @@ done
 check "the four containers hold four ports of one pool (names and ids lead to the same pool)" \
 	jq -e '[.pools[] | select(.name == "p")] | length == 1 and .[0].in_use == 4' \
 	<<< "$(ctl "$A" pools)"
+# A runtime may repeat an ADD: the same answer, no second port.
+cni ADD "$NAME-c1" "/run/netns/${ns_of[c1]}" eth0 "${conf_of[c1]}"
+expect "ADD c1 repeated: the same interface and address" 0 \
+	"[.interfaces[0].mac, .ips[0].address] == $(jq -c '[.interfaces[0].mac, .ips[0].address]' \
+	<<< "${res_of[c1]}")"
+check "ADD c1 repeated: still one eth0 in c1, and 4 ports in use" \
+	test "$(links_of "${ns_of[c1]}")" = eth0 -a "$(pool_field "$A" p in_use)" = 4
 check "four distinct MACs and addresses" test "$(for c in c1 c2 c3 c4; do
 	jq -r '.interfaces[0].mac + " " + .ips[0].address' <<< "${res_of[$c]}"; done |
 	sort -u | wc -l)" = 4

@@ -52,7 +52,8 @@ add() {
 	mk_netns "ns_of[$c]" "$c"
 	conf_of[$c]=$(CONF_SOCKET=$(scripts/sfhost sock "$inst") conf 1.0.0 "$NAME-net" "[\"$NAME-$sg\"]")
 	cni ADD "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${conf_of[$c]}"
-	expect "ADD $c on $inst (group $sg)" 0 '.ips[0].address != null' || die "ADD $c"
+	expect "ADD $c on $inst (group $sg); no \"dns\" (the subnet has none)" 0 \
+		'.ips[0].address != null and (has("dns") | not)' || die "ADD $c"
 	ip_of[$c]=$(jq -r '.ips[0].address | sub("/.*"; "")' <<< "$out")
 	mac_of[$c]=$(jq -r '.interfaces[0].mac' <<< "$out")
 }

@@ -73,6 +73,12 @@ cleanup() {
 	trap - EXIT
 	say "cleanup"
 	for i in "${containers[@]}"; do pm rm -f -t 0 "$i" > /dev/null 2>&1; done
+	if [ "$rc" -ne 0 ]; then
+		for i in "${instances[@]}"; do
+			say "--- the log of $i (last 30 lines)"
+			tail -n 30 "$(scripts/sfhost dir "$i")/log" 2> /dev/null
+		done
+	fi
 	for i in "${instances[@]}"; do
 		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging $i failed"
 	done
@@ -110,10 +116,13 @@ osc() { openstack 2> "$tmp/osc.err"; }
 
 # --- the daemons' side ----------------------------------------------------------
 
-ctl() { # INSTANCE QUERY: the daemon's answer to {"ctl": QUERY}
-	printf '{"version":1,"ctl":"%s"}' "$2" |
-		socat -t 5 - "UNIX-CONNECT:$(scripts/sfhost sock "$1")" 2> /dev/null |
-		jq -ec '.stdout | fromjson'
+# ctl INSTANCE QUERY: the daemon's answer to {"ctl": QUERY}; fails when none
+# comes (jq 1.6's -e succeeds on empty input: never pipe nothing into it).
+ctl() {
+	local raw
+	raw=$(printf '{"version":1,"ctl":"%s"}' "$2" |
+		socat -t 5 - "UNIX-CONNECT:$(scripts/sfhost sock "$1")" 2> /dev/null) &&
+		[ -n "$raw" ] && jq -ec '.stdout | fromjson' <<< "$raw"
 }
 held_port() { # INSTANCE CID: the port the daemon lends to CID's eth0
 	ctl "$1" ports | jq -er --arg c "$2" '[.ports[] |
@@ -317,7 +326,7 @@ for c in c11 c12 c13 c21 c22; do
 	p=$(jq -sc ".[$i]" "$tmp/shows.json"); i=$((i + 1))
 	sg_id=$([ "${C_SG[$c]}" = icmp ] && echo "$sg_icmp" || echo "$sg_closed")
 	listed=$(jq -sr ".[$((i - 1))][0].ID" "$tmp/lists.json")
-	if jq -e --arg id "${C_ID[$c]}" --arg mac "${C_MAC[$c]}" --arg ip "${C_IP[$c]%/*}" \
+	if [ -n "$p" ] && jq -e --arg id "${C_ID[$c]}" --arg mac "${C_MAC[$c]}" --arg ip "${C_IP[$c]%/*}" \
 		--arg host "${C_HOST[$c]}" --arg sg "$sg_id" --arg inst "${C_INST[$c]}" \
 		--arg net "$net_id" --arg listed "$listed" '
 		.id == $listed and .device_id == $id and .mac_address == $mac and

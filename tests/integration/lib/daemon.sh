@@ -74,10 +74,17 @@ cleanup() {
 	trap - EXIT
 	say "cleanup"
 	for i in "${made_instances[@]}"; do
+		# SIGTERM first, so that a sanitizer build reports leaks in the
+		# log, which the purge then deletes.
+		scripts/sfhost stop "$i" > /dev/null 2>&1
+		if instance_log "$i" 2> /dev/null | grep -q 'Sanitizer\|runtime error:'; then
+			say "FAIL: a sanitizer report in the log of $i"
+			rc=1
+		fi
 		# The daemons' side of a failure (SF_IT_SHOW_LOGS=1: always).
 		if [ "$rc" -ne 0 ] || [ -n "${SF_IT_SHOW_LOGS:-}" ]; then
 			say "log of $i:"
-			instance_log "$i" 2> /dev/null | tail -n "${SF_IT_LOG_LINES:-30}" | sed 's/^/    | /'
+			instance_log "$i" 2> /dev/null | tail -n "${SF_IT_LOG_LINES:-40}" | sed 's/^/    | /'
 		fi
 		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging instance $i failed"
 	done
