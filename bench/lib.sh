@@ -133,6 +133,27 @@ mean_ms() {
 		'BEGIN { if (c1 > c0) printf "%.2f", (s1 - s0) / (c1 - c0) * 1000; else printf "n/a" }'
 }
 
+# stats VERB SKIP FILE...: a cni_driver-style result line for the VERB calls
+# in cni_driver -o files (in order), the first SKIP of them not counted.
+stats() {
+	local verb=$1 skip=$2 fail
+	shift 2
+	# Counted calls: "ms ok", in call order.
+	cat "$@" | awk -v verb="$verb" -v skip="$skip" '$1 == verb && ++seen > skip { print $4, $5 }' \
+		> "$W/stats.tmp"
+	fail=$(awk '$2 != 1' "$W/stats.tmp" | wc -l)
+	awk '$2 == 1 { print $1 }' "$W/stats.tmp" | sort -g | awk -v verb="$verb" -v fail="$fail" '
+		function pct(p,  r) { r = int(p / 100 * n); if (r < p / 100 * n) r++; return v[r < 1 ? 1 : r] }
+		{ v[++n] = $1; sum += $1 }
+		END {
+			printf "%-5s n=%d fail=%d", verb, n, fail
+			if (n)
+				printf " min_ms=%.2f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f mean_ms=%.2f",
+					v[1], pct(50), pct(90), pct(99), v[n], sum / n
+			printf "\n"
+		}'
+}
+
 # ratio A B [FMT]: A / B.
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f, a / b; else printf "n/a" }'; }
 
@@ -151,7 +172,7 @@ cleanup() {
 		for i in "${made_instances[@]}"; do
 			cp "$(scripts/sfhost dir "$i")/log" "$KEEP/$i.log" 2> /dev/null
 		done
-		cp "$W/calls.txt" "$KEEP/" 2> /dev/null
+		cp "$W"/calls-*.txt "$KEEP/" 2> /dev/null
 		say "  logs and call timings kept in $KEEP"
 	fi
 	for i in "${made_instances[@]}"; do

@@ -218,6 +218,16 @@ check "DEL without CNI_NETNS: c4's port returns to the pool" wait_until 10 state
 check "c2 still holds its port and its interface" \
 	test "$(port_state "$A" "${port_of[c2]}")" = in_use -a -n "$(links_of "${ns_of[c2]}")"
 
+# The container's namespace is gone before its DEL (the runtime removed
+# it, or the container died): DEL succeeds and the port comes back.
+ip netns del "${ns_of[c2]}" || fail "deleting c2's namespace"
+cni DEL "$NAME-c2" "/run/netns/${ns_of[c2]}" eth0 "${conf_of[c2]}"
+expect "DEL c2 whose namespace is already gone" 0 ""
+check "... its port returns to the pool" wait_until 10 state_is "${port_of[c2]}" ready
+check "... and no host end of it is left on host1" \
+	link_absent "$(host_ns host1)" "sfc${port_of[c2]:0:11}"
+check "no port of the pool is in use any more" test_pool in_use 0
+
 # --- STATUS -------------------------------------------------------------------------------
 status_conf=$(conf 1.1.0 "$NAME-net" "[\"$NAME-sg\"]")
 cni STATUS "" "" "" "$status_conf"

@@ -48,6 +48,11 @@ for c in a b; do
 done
 
 check "with the daemon dead, a still pings b" ping_ok "${ns_of[a]}" "${ip_of[b]}" 10
+# Nothing can be released while the daemon is away: DEL says "try again"
+# (code 11) rather than let the runtime forget the attachment.
+cni DEL "$NAME-a" "/run/netns/${ns_of[a]}" eth0 "$cf"
+expect "DEL a with the daemon dead: code 11" 1 '.code == 11'
+check "... and a keeps its eth0" test "$(links_of "${ns_of[a]}")" = eth0
 scripts/sfhost restart "$R" > "$tmp/restart.out" 2>&1 || die "restart: $(cat "$tmp/restart.out")"
 pass "restarted $R"
 check "after the restart, a pings b" ping_ok "${ns_of[a]}" "${ip_of[b]}" 5

@@ -212,10 +212,14 @@ start_instance() {
 instance_log() { cat "$(scripts/sfhost dir "$1")/log"; }
 
 # ctl INSTANCE QUERY: the daemon's answer to {"ctl": QUERY} (its "stdout").
+# Fails when the daemon does not answer: jq 1.6 -e exits 0 on empty input,
+# which would let a dead daemon pass every check built on this.
 ctl() {
-	printf '{"version":1,"ctl":"%s"}' "$2" |
-		socat -t 5 - "UNIX-CONNECT:$(scripts/sfhost sock "$1")" 2> /dev/null |
-		jq -ec '.stdout | fromjson'
+	local _ans
+	_ans=$(printf '{"version":1,"ctl":"%s"}' "$2" |
+		socat -t 5 - "UNIX-CONNECT:$(scripts/sfhost sock "$1")" 2> /dev/null) || return 1
+	[ -n "$_ans" ] || return 1
+	jq -ec '.stdout | fromjson' <<< "$_ans"
 }
 
 # pool_field INSTANCE POOL FIELD: one number of a pool (ready, in_use,
