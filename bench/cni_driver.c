@@ -225,7 +225,7 @@ static void slurp(int fd, char *buf, size_t size)
 static int call_check(const char *verb, int i, const struct opts *o, const struct call *c)
 {
 	static char out[1 << 16], err[OUT_SHOW + 1];
-	bool ok = WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
+	bool exited0 = WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0, ok = exited0;
 
 	slurp(c->out_fd, out, sizeof(out));
 	if (ok && verb && strcmp(verb, "ADD") == 0) {
@@ -244,10 +244,11 @@ static int call_check(const char *verb, int i, const struct opts *o, const struc
 		slurp(c->err_fd, err, sizeof(err));
 		if (strlen(out) > OUT_SHOW)
 			out[OUT_SHOW] = '\0';
-		fprintf(stderr, "cni_driver: %s %s-%d failed (%s %d): stdout: %s stderr: %s\n",
+		fprintf(stderr, "cni_driver: %s %s-%d failed (%s %d%s): stdout: %s stderr: %s\n",
 			verb ? verb : "exec", o->prefix, i,
 			WIFEXITED(c->status) ? "exit" : "signal",
-			WIFEXITED(c->status) ? WEXITSTATUS(c->status) : WTERMSIG(c->status), out, err);
+			WIFEXITED(c->status) ? WEXITSTATUS(c->status) : WTERMSIG(c->status),
+			exited0 ? ", but no IP in the result" : "", out, err);
 	}
 	return -EPROTO;
 }
@@ -259,8 +260,10 @@ static int call_run(const struct opts *o, const char *verb, int i, double *ret_m
 	int r;
 
 	r = call_start(o, verb, i, &c);
-	if (r < 0)
+	if (r < 0) {
+		fprintf(stderr, "cni_driver: running %s: %s\n", o->plugin, strerror(-r));
 		goto out;
+	}
 	if (waitpid(c.pid, &c.status, 0) < 0) {
 		r = -errno;
 		goto out;

@@ -6,6 +6,9 @@
 # DEL (idempotent, without a netns, the port back in the pool, Neutron's
 # device_id cleared) and STATUS with the daemon up and down.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
+# Variables set by the lib's makers (printf -v) and functions run through
+# check/wait_until are invisible to shellcheck.
+# shellcheck disable=SC2154,SC2317
 T=daemon_cni
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"

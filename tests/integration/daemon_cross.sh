@@ -6,6 +6,9 @@
 # there), until an operator adds the rule with `openstack security group
 # rule create`, which the agents apply to the pool's already-wired port.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
+# Variables set by the lib's makers (printf -v) and functions run through
+# check/wait_until are invisible to shellcheck.
+# shellcheck disable=SC2154,SC2317
 T=daemon_cross
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"

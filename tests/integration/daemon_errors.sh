@@ -6,6 +6,9 @@
 # with code 11; with on_demand = true it succeeds on the cold path (a port
 # created, bound, plugged and ACTIVE within the timeout).
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
+# Variables set by the lib's makers (printf -v) and functions run through
+# check/wait_until are invisible to shellcheck.
+# shellcheck disable=SC2154,SC2317
 T=daemon_errors
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"

@@ -5,6 +5,9 @@
 # DEL works, a new ADD gets a port nobody holds, and the pool refills.
 # Neutron and the daemon agree on the instance's ports at the end.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
+# Variables set by the lib's makers (printf -v) and functions run through
+# check/wait_until are invisible to shellcheck.
+# shellcheck disable=SC2154,SC2317
 T=daemon_restart
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"

@@ -10,6 +10,9 @@
 # print every assertion.
 #
 # The caller sets T (its name, for messages) before sourcing.
+# "A && B || C" means "C when A or B fails" here; INSTANCE, took_ms and
+# the like are for the callers.
+# shellcheck disable=SC2015,SC2034
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.." || exit 1
 
