@@ -175,38 +175,74 @@ int bind_unprepare(struct nl_sock *host, const struct portinfo *pi)
 	return r;
 }
 
-int bind_detach(struct nl_sock *host, const struct portinfo *pi)
+int bind_links_load(struct nl_sock *host, struct bind_links *ret)
 {
-	struct bind_names n;
+	struct bind_links l = { 0 };
+	int r;
 
-	bind_names_of(pi->port_id, pi->network_id, &n);
-	return delete_by_name(host, n.sfc);
+	r = nl_link_list(host, &l.links, &l.n);
+	if (r < 0)
+		return r;
+	*ret = l;
+	return 0;
 }
 
-int bind_scrub(struct nl_sock *host, const struct portinfo *pi)
+void bind_links_done(struct bind_links *l)
 {
+	free(l->links);
+	l->links = NULL;
+	l->n = 0;
+}
+
+static const struct nl_link *find_link(const struct bind_links *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (streq(l->links[i].name, name))
+			return &l->links[i];
+	return NULL;
+}
+
+static int delete_index(struct nl_sock *host, int ifindex)
+{
+	int r = nl_link_delete(host, ifindex, NULL);
+
+	return r == -ENODEV ? 0 : r;
+}
+
+int bind_recycle(struct nl_sock *host, const struct bind_links *l, const struct portinfo *pi,
+		 bool scrub)
+{
+	const struct nl_link *sfc, *sfb, *sfp, *tap, *brq;
 	struct bind_names n;
-	struct nl_link sfb, *links = NULL;
-	size_t n_links = 0;
 	int r;
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
-	r = nl_link_get_by_name(host, n.sfb, &sfb);
-	if (r < 0)
-		return r;
-	r = nl_link_list(host, &links, &n_links);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n_links && r >= 0; i++) {
-		if (links[i].master != sfb.ifindex || streq(links[i].name, n.sfp))
-			continue;
-		log_debug("port %s: removing '%s' left in '%s'", pi->port_id, links[i].name, n.sfb);
-		r = nl_link_delete(host, links[i].ifindex, NULL);
-		if (r == -ENODEV)
-			r = 0;
+	sfc = find_link(l, n.sfc);
+	if (sfc) {
+		/* Slow (an RCU grace period), which is why it is done here and
+		 * not on DEL's path. */
+		r = delete_index(host, sfc->ifindex);
+		if (r < 0)
+			return r;
 	}
-	free(links);
-	return r;
+	sfb = find_link(l, n.sfb);
+	sfp = find_link(l, n.sfp);
+	tap = find_link(l, n.tap);
+	brq = find_link(l, n.brq);
+	if (!sfb || !sfp || !tap || !brq || tap->master != brq->ifindex ||
+	    sfp->master != sfb->ifindex || !(sfb->flags & IFF_UP))
+		return 0;
+	for (size_t i = 0; scrub && i < l->n; i++) {
+		const struct nl_link *k = &l->links[i];
+
+		if (k->master != sfb->ifindex || k == sfp || k == sfc)
+			continue;
+		log_debug("port %s: removing '%s' left in '%s'", pi->port_id, k->name, n.sfb);
+		r = delete_index(host, k->ifindex);
+		if (r < 0)
+			return r;
+	}
+	return 1;
 }
 
 static int configure_inside(struct nl_sock *ns, const struct portinfo *pi, const char *ifname,

@@ -44,11 +44,23 @@ int bind_unprepare(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
  * taken in the container's namespace. */
 int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
 		const char *ifname, struct nl_extack *ext) MUST_CHECK;
-/* Deletes sfc<p11>, and with it the container's end; 0 when already gone. */
-int bind_detach(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
-/* Before a released port is handed out again: 0 when sfb<p11> holds only
- * sfp<p11>, after deleting anything else found in it. */
-int bind_scrub(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
+/* A snapshot of the host's links, so that a pass over many ports costs one
+ * dump rather than lookups per port.  Free with bind_links_done. */
+struct bind_links {
+	struct nl_link *links;
+	size_t n;
+};
+int bind_links_load(struct nl_sock *host, struct bind_links *ret) MUST_CHECK;
+void bind_links_done(struct bind_links *l);
+
+/* A released port, on its way back to the pool: deletes its container's
+ * host end sfc<p11> if it is still there (and with it the container's end)
+ * and, when `scrub`, anything else left in sfb<p11>.  Returns 1 when the
+ * host attachment is intact (tap in brq, sfp in sfb), 0 when it is damaged
+ * and must be wired again, -errno when a delete failed. */
+int bind_recycle(struct nl_sock *host, const struct bind_links *l, const struct portinfo *pi,
+		 bool scrub) MUST_CHECK;
+
 /* CNI CHECK: `ifname` in netns_fd has the port's MAC and addresses and its
  * host end is in sfb<p11>.  -ENODEV / -EBADE with the reason in ext. */
 int bind_check(struct nl_sock *host, int netns_fd, const struct portinfo *pi,

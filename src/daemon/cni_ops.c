@@ -205,10 +205,10 @@ answer:
 	daemon_kick_sync(d);   /* Neutron learns the holder off the hot path */
 	goto out;
 undo:
-	/* Back to the pool through a cool-down: the syncer scrubs the port's
+	/* Back to the pool through a cool-down: the recycler scrubs the port's
 	 * bridge before anyone gets it again. */
 	if (store_release(d->store, env->container_id, env->ifname, store_clock_ms(), NULL) == 0)
-		daemon_kick_sync(d);
+		daemon_kick_recycle(d);
 out:
 	store_port_done(&row);
 	if (fd >= 0)
@@ -229,6 +229,7 @@ static int cni_del(struct daemon *d, const struct cni_env *env, struct cni_error
 			      env->container_id, strerror(-r));
 		return r;
 	}
+	daemon_kick_recycle(d);   /* removes the interface now, off this path */
 	daemon_kick_sync(d);
 	return 0;
 }
@@ -319,6 +320,7 @@ static int cni_gc(struct daemon *d, const struct cni_conf *conf, struct cni_erro
 			log_warn("gc: releasing port %s failed", sp->port_id);
 	}
 	store_port_list_free(held);
+	daemon_kick_recycle(d);
 	daemon_kick_sync(d);
 	return 0;
 }

@@ -25,6 +25,27 @@ void daemon_kick_sync(struct daemon *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+void daemon_kick_recycle(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->recycle_pending = true;
+	pthread_cond_signal(&d->wake_recycle);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void stop_threads(struct daemon *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->stop = true;
+	pthread_cond_broadcast(&d->wake_refill);
+	pthread_cond_broadcast(&d->wake_sync);
+	pthread_cond_broadcast(&d->wake_recycle);
+	pthread_mutex_unlock(&d->lock);
+	for (unsigned i = 0; i < d->n_threads; i++)
+		pthread_join(d->threads[i], NULL);
+	d->n_threads = 0;
+}
+
 void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct neutron_error *err,
 			 uint64_t start_us)
 {
@@ -92,6 +113,7 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->wake_refill, NULL);
 	pthread_cond_init(&d->wake_sync, NULL);
+	pthread_cond_init(&d->wake_recycle, NULL);
 	snprintf(d->deployment_tag, sizeof(d->deployment_tag), "sf-deployment=%s", cfg->deployment);
 	snprintf(d->host_tag, sizeof(d->host_tag), "sf-host=%s", cfg->host);
 
@@ -129,19 +151,17 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 		goto fail;
 	}
 
-	r = -pthread_create(&d->refiller, NULL, daemon_refiller_main, d);
-	if (r < 0)
-		goto fail;
-	r = -pthread_create(&d->syncer, NULL, daemon_syncer_main, d);
-	if (r < 0) {
-		pthread_mutex_lock(&d->lock);
-		d->stop = true;
-		pthread_cond_broadcast(&d->wake_refill);
-		pthread_mutex_unlock(&d->lock);
-		pthread_join(d->refiller, NULL);
-		goto fail;
+	{
+		void *(*mains[])(void *) = { daemon_refiller_main, daemon_recycler_main,
+					     daemon_syncer_main };
+
+		for (size_t i = 0; i < ARRAY_SIZE(mains); i++) {
+			r = -pthread_create(&d->threads[d->n_threads], NULL, mains[i], d);
+			if (r < 0)
+				goto fail;
+			d->n_threads++;
+		}
 	}
-	d->threads_started = true;
 
 	so.path = cfg->socket_path;
 	so.workers = cfg->workers;
@@ -164,15 +184,7 @@ void daemon_free(struct daemon *d)
 		return;
 	/* Requests first, so that nothing kicks a thread that is gone. */
 	server_free(d->server);
-	if (d->threads_started) {
-		pthread_mutex_lock(&d->lock);
-		d->stop = true;
-		pthread_cond_broadcast(&d->wake_refill);
-		pthread_cond_broadcast(&d->wake_sync);
-		pthread_mutex_unlock(&d->lock);
-		pthread_join(d->refiller, NULL);
-		pthread_join(d->syncer, NULL);
-	}
+	stop_threads(d);
 	httpd_stop(d->httpd);
 	daemon_metrics_free(d->metrics);
 	pool_set_free(d->pools);
@@ -181,6 +193,7 @@ void daemon_free(struct daemon *d)
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->wake_refill);
 	pthread_cond_destroy(&d->wake_sync);
+	pthread_cond_destroy(&d->wake_recycle);
 	free(d);
 }
 

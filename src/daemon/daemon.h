@@ -1,8 +1,8 @@
 /* superfluidd's core: the state it shares between the request workers
- * (CNI verbs, sfctl queries) and its two background threads (the refiller,
- * which creates, wires and waits for ports; the syncer, which tells
- * Neutron who holds what, returns released ports to their pool and deletes
- * surplus ones). */
+ * (CNI verbs, sfctl queries) and its three background threads (the
+ * refiller, which creates, wires and waits for ports; the recycler, which
+ * returns released ports to their pool; the syncer, which tells Neutron who
+ * holds what and deletes surplus ports). */
 #ifndef SF_DAEMON_DAEMON_H
 #define SF_DAEMON_DAEMON_H
 
@@ -48,13 +48,14 @@ struct daemon {
 	struct server *server;
 
 	atomic_bool neutron_ok;          /* the last Neutron call succeeded */
+	atomic_bool reconcile_soon;      /* a create may have happened unanswered */
 	atomic_uint_fast64_t last_request_ms;
 
 	pthread_mutex_t lock;            /* guards stop and the wakeups */
-	pthread_cond_t wake_refill, wake_sync;
-	bool refill_pending, sync_pending, stop;
-	pthread_t refiller, syncer;
-	bool threads_started;
+	pthread_cond_t wake_refill, wake_sync, wake_recycle;
+	bool refill_pending, sync_pending, recycle_pending, stop;
+	pthread_t threads[3];
+	unsigned n_threads;
 };
 
 /* Builds the daemon from its settings and a ready Neutron client (the
@@ -76,10 +77,12 @@ int daemon_handle(void *userdata, const char *req, size_t len, char **ret_reply,
 /* Wakes the background threads. */
 void daemon_kick_refill(struct daemon *d);
 void daemon_kick_sync(struct daemon *d);
+void daemon_kick_recycle(struct daemon *d);
 
 /* The background threads (manager.c). */
 void *daemon_refiller_main(void *arg);
 void *daemon_syncer_main(void *arg);
+void *daemon_recycler_main(void *arg);
 /* Creates and wires `n` ports of pool `p` and waits up to timeout_ms for
  * them to turn ACTIVE; ports that do, become READY.  With `ret_port_id`
  * (n must be 1), the port's id is returned even if it is still WIRING at

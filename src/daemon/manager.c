@@ -1,8 +1,9 @@
 /* The daemon's background work: the refiller keeps every pool at its
- * minimum of ready ports (bulk create, wire, wait for ACTIVE); the syncer
+ * minimum of ready ports (bulk create, wire, wait for ACTIVE); the recycler
  * returns released ports to their pool once their old interface is gone,
- * tells Neutron who holds each port, and deletes what the pools no longer
- * need.  Neither ever runs on a request's path.
+ * and never calls Neutron, so Neutron's latency never delays a reuse; the
+ * syncer tells Neutron who holds each port and deletes what the pools no
+ * longer need.  None of them ever runs on a request's path.
  *
  * Neutron work waits for a quiet moment (quiet_ms without a CNI request,
  * at most max_defer_ms): during a burst of ADDs, the updates and refills it
@@ -20,6 +21,10 @@
 #include "daemon/daemon.h"
 
 #define SYNC_TICK_MS 200
+#define RECYCLE_TICK_MS 100
+#define WIRING_POLL_MS 300
+#define SYNC_MIN_PER_PASS 8
+#define BULK_MAX 16                /* ports per bulk create */
 #define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
 #define BACKOFF_MAX_MS 60000
 #define STATUS_BATCH 40
@@ -181,6 +186,10 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	if (r < 0) {
 		log_warn("pool '%s': creating %u port(s): %s", p->name, n,
 			 err.message[0] ? err.message : strerror(-r));
+		/* No answer is not "not created": list by tag before trying
+		 * again, so that a slow create is adopted, not repeated. */
+		if (err.http_status == 0 || err.http_status >= 500)
+			atomic_store(&d->reconcile_soon, true);
 		pool_set_lock(d->pools);
 		p->creating -= n;
 		pool_set_unlock(d->pools);
@@ -239,16 +248,17 @@ out:
 
 /* Ports left WIRING (a timeout, a restart): wire again and look again;
  * after WIRING_GIVE_UP_FACTOR timeouts, give the port up. */
-static void recheck_wiring(struct daemon *d)
+static int recheck_wiring(struct daemon *d)
 {
 	struct store_port_list *l = NULL;
 	char **ids;
 	size_t n = 0;
 	int64_t now = store_clock_ms();
+	int pending = 0;
 
 	if (store_list(d->store, NULL, STORE_PORT_WIRING, &l) < 0 || l->n == 0) {
 		store_port_list_free(l);
-		return;
+		return 0;
 	}
 	ids = xcalloc(l->n, sizeof(*ids));
 	for (size_t i = 0; i < l->n; i++) {
@@ -270,12 +280,15 @@ static void recheck_wiring(struct daemon *d)
 			continue;
 		ids[n++] = xstrdup(sp->port_id);
 	}
-	if (n > 0)
-		(void)promote_active(d, ids, n);   /* failures: the next pass retries */
+	/* A failed query counts all as pending: the next pass asks again. */
+	pending = n > 0 ? promote_active(d, ids, n) : 0;
+	if (pending < 0)
+		pending = (int)n;
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
 	store_port_list_free(l);
+	return pending;
 }
 
 static unsigned backoff_ms(unsigned failures)
@@ -287,14 +300,17 @@ static unsigned backoff_ms(unsigned failures)
 	return ms / 2 + (unsigned)(random() % (ms / 2 + 1));   /* jitter */
 }
 
-static void refill_pools(struct daemon *d, uint64_t *deferred_since)
+/* Returns how many pools got a create that did not cover their deficit. */
+static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 {
 	struct pool *pools[256];
 	struct store_counts *counts = NULL;
 	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools));
+	int short_pools = 0;
+	bool deferred = false;
 
 	if (store_count(d->store, &counts) < 0)
-		return;
+		return 0;
 	for (size_t i = 0; i < n && !should_stop(d); i++) {
 		struct pool *p = pools[i];
 		unsigned ready = 0, wiring = 0, want;
@@ -316,10 +332,16 @@ static void refill_pools(struct daemon *d, uint64_t *deferred_since)
 		if (ready > 0 && in_burst(d, *deferred_since)) {
 			if (!*deferred_since)
 				*deferred_since = util_now_ms();
+			deferred = true;
 			continue;
 		}
+		if (want > BULK_MAX) {
+			want = BULK_MAX;   /* the rest next pass: each create fits the timeout */
+			short_pools++;
+		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
-		r = daemon_make_ports(d, p, want, d->cfg.active_timeout_ms, NULL);
+		/* No wait for ACTIVE here: recheck_wiring promotes them. */
+		r = daemon_make_ports(d, p, want, 0, NULL);
 		pool_set_lock(d->pools);
 		if (r < 0 && r != -ETIMEDOUT) {
 			p->failures++;
@@ -329,8 +351,10 @@ static void refill_pools(struct daemon *d, uint64_t *deferred_since)
 		}
 		pool_set_unlock(d->pools);
 	}
-	*deferred_since = 0;
+	if (!deferred)
+		*deferred_since = 0;
 	store_counts_free(counts);
+	return short_pools;
 }
 
 /* Neutron and the store must agree on which ports this daemon owns.  A
@@ -417,56 +441,87 @@ void *daemon_refiller_main(void *arg)
 	uint64_t deferred_since = 0, reconciled_at = 0;
 
 	while (!should_stop(d)) {
-		if ((!reconciled_at || util_now_ms() - reconciled_at > RECONCILE_INTERVAL_MS) &&
+		unsigned wait_ms = d->cfg.refill_interval_ms;
+
+		if ((!reconciled_at || atomic_exchange(&d->reconcile_soon, false) ||
+		     util_now_ms() - reconciled_at > RECONCILE_INTERVAL_MS) &&
 		    reconcile_with_neutron(d))
 			reconciled_at = util_now_ms();
-		recheck_wiring(d);
-		refill_pools(d, &deferred_since);
-		wait_kick(d, &d->wake_refill, &d->refill_pending,
-			  deferred_since ? d->cfg.quiet_ms : d->cfg.refill_interval_ms);
+		if (recheck_wiring(d) > 0 && wait_ms > WIRING_POLL_MS)
+			wait_ms = WIRING_POLL_MS;
+		if (refill_pools(d, &deferred_since) > 0)
+			wait_ms = 0;   /* more to create */
+		if (deferred_since && wait_ms > d->cfg.quiet_ms)
+			wait_ms = d->cfg.quiet_ms;
+		if (wait_ms)
+			wait_kick(d, &d->wake_refill, &d->refill_pending, wait_ms);
 	}
 	return NULL;
 }
 
 /* Released ports: remove the old interface at once, and once the cool-down
  * has passed and the per-port bridge is clean, back to READY (or out, when
- * the pool already holds its maximum). */
+ * the pool already holds its maximum).  One link dump and one count per
+ * pass, whatever the number of ports. */
 static void process_cooldowns(struct daemon *d)
 {
 	struct store_port_list *l = NULL;
+	struct store_counts *counts = NULL;
+	struct bind_links links = { 0 };
+	struct nl_sock *host;
 	int64_t now = store_clock_ms();
 
 	if (store_list(d->store, NULL, STORE_PORT_COOLDOWN, &l) < 0)
 		return;
+	if (l->n == 0 || bind_host_nl(&host) < 0 || bind_links_load(host, &links) < 0 ||
+	    store_count(d->store, &counts) < 0)
+		goto out;
 	for (size_t i = 0; i < l->n; i++) {
 		struct store_port *sp = &l->ports[i];
-		struct store_port_list *ready = NULL;
-		struct nl_sock *host;
+		struct pool *p = pool_set_find(d->pools, sp->pool);
+		unsigned *ready = NULL;
+		bool expired = sp->cooldown_until <= now, surplus;
 		struct portinfo pi;
-		struct pool *p;
-		bool surplus = false;
+		int r;
 
-		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
+		if (portinfo_from_json(sp->info, &pi) < 0)
 			continue;
-		if (bind_detach(host, &pi) < 0 || sp->cooldown_until > now)
+		r = bind_recycle(host, &links, &pi, expired);
+		if (r < 0 || !expired)
 			continue;
-		if (bind_scrub(host, &pi) < 0 || bind_is_prepared(host, &pi) != 1) {
+		if (r == 0) {
 			/* The host side is damaged: wire it again before reuse. */
 			if (store_set_state(d->store, sp->port_id, STORE_PORT_COOLDOWN,
 					    STORE_PORT_WIRING) == 0)
 				daemon_kick_refill(d);
 			continue;
 		}
-		p = pool_set_find(d->pools, sp->pool);
-		if (p && store_list(d->store, sp->pool, STORE_PORT_READY, &ready) == 0) {
-			surplus = ready->n >= p->sizes.max;
-			store_port_list_free(ready);
-		}
+		for (size_t j = 0; j < counts->n; j++)
+			if (streq(counts->pools[j].pool, sp->pool))
+				ready = &counts->pools[j].n[STORE_PORT_READY];
+		surplus = p && ready && *ready >= p->sizes.max;
 		if (store_set_state(d->store, sp->port_id, STORE_PORT_COOLDOWN,
 				    surplus ? STORE_PORT_DELETING : STORE_PORT_READY) < 0)
 			continue;
+		if (ready && !surplus)
+			(*ready)++;
+		daemon_kick_sync(d);   /* Neutron forgets the last holder, or the port goes */
 	}
+out:
+	store_counts_free(counts);
+	bind_links_done(&links);
 	store_port_list_free(l);
+}
+
+void *daemon_recycler_main(void *arg)
+{
+	struct daemon *d = arg;
+
+	while (!should_stop(d)) {
+		process_cooldowns(d);
+		wait_kick(d, &d->wake_recycle, &d->recycle_pending, RECYCLE_TICK_MS);
+	}
+	return NULL;
 }
 
 /* Neutron shows each port's holder: device_id and name. */
@@ -474,12 +529,19 @@ static void sync_holders(struct daemon *d)
 {
 	struct store_port_list *l = NULL;
 
+	uint64_t pass_start = util_now_ms();
+
 	if (store_list_unsynced(d->store, &l) < 0)
 		return;
 	for (size_t i = 0; i < l->n && !should_stop(d); i++) {
 		struct store_port *sp = &l->ports[i];
 		struct neutron_error err = { 0 };
 		struct pool *p = pool_set_find(d->pools, sp->pool);
+
+		/* A new burst began: yield to it, after a minimum of progress
+		 * so that steady load cannot starve Neutron of updates. */
+		if (i >= SYNC_MIN_PER_PASS && atomic_load(&d->last_request_ms) > pass_start)
+			break;
 		char name[256];
 		json_t *attrs;
 		uint64_t start = util_now_us();
@@ -549,7 +611,6 @@ void *daemon_syncer_main(void *arg)
 	uint64_t deferred_since = 0;
 
 	while (!should_stop(d)) {
-		process_cooldowns(d);
 		if (in_burst(d, deferred_since)) {
 			if (!deferred_since)
 				deferred_since = util_now_ms();
