@@ -322,9 +322,15 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 					counts->pools[j].n[STORE_PORT_COOLDOWN];
 				wiring = counts->pools[j].n[STORE_PORT_WIRING];
 			}
+		/* A refill asks for what pool_refill_count says, in creates of at
+		 * most BULK_MAX ports (each must fit the client's timeout), one
+		 * per pass, until the whole refill is made. */
 		pool_set_lock(d->pools);
-		want = util_now_ms() < p->backoff_until_ms ? 0 :
-		       pool_refill_count(&p->sizes, ready, wiring, p->creating);
+		if (util_now_ms() < p->backoff_until_ms)
+			p->refill_left = 0;
+		else if (p->refill_left == 0)
+			p->refill_left = pool_refill_count(&p->sizes, ready, wiring, p->creating);
+		want = p->refill_left < BULK_MAX ? p->refill_left : BULK_MAX;
 		pool_set_unlock(d->pools);
 		if (want == 0)
 			continue;
@@ -335,10 +341,6 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 			deferred = true;
 			continue;
 		}
-		if (want > BULK_MAX) {
-			want = BULK_MAX;   /* the rest next pass: each create fits the timeout */
-			short_pools++;
-		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
 		/* No wait for ACTIVE here: recheck_wiring promotes them. */
 		r = daemon_make_ports(d, p, want, 0, NULL);
@@ -346,9 +348,13 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		if (r < 0 && r != -ETIMEDOUT) {
 			p->failures++;
 			p->backoff_until_ms = util_now_ms() + backoff_ms(p->failures);
+			p->refill_left = 0;   /* counted afresh after the backoff */
 		} else {
 			p->failures = 0;
+			p->refill_left -= want;
 		}
+		if (p->refill_left > 0)
+			short_pools++;
 		pool_set_unlock(d->pools);
 	}
 	if (!deferred)

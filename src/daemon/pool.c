@@ -168,55 +168,6 @@ static char *alias_of(const struct pool_request *rq)
 	return s;
 }
 
-static bool looks_like_uuid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n != 36)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-			return false;
-	}
-	return true;
-}
-
-/* One object of `collection` by id, or by name (unique) among those the
- * filters allow. */
-static int find_one(struct neutron_client *nc, const char *collection, const char *member,
-		    const char *name_or_id, const struct neutron_filter *extra, size_t n_extra,
-		    json_t **ret, struct neutron_error *err)
-{
-	struct neutron_filter f[4];
-	json_t *list = NULL;
-	size_t n = 0;
-	int r;
-
-	if (looks_like_uuid(name_or_id)) {
-		r = neutron_resource_show(nc, collection, member, name_or_id, ret, err);
-		if (r != -ENOENT)
-			return r;
-	}
-	f[n++] = (struct neutron_filter){ "name", name_or_id };
-	for (size_t i = 0; i < n_extra && n < ARRAY_SIZE(f); i++)
-		f[n++] = extra[i];
-	r = neutron_list(nc, collection, f, n, 0, &list, err);
-	if (r < 0)
-		return r;
-	if (json_array_size(list) != 1) {
-		r = json_array_size(list) ? -ENOTUNIQ : -ENOENT;
-		snprintf(err->message, sizeof(err->message), "%s '%s' %s", member, name_or_id,
-			 r == -ENOENT ? "not found" : "is ambiguous: give its id");
-		json_decref(list);
-		return r;
-	}
-	*ret = json_incref(json_array_get(list, 0));
-	json_decref(list);
-	return 0;
-}
-
 static int cmp_json_str(const void *a, const void *b)
 {
 	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
@@ -256,7 +207,7 @@ static int resolve(struct neutron_client *nc, const struct pool_request *rq, str
 	if (rq->subnet) {
 		struct neutron_filter f = { "network_id", p->network_id };
 
-		r = find_one(nc, "subnets", "subnet", rq->subnet, &f, 1, &subnet, err);
+		r = neutron_resource_find(nc, "subnets", "subnet", rq->subnet, &f, 1, &subnet, err);
 		if (r < 0)
 			goto out;
 		if (!streq(json_string_value(json_object_get(subnet, "network_id")), p->network_id)) {
@@ -274,8 +225,9 @@ static int resolve(struct neutron_client *nc, const struct pool_request *rq, str
 		for (i = 0; i < rq->n_security_groups; i++) {
 			json_t *sg = NULL;
 
-			r = find_one(nc, "security-groups", "security_group", rq->security_groups[i],
-				     &f, project ? 1 : 0, &sg, err);
+			r = neutron_resource_find(nc, "security-groups", "security_group",
+						  rq->security_groups[i], &f, project ? 1 : 0, &sg,
+						  err);
 			if (r < 0)
 				goto out;
 			json_array_append(p->security_groups, json_object_get(sg, "id"));

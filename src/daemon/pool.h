@@ -38,6 +38,7 @@ struct pool {
 	json_t *network;           /* Neutron's network object */
 	json_t *subnets;           /* subnet id -> subnet object */
 	unsigned creating;         /* ports asked of Neutron, not yet in the store */
+	unsigned refill_left;      /* ports of the refill in progress not yet asked for */
 	uint64_t backoff_until_ms; /* refill paused after a Neutron failure */
 	unsigned failures;         /* consecutive refill failures */
 };

@@ -148,8 +148,15 @@ int neutron_network_show(struct neutron_client *c, const char *id, json_t **ret,
 			 struct neutron_error *err) MUST_CHECK;
 int neutron_network_delete(struct neutron_client *c, const char *id,
 			   struct neutron_error *err) MUST_CHECK;
-/* Resolves a network name or id to its object; -ENOENT when none, -ENOTUNIQ
- * when a name matches several. */
+/* Resolves a name or id to the object of `collection` ("subnets",
+ * "security-groups"...), among those `filters` (at most
+ * NEUTRON_FIND_MAX_FILTERS, may be NULL) allow: an id is tried first, then
+ * the name.  -ENOENT when none, -ENOTUNIQ when a name matches several. */
+#define NEUTRON_FIND_MAX_FILTERS 4
+int neutron_resource_find(struct neutron_client *c, const char *collection, const char *member,
+			  const char *name_or_id, const struct neutron_filter *filters,
+			  size_t n_filters, json_t **ret, struct neutron_error *err) MUST_CHECK;
+/* neutron_resource_find for networks. */
 int neutron_network_find(struct neutron_client *c, const char *name_or_id, json_t **ret,
 			 struct neutron_error *err) MUST_CHECK;
 

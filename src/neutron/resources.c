@@ -42,37 +42,41 @@ static bool looks_like_uuid(const char *s)
 	return true;
 }
 
-int neutron_network_find(struct neutron_client *c, const char *name_or_id, json_t **ret,
-			 struct neutron_error *err)
+int neutron_resource_find(struct neutron_client *c, const char *collection, const char *member,
+			  const char *name_or_id, const struct neutron_filter *filters,
+			  size_t n_filters, json_t **ret, struct neutron_error *err)
 {
-	struct neutron_filter f = { "name", name_or_id };
+	struct neutron_filter f[NEUTRON_FIND_MAX_FILTERS + 1] = { { "name", name_or_id } };
 	json_t *list = NULL;
 	size_t n;
 	int r;
 
 	if (!name_or_id || !name_or_id[0]) {
-		neutron_error_set(err, 0, "", "no network name given");
+		neutron_error_set(err, 0, "", "no %s name given", member);
 		return -EINVAL;
 	}
+	if (n_filters > NEUTRON_FIND_MAX_FILTERS)
+		return -E2BIG;
 	/* An id first, as the openstack CLI does; a name that happens to look
 	 * like an id still resolves by name below. */
 	if (looks_like_uuid(name_or_id)) {
-		r = neutron_network_show(c, name_or_id, ret, err);
+		r = neutron_resource_show(c, collection, member, name_or_id, ret, err);
 		if (r != -ENOENT)
 			return r;
 	}
-	r = neutron_list(c, "networks", &f, 1, 0, &list, err);
+	memcpy(f + 1, filters, n_filters * sizeof(*filters));
+	r = neutron_list(c, collection, f, n_filters + 1, 0, &list, err);
 	if (r < 0)
 		goto out;
 	n = json_array_size(list);
 	if (n == 0) {
 		r = -ENOENT;
-		neutron_error_set(err, 404, "NetworkNotFound", "no network '%s'", name_or_id);
+		neutron_error_set(err, 404, "NotFound", "no %s '%s'", member, name_or_id);
 		goto out;
 	}
 	if (n > 1) {
 		r = -ENOTUNIQ;
-		neutron_error_set(err, 0, "", "%zu networks are named '%s'; use an id", n,
+		neutron_error_set(err, 0, "", "%zu of %s are named '%s'; use an id", n, collection,
 				  name_or_id);
 		goto out;
 	}
@@ -81,6 +85,12 @@ int neutron_network_find(struct neutron_client *c, const char *name_or_id, json_
 out:
 	json_decref(list);
 	return r;
+}
+
+int neutron_network_find(struct neutron_client *c, const char *name_or_id, json_t **ret,
+			 struct neutron_error *err)
+{
+	return neutron_resource_find(c, "networks", "network", name_or_id, NULL, 0, ret, err);
 }
 
 int neutron_subnet_create(struct neutron_client *c, const json_t *attrs, json_t **ret,
