@@ -246,8 +246,9 @@ int bind_recycle(struct nl_sock *host, const struct bind_links *l, const struct 
 }
 
 static int configure_inside(struct nl_sock *ns, const struct portinfo *pi, const char *ifname,
-			    struct nl_extack *ext)
+			    unsigned *ret_defaults, struct nl_extack *ext)
 {
+	unsigned defaults = 0;
 	int ifindex, r;
 
 	r = nl_link_index(ns, ifname, &ifindex);
@@ -276,6 +277,8 @@ static int configure_inside(struct nl_sock *ns, const struct portinfo *pi, const
 			 * route: the first one wins, as with the reference plugins. */
 			if (r < 0 && r != -EEXIST)
 				return r;
+			if (r == 0)
+				defaults |= family == AF_INET ? BIND_DEFAULT_V4 : BIND_DEFAULT_V6;
 			break;
 		}
 	}
@@ -290,11 +293,12 @@ static int configure_inside(struct nl_sock *ns, const struct portinfo *pi, const
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
+	*ret_defaults = defaults;
 	return 0;
 }
 
 int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
-		const char *ifname, struct nl_extack *ext)
+		const char *ifname, unsigned *ret_defaults, struct nl_extack *ext)
 {
 	struct bind_names n;
 	struct nl_sock *ns = NULL;
@@ -328,7 +332,7 @@ int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
 
 	r = netns_nl_open(netns_fd, &ns);
 	if (r >= 0)
-		r = configure_inside(ns, pi, ifname, ext);
+		r = configure_inside(ns, pi, ifname, ret_defaults, ext);
 	nl_sock_free(ns);
 	if (r < 0) {
 		int k = delete_by_name(host, n.sfc);

@@ -40,10 +40,15 @@ int bind_unprepare(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
 
 /* The hot path: a veth sfc<p11> (in sfb<p11>, up) / `ifname` created in
  * netns_fd with the port's MAC and MTU, up, with the port's addresses and
- * routes.  On failure nothing is left behind.  -EEXIST when `ifname` is
- * taken in the container's namespace. */
+ * routes.  A default route the container already has (from another
+ * attachment) is left alone: *ret_defaults says which families got theirs
+ * from this port (BIND_DEFAULT_V4 | BIND_DEFAULT_V6).  On failure nothing
+ * is left behind.  -EEXIST when `ifname` is taken in the container. */
+#define BIND_DEFAULT_V4 (1u << 0)
+#define BIND_DEFAULT_V6 (1u << 1)
 int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
-		const char *ifname, struct nl_extack *ext) MUST_CHECK;
+		const char *ifname, unsigned *ret_defaults, struct nl_extack *ext) MUST_CHECK;
+
 /* A snapshot of the host's links, so that a pass over many ports costs one
  * dump rather than lookups per port.  Free with bind_links_done. */
 struct bind_links {

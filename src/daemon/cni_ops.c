@@ -49,7 +49,8 @@ static int find_pool(struct daemon *d, const struct cni_conf *conf, struct pool 
 }
 
 static int build_result(const struct portinfo *pi, const struct cni_env *env,
-			const struct cni_conf *conf, char **ret, struct cni_error *err)
+			const struct cni_conf *conf, unsigned defaults, char **ret,
+			struct cni_error *err)
 {
 	struct cni_result *res = cni_result_new();
 	struct cni_interface iface = {
@@ -76,7 +77,8 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 
 			if (pi->ips[i].family != family || !pi->ips[i].has_gw)
 				continue;
-			r = cni_result_add_route(res, &rt);
+			if (defaults & (family == AF_INET ? BIND_DEFAULT_V4 : BIND_DEFAULT_V6))
+				r = cni_result_add_route(res, &rt);
 			break;
 		}
 	}
@@ -151,6 +153,8 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 	struct nl_sock *host;
 	struct pool *p;
 	bool repeated = false;
+	/* A repeated ADD answers as the first did, which set its defaults. */
+	unsigned defaults = BIND_DEFAULT_V4 | BIND_DEFAULT_V6;
 	int fd = -1, r;
 
 	r = find_pool(d, conf, &p, err);
@@ -188,7 +192,7 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 	}
 	if (repeated && bind_check(host, fd, &pi, env->ifname, &ext) == 0)
 		goto answer;
-	r = bind_attach(host, fd, &pi, env->ifname, &ext);
+	r = bind_attach(host, fd, &pi, env->ifname, &defaults, &ext);
 	if (r < 0) {
 		if (r == -EEXIST)
 			cni_error_set(err, CNI_ERR_INVALID_ENV,
@@ -199,7 +203,7 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 		goto undo;
 	}
 answer:
-	r = build_result(&pi, env, conf, ret, err);
+	r = build_result(&pi, env, conf, defaults, ret, err);
 	if (r < 0)
 		goto undo;
 	daemon_kick_sync(d);   /* Neutron learns the holder off the hot path */

@@ -145,6 +145,8 @@ check "c2 pings c1" ping_ok "${ns_of[c2]}" "$(ip_of c1)" 5
 # (the first one wins, as with the reference plugins); its DEL leaves eth0.
 cni ADD "$NAME-c2" "/run/netns/${ns_of[c2]}" eth1 "${conf_of[c2]}"
 expect "ADD a second attachment (eth1) to c2" 0 '.interfaces[0].name == "eth1"'
+expect "eth1's result claims no default route: eth0 holds it" 0 \
+	'[.routes[] | select(.dst == "0.0.0.0/0")] | length == 0'
 eth1_ip=$(jq -r '.ips[0].address' <<< "$out")
 eth1_port=$(held_port "$A" "$NAME-c2" eth1) || fail "the daemon lists no port for c2/eth1"
 check "c2/eth1 holds a port of its own" test -n "$eth1_port" -a "$eth1_port" != "${port_of[c2]}"
