@@ -250,8 +250,12 @@ static int setup_handle(struct neutron_client *c, CURL *h, const struct neutron_
 	SET(CURLOPT_WRITEFUNCTION, body_write);
 	SET(CURLOPT_WRITEDATA, sink);
 	SET(CURLOPT_HTTPHEADER, (struct curl_slist *)req->headers);
-	if (c->cafile)
+	if (c->cafile) {
+		/* The file replaces the system store: curl would otherwise keep
+		 * trusting every CA in its built-in CA folder as well. */
 		SET(CURLOPT_CAINFO, c->cafile);
+		SET(CURLOPT_CAPATH, NULL);
+	}
 	if (c->insecure) {
 		SET(CURLOPT_SSL_VERIFYPEER, 0L);
 		SET(CURLOPT_SSL_VERIFYHOST, 0L);

@@ -49,7 +49,7 @@ struct neutron_opts {
 	const char *interface;           /* public (default), internal, admin */
 	const char *endpoint_override;   /* Neutron URL; skips the catalog */
 	const char *project_id;          /* noauth: sent as X-Project-Id */
-	const char *cafile;              /* NULL: the system's CA store */
+	const char *cafile;              /* the only CAs trusted; NULL: the system's store */
 	bool insecure;                   /* turn TLS verification off; never default */
 	long connect_timeout_ms;         /* default 5000 */
 	long timeout_ms;                 /* one attempt, default 30000; with

@@ -64,7 +64,8 @@ int neutron_resource_find(struct neutron_client *c, const char *collection, cons
 		if (r != -ENOENT)
 			return r;
 	}
-	memcpy(f + 1, filters, n_filters * sizeof(*filters));
+	if (n_filters)   /* filters may be NULL: memcpy must not see it */
+		memcpy(f + 1, filters, n_filters * sizeof(*filters));
 	r = neutron_list(c, collection, f, n_filters + 1, 0, &list, err);
 	if (r < 0)
 		goto out;
