@@ -102,8 +102,11 @@ tb_agent_conf() { # index
 	install -d -m 0700 "$TB_DIR/hosts" "$TB_DIR/hosts/host$i" "$d" "$d/lock" "$d/state"
 	# root_helper is empty: the agent runs as root already, so its
 	# commands run directly rather than through sudo and Debian's rootwrap
-	# filters in /etc.  (oslo.privsep still starts its helper with
-	# `sudo privsep-helper`, which root may do.)
+	# filters in /etc.  Its privsep helper is started without sudo too, so
+	# that it keeps the agent's PATH, where $TB_DIR/bin/ebtables (see
+	# testbed.d/ebtables: a work-around for ebtables-nft) comes first.
+	install -d -m 0755 "$TB_DIR/bin"
+	install -m 0755 "$TB_LIB/ebtables" "$TB_DIR/bin/ebtables"
 	tb_write "$d/neutron.conf" 0600 <<-EOF
 		[DEFAULT]
 		host = host$i
@@ -116,6 +119,8 @@ tb_agent_conf() { # index
 		report_interval = $TB_REPORT_INTERVAL
 		[oslo_concurrency]
 		lock_path = $d/lock
+		[privsep]
+		helper_command = privsep-helper --config-file $d/neutron.conf --config-file $d/linuxbridge_agent.ini
 	EOF
 	tb_write "$d/linuxbridge_agent.ini" 0600 <<-EOF
 		[linux_bridge]
@@ -136,7 +141,7 @@ tb_agent_start() { # index
 	local i=$1 d
 	d=$(tb_agent_dir "$i")
 	tb_agent_conf "$i"
-	tb_spawn "agent-host$i" "$TB_LOGS/agent-host$i.out" HOME="$d" -- \
+	tb_spawn "agent-host$i" "$TB_LOGS/agent-host$i.out" HOME="$d" PATH="$TB_DIR/bin:$TB_PATH" -- \
 		ip netns exec "$(tb_host_ns "$i")" \
 		neutron-linuxbridge-agent --config-file "$d/neutron.conf" \
 		--config-file "$d/linuxbridge_agent.ini"
