@@ -1,14 +1,20 @@
 # superfluid: one plain GNU Makefile.  `make`, `make check`, `make asan`,
-# `make check SAN=1`, `make bench`.  Build output goes to $(O) (build/ or
-# build-san/ when SAN=1), so sanitizer and normal objects never mix.
+# `make check SAN=1`, `make bench`, `make fuzz-run`.  Build output goes to $(O)
+# (build/, build-san/ when SAN=1, build-fuzz/ when FUZZ=1), so sanitizer,
+# fuzzer and normal objects never mix.
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 PKGS    := libcurl jansson libmnl sqlite3 inih libmicrohttpd
 SAN     ?=
+FUZZ    ?=
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+O       ?= build-fuzz
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+else ifeq ($(SAN),1)
 O       ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -99,6 +105,24 @@ check-integration: tests
 asan:
 	$(Q)$(MAKE) SAN=1 all tests
 
+# libFuzzer targets (clang): fuzz/fuzz_*.c, linked with the library built
+# with the same instrumentation into build-fuzz/.  `make fuzz-run` runs each
+# for FUZZ_SECONDS on its seeds in fuzz/corpus/ (docs/fuzzing.md).
+FUZZ_BINS := $(patsubst fuzz/%.c,$(O)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 20
+.PHONY: fuzz fuzz-run
+ifeq ($(FUZZ),1)
+fuzz: $(FUZZ_BINS)
+fuzz-run: fuzz
+	$(Q)O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_BINS)
+$(O)/fuzz/%: $(O)/fuzz/%.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+else
+fuzz fuzz-run:
+	$(Q)$(MAKE) FUZZ=1 CC=clang $@
+endif
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/opt/cni/bin
 	install -m 0755 $(O)/superfluidd $(DESTDIR)$(PREFIX)/sbin/
@@ -106,6 +130,6 @@ install: all
 	install -m 0755 $(O)/superfluid $(DESTDIR)/opt/cni/bin/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

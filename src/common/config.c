@@ -362,10 +362,12 @@ static int check_pools(struct config *cfg, struct config_error *err)
 	return 0;
 }
 
-int config_load(const char *path, struct config **ret, struct config_error *err)
+/* A new config for `path` holding the fixed sections' defaults; owned by
+ * the caller (config_free). */
+static int config_new(const char *path, struct config **ret, struct config_error *err)
 {
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
-	int r;
+	int r = 0;
 
 	cfg->path = xstrdup(path);
 	for (size_t i = 0; i < ARRAY_SIZE(main_kinds); i++) {
@@ -378,6 +380,21 @@ int config_load(const char *path, struct config **ret, struct config_error *err)
 			goto out;
 		}
 	}
+	*ret = cfg;
+	cfg = NULL;
+out:
+	config_free(cfg);
+	return r;
+}
+
+int config_load(const char *path, struct config **ret, struct config_error *err)
+{
+	struct config *cfg = NULL;
+	int r;
+
+	r = config_new(path, &cfg, err);
+	if (r < 0)
+		goto out;
 	r = parse_path(path, false, cfg, err);
 	if (r < 0)
 		goto out;
@@ -386,6 +403,31 @@ int config_load(const char *path, struct config **ret, struct config_error *err)
 		if (r < 0)
 			goto out;
 	}
+	r = check_auth(cfg, err);
+	if (r < 0)
+		goto out;
+	r = check_pools(cfg, err);
+	if (r < 0)
+		goto out;
+	*ret = cfg;
+	cfg = NULL;
+out:
+	config_free(cfg);
+	return r;
+}
+
+int config_load_stream(FILE *f, const char *path, struct config **ret,
+		       struct config_error *err)
+{
+	struct config *cfg = NULL;
+	int r;
+
+	r = config_new(path, &cfg, err);
+	if (r < 0)
+		goto out;
+	r = config_parse_file(f, path, main_kinds, ARRAY_SIZE(main_kinds), cfg, err);
+	if (r < 0)
+		goto out;
 	r = check_auth(cfg, err);
 	if (r < 0)
 		goto out;

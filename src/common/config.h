@@ -16,6 +16,7 @@
 #define SF_COMMON_CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/config_parse.h"
 #include "common/util.h"
@@ -108,6 +109,14 @@ struct config {
  * credentials file, -EINVAL for content) and fills `err` if not NULL. */
 int config_load(const char *path, struct config **ret, struct config_error *err) MUST_CHECK;
 void config_free(struct config *cfg);
+
+/* config_load's content checks on the text of `f` (read from its current
+ * position), named `path` in messages, without touching the file system: no
+ * owner or mode checks, and credentials_file is not read (so a secret must
+ * be in `f`).  For the fuzzer and tests; the daemon uses config_load.  The
+ * caller closes `f`. */
+int config_load_stream(FILE *f, const char *path, struct config **ret,
+		       struct config_error *err) MUST_CHECK;
 
 /* Fills the Neutron client's options; the strings are borrowed from `cfg`
  * and live as long as it does. */

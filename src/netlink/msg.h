@@ -20,6 +20,17 @@ static inline size_t nl_ip_len(int family)
 	       family == AF_INET6 ? sizeof(struct in6_addr) : 0;
 }
 
+/* Whether a received message, its padding included, fits in the `len`
+ * bytes left.  mnl_nlmsg_ok() falls short twice: it compares nlmsg_len as
+ * an int, so that a length of 2 GiB or more passes as negative, and it lets
+ * the last message's padding lie past the end, where libmnl's attribute
+ * walk (up to mnl_nlmsg_get_payload_tail) still reads. */
+static inline bool nl_msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len &&
+	       MNL_ALIGN(nlh->nlmsg_len) <= (unsigned)len;
+}
+
 /* How many times an interrupted dump is redone. */
 #define NL_DUMP_ATTEMPTS 5
 

@@ -166,7 +166,7 @@ static int read_replies(struct nl_sock *s, uint32_t seq, bool dump, nl_msg_cb cb
 			return -errno;
 		}
 		len_left = (int)len;
-		for (nlh = (const struct nlmsghdr *)s->rbuf; mnl_nlmsg_ok(nlh, len_left);
+		for (nlh = (const struct nlmsghdr *)s->rbuf; nl_msg_ok(nlh, len_left);
 		     nlh = mnl_nlmsg_next(nlh, &len_left)) {
 			int r;
 

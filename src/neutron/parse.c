@@ -213,8 +213,11 @@ int neutron_endpoint_normalize(const char *url, char **ret)
 	s = xstrdup(url);
 	while (strlen(s) > 8 && s[strlen(s) - 1] == '/')
 		s[strlen(s) - 1] = '\0';
-	/* Our paths carry the version; some catalogs list it in the URL. */
+	/* Our paths carry the version; some catalogs list it in the URL.
+	 * Slashes before it go too ("http://h//v2.0"): our paths add one. */
 	strip_trailing(s, "/v2.0");
+	while (strlen(s) > 8 && s[strlen(s) - 1] == '/')
+		s[strlen(s) - 1] = '\0';
 	*ret = s;
 	return 0;
 }

@@ -495,6 +495,39 @@ static void test_named_sections(void **state)
 	free_pools(&ps);
 }
 
+/* config_load_stream: the same content checks, from a stream, and none of
+ * the file's (the fuzzer's way in, fuzz/fuzz_config.c). */
+static void test_load_stream(void **state)
+{
+	static char good[] = "[neutron]\nauth_url = http://k/v3\nusername = u\n"
+			     "password = " SECRET "\nproject_name = p\n[host]\nname = h1\n"
+			     "[pool web]\nnetwork = n\nsecurity_groups = a, b\n";
+	static char bad[] = "[neutron]\nauth_type = noauth\n[host]\nname = h1\n";
+	struct config_error err;
+	struct config *cfg = NULL;
+	FILE *f;
+
+	f = fmemopen(good, strlen(good), "r");
+	assert_non_null(f);
+	assert_int_equal(config_load_stream(f, "/x.conf", &cfg, &err), 0);
+	fclose(f);
+	assert_string_equal(cfg->neutron.password, SECRET);
+	assert_string_equal(cfg->host.name, "h1");
+	assert_string_equal(cfg->daemon.socket, "/run/superfluid/superfluid.sock");
+	assert_int_equal(cfg->n_pools, 1);
+	assert_int_equal(cfg->pool_list[0].n_security_groups, 2);
+	config_free(cfg);
+
+	cfg = NULL;
+	f = fmemopen(bad, strlen(bad), "r");
+	assert_non_null(f);
+	assert_int_equal(config_load_stream(f, "/x.conf", &cfg, &err), -EINVAL);
+	fclose(f);
+	assert_null(cfg);
+	assert_non_null(strstr(err.message, "/x.conf: key 'endpoint_override' in [neutron] is "
+				   "required with auth_type = noauth"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_credentials_perms),
 		cmocka_unit_test(test_credentials_content),
 		cmocka_unit_test(test_named_sections),
+		cmocka_unit_test(test_load_stream),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

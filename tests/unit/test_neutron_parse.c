@@ -261,6 +261,11 @@ static void test_url_normalize(void **state)
 	assert_int_equal(neutron_endpoint_normalize("https://h/networking/v2.0/", &s), 0);
 	assert_string_equal(s, "https://h/networking");
 	free(s);
+	/* Found by fuzz/fuzz_neutron_json: a slash before "/v2.0" was left,
+	 * and our paths, which start with one, made "//v2.0". */
+	assert_int_equal(neutron_endpoint_normalize("http://h:9696//v2.0", &s), 0);
+	assert_string_equal(s, "http://h:9696");
+	free(s);
 	s = NULL;
 	assert_int_equal(neutron_endpoint_normalize("ftp://h/", &s), -EINVAL);
 	assert_null(s);
