@@ -387,6 +387,23 @@ out:
 	return r;
 }
 
+/* The checks that need the whole file, then the hand-over: takes `cfg`,
+ * which is freed on failure. */
+static int config_finish(struct config *cfg, struct config **ret, struct config_error *err)
+{
+	int r;
+
+	r = check_auth(cfg, err);
+	if (r >= 0)
+		r = check_pools(cfg, err);
+	if (r < 0) {
+		config_free(cfg);
+		return r;
+	}
+	*ret = cfg;
+	return 0;
+}
+
 int config_load(const char *path, struct config **ret, struct config_error *err)
 {
 	struct config *cfg = NULL;
@@ -403,13 +420,7 @@ int config_load(const char *path, struct config **ret, struct config_error *err)
 		if (r < 0)
 			goto out;
 	}
-	r = check_auth(cfg, err);
-	if (r < 0)
-		goto out;
-	r = check_pools(cfg, err);
-	if (r < 0)
-		goto out;
-	*ret = cfg;
+	r = config_finish(cfg, ret, err);
 	cfg = NULL;
 out:
 	config_free(cfg);
@@ -428,13 +439,7 @@ int config_load_stream(FILE *f, const char *path, struct config **ret,
 	r = config_parse_file(f, path, main_kinds, ARRAY_SIZE(main_kinds), cfg, err);
 	if (r < 0)
 		goto out;
-	r = check_auth(cfg, err);
-	if (r < 0)
-		goto out;
-	r = check_pools(cfg, err);
-	if (r < 0)
-		goto out;
-	*ret = cfg;
+	r = config_finish(cfg, ret, err);
 	cfg = NULL;
 out:
 	config_free(cfg);

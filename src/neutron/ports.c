@@ -113,8 +113,9 @@ out:
 	return r;
 }
 
-int neutron_tag_add(struct neutron_client *c, const char *collection, const char *id,
-		    const char *tag, struct neutron_error *err)
+/* PUT adds one tag, DELETE removes it. */
+static int tag_call(struct neutron_client *c, const char *method, const char *collection,
+		    const char *id, const char *tag, struct neutron_error *err)
 {
 	char *path = tag ? tags_path(collection, id, tag) : NULL;
 	int r;
@@ -123,22 +124,19 @@ int neutron_tag_add(struct neutron_client *c, const char *collection, const char
 		neutron_error_set(err, 0, "", "invalid arguments");
 		return -EINVAL;
 	}
-	r = neutron_call(c, "PUT", path, NULL, NULL, true, NULL, err);
+	r = neutron_call(c, method, path, NULL, NULL, true, NULL, err);
 	free(path);
 	return r;
+}
+
+int neutron_tag_add(struct neutron_client *c, const char *collection, const char *id,
+		    const char *tag, struct neutron_error *err)
+{
+	return tag_call(c, "PUT", collection, id, tag, err);
 }
 
 int neutron_tag_remove(struct neutron_client *c, const char *collection, const char *id,
 		       const char *tag, struct neutron_error *err)
 {
-	char *path = tag ? tags_path(collection, id, tag) : NULL;
-	int r;
-
-	if (!path) {
-		neutron_error_set(err, 0, "", "invalid arguments");
-		return -EINVAL;
-	}
-	r = neutron_call(c, "DELETE", path, NULL, NULL, true, NULL, err);
-	free(path);
-	return r;
+	return tag_call(c, "DELETE", collection, id, tag, err);
 }
