@@ -114,7 +114,7 @@ FUZZ_SECONDS ?= 20
 ifeq ($(FUZZ),1)
 fuzz: $(FUZZ_BINS)
 fuzz-run: fuzz
-	$(Q)O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_BINS)
+	$(Q)O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) fuzz/run $(FUZZ_BINS)
 $(O)/fuzz/%: $(O)/fuzz/%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)

@@ -33,8 +33,9 @@ static void check_endpoint(const char *url)
 	FUZZ_CHECK(url && url[0]);
 	if (neutron_endpoint_normalize(url, &ep) == 0) {
 		n = strlen(ep);
-		/* internal.h: no trailing "/" nor "/v2.0" (our paths add both). */
-		FUZZ_CHECK(n >= strlen("http://"));
+		/* internal.h: no trailing "/" nor "/v2.0" (our paths add both),
+		 * and never cut into the scheme and host. */
+		FUZZ_CHECK(n > strlen("http://") && strncmp(ep, url, n) == 0);
 		FUZZ_CHECK(!(n > strlen("https://") && ep[n - 1] == '/'));
 		free(ep);
 	}

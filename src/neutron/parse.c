@@ -199,42 +199,70 @@ static char *strip_trailing(char *s, const char *suffix)
 	return s;
 }
 
+/* The length of "scheme://host[:port]" when url is an http(s) URL with a
+ * host, else 0: what follows is the path, the only part normalising may
+ * cut ("http://v2.0" is a host, not a version to strip). */
+static size_t http_authority_len(const char *url)
+{
+	size_t n;
+
+	if (!url)
+		return 0;
+	if (strncmp(url, "http://", 7) == 0)
+		n = 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		n = 8;
+	else
+		return 0;
+	if (url[n] == '\0' || url[n] == '/')
+		return 0;
+	return n + strcspn(url + n, "/");
+}
+
 static bool is_http_url(const char *url)
 {
 	return url && (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0);
 }
 
+static void trim_slashes(char *s, size_t keep)
+{
+	size_t n = strlen(s);
+
+	while (n > keep && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
 int neutron_endpoint_normalize(const char *url, char **ret)
 {
+	size_t keep = http_authority_len(url);
 	char *s;
 
-	if (!is_http_url(url))
+	if (!keep)
 		return -EINVAL;
 	s = xstrdup(url);
-	while (strlen(s) > 8 && s[strlen(s) - 1] == '/')
-		s[strlen(s) - 1] = '\0';
+	trim_slashes(s, keep);
 	/* Our paths carry the version; some catalogs list it in the URL.
 	 * Slashes before it go too ("http://h//v2.0"): our paths add one. */
-	strip_trailing(s, "/v2.0");
-	while (strlen(s) > 8 && s[strlen(s) - 1] == '/')
-		s[strlen(s) - 1] = '\0';
+	if (strlen(s) >= keep + strlen("/v2.0"))
+		strip_trailing(s + keep, "/v2.0");
+	trim_slashes(s, keep);
 	*ret = s;
 	return 0;
 }
 
 int neutron_auth_url_normalize(const char *url, char **ret)
 {
-	size_t n;
+	size_t n, keep = http_authority_len(url);
 	char *s;
 
-	if (!is_http_url(url))
+	if (!keep)
 		return -EINVAL;
 	n = strlen(url);
 	s = xmalloc(n + sizeof("/v3"));
 	memcpy(s, url, n + 1);
-	while (n > 8 && s[n - 1] == '/')
-		s[--n] = '\0';
-	if (!(n >= 3 && strcmp(s + n - 3, "/v3") == 0))
+	trim_slashes(s, keep);
+	n = strlen(s);
+	if (!(n >= keep + 3 && strcmp(s + n - 3, "/v3") == 0))
 		memcpy(s + n, "/v3", sizeof("/v3"));
 	*ret = s;
 	return 0;

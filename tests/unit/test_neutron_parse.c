@@ -266,8 +266,19 @@ static void test_url_normalize(void **state)
 	assert_int_equal(neutron_endpoint_normalize("http://h:9696//v2.0", &s), 0);
 	assert_string_equal(s, "http://h:9696");
 	free(s);
+	/* Found by fuzz/fuzz_neutron_json in CI: "/v2.0" as the host was
+	 * stripped, leaving "http:/". Only the path is ever cut. */
+	assert_int_equal(neutron_endpoint_normalize("http://v2.0", &s), 0);
+	assert_string_equal(s, "http://v2.0");
+	free(s);
+	assert_int_equal(neutron_endpoint_normalize("http://v2.0//", &s), 0);
+	assert_string_equal(s, "http://v2.0");
+	free(s);
 	s = NULL;
 	assert_int_equal(neutron_endpoint_normalize("ftp://h/", &s), -EINVAL);
+	assert_int_equal(neutron_endpoint_normalize("http://", &s), -EINVAL);
+	assert_int_equal(neutron_endpoint_normalize("http:///v2.0", &s), -EINVAL);
+	assert_int_equal(neutron_auth_url_normalize("https:///", &s), -EINVAL);
 	assert_null(s);
 
 	assert_int_equal(neutron_auth_url_normalize("http://k:5000", &s), 0);
@@ -278,6 +289,10 @@ static void test_url_normalize(void **state)
 	free(s);
 	assert_int_equal(neutron_auth_url_normalize("https://k/identity/v3", &s), 0);
 	assert_string_equal(s, "https://k/identity/v3");
+	free(s);
+	/* A host named like the version is still a host. */
+	assert_int_equal(neutron_auth_url_normalize("http://v3", &s), 0);
+	assert_string_equal(s, "http://v3/v3");
 	free(s);
 
 	assert_int_equal(neutron_collection_key("security-group-rules", key, sizeof(key)), 0);
