@@ -1,7 +1,8 @@
 # superfluid: one plain GNU Makefile.  `make`, `make check`, `make asan`,
-# `make check SAN=1`, `make bench`, `make fuzz-run`.  Build output goes to $(O)
-# (build/, build-san/ when SAN=1, build-fuzz/ when FUZZ=1), so sanitizer,
-# fuzzer and normal objects never mix.
+# `make check SAN=1`, `make bench`, `make fuzz-run`, `make check-fault`.  Build
+# output goes to $(O) (build/, build-san/ when SAN=1, build-fuzz/ when FUZZ=1,
+# build-fault/ when FAULT=1), so sanitizer, fuzzer, fault-injection and
+# normal objects never mix.
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -9,11 +10,23 @@ PREFIX  ?= /usr/local
 PKGS    := libcurl jansson libmnl sqlite3 inih libmicrohttpd
 SAN     ?=
 FUZZ    ?=
+FAULT   ?=
+
+# Allocation failure injection (src/common/fault.h): our objects' calls to
+# these go to fault.c's __wrap_* functions.
+FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
+              -Wl,--wrap=strndup,--wrap=asprintf,--wrap=vasprintf \
+              -Wl,--wrap=json_loadb,--wrap=json_loads
 
 ifeq ($(FUZZ),1)
 O       ?= build-fuzz
 SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
+else ifeq ($(FAULT),1)
+O       ?= build-fault
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FAULTFLAGS := -DSF_FAULT_INJECTION
+FAULTLDFLAGS := $(FAULT_WRAP)
 else ifeq ($(SAN),1)
 O       ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -35,8 +48,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 WFLAGS   := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
             -Wmissing-prototypes -Wstrict-prototypes
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Isrc $(WFLAGS) $(PKG_CFLAGS) \
-                   $(SANFLAGS) -MMD -MP -pthread
-override LDFLAGS += $(SANFLAGS) -pthread
+                   $(SANFLAGS) $(FAULTFLAGS) -MMD -MP -pthread
+override LDFLAGS += $(SANFLAGS) $(FAULTLDFLAGS) -pthread
 LIBS     := $(PKG_LIBS) -lm
 
 # Library code: every component's files but the programs' main.c and the
@@ -46,7 +59,11 @@ LIB_SRCS := $(filter-out %/main.c,$(wildcard src/common/*.c src/netlink/*.c \
 DAEMON_SRCS := src/daemon/main.c
 CNI_SRCS    := src/cni/main.c
 CLI_SRCS    := $(wildcard src/cli/*.c)
+# test_fault.c needs the FAULT=1 build's injector.
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+ifneq ($(FAULT),1)
+UNIT_SRCS   := $(filter-out tests/unit/test_fault.c,$(UNIT_SRCS))
+endif
 IT_SRCS     := $(wildcard tests/integration/it_*.c)
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
@@ -55,7 +72,7 @@ PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 
-.PHONY: all check check-unit check-integration asan install clean tests
+.PHONY: all check check-unit check-integration check-fault asan install clean tests
 all: $(PROGS)
 
 $(O)/%.o: %.c
@@ -105,6 +122,18 @@ check-integration: tests
 asan:
 	$(Q)$(MAKE) SAN=1 all tests
 
+# Allocation failure injection (docs/fuzzing.md, "Fault injection"): every
+# parser on its fuzz seeds and the request paths, failing allocation 1, 2,
+# ... in turn, under ASan + UBSan + LeakSanitizer, in build-fault/.
+ifeq ($(FAULT),1)
+check-fault: $(O)/tests/unit/test_fault
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		O=$(O) tests/run unit test_fault
+else
+check-fault:
+	$(Q)$(MAKE) FAULT=1 $@
+endif
+
 # libFuzzer targets (clang): fuzz/fuzz_*.c, linked with the library built
 # with the same instrumentation into build-fuzz/.  `make fuzz-run` runs each
 # for FUZZ_SECONDS on its seeds in fuzz/corpus/ (docs/fuzzing.md).
@@ -130,6 +159,6 @@ install: all
 	install -m 0755 $(O)/superfluid $(DESTDIR)/opt/cni/bin/
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-fault
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -48,6 +48,12 @@ void cni_error_set_details(struct cni_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+int cni_error_nomem(struct cni_error *err)
+{
+	cni_error_set(err, CNI_ERR_INTERNAL, "out of memory");
+	return -ENOMEM;
+}
+
 void cni_error_copy(struct cni_error *dst, const struct cni_error *src)
 {
 	if (!dst)
@@ -70,15 +76,21 @@ void cni_error_set_version(struct cni_error *err, const char *version)
 int cni_error_to_json(const struct cni_error *err, char **ret)
 {
 	json_t *o = json_object();
-	int r;
+	int r = 0;
 
-	json_object_set_new(o, "cniVersion", cni_json_string_lossy(err->version[0] ? err->version :
-								  CNI_VERSION_LATEST_STR));
-	json_object_set_new(o, "code", json_integer(err->code ? err->code : CNI_ERR_INTERNAL));
-	json_object_set_new(o, "msg", cni_json_string_lossy(err->msg));
+	/* json_object_set_new fails for a NULL value (and a NULL object) and
+	 * drops the value, so one check at the end covers every constructor. */
+	r |= json_object_set_new(o, "cniVersion", cni_json_string_lossy(err->version[0] ?
+								   err->version :
+								   CNI_VERSION_LATEST_STR));
+	r |= json_object_set_new(o, "code", json_integer(err->code ? err->code : CNI_ERR_INTERNAL));
+	r |= json_object_set_new(o, "msg", cni_json_string_lossy(err->msg));
 	if (err->details[0])
-		json_object_set_new(o, "details", cni_json_string_lossy(err->details));
-	r = cni_json_dump(o, ret);
+		r |= json_object_set_new(o, "details", cni_json_string_lossy(err->details));
+	if (r == 0)
+		r = cni_json_dump(o, ret);
+	else
+		r = -ENOMEM;
 	json_decref(o);
 	return r;
 }
@@ -166,6 +178,10 @@ int cni_version_reply(const char *stdin_data, size_t len, char **ret, struct cni
 	if (cni_json_is_blank(stdin_data, len))
 		goto answer;
 	in = json_loadb(stdin_data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!in && json_error_code(&jerr) == json_error_out_of_memory) {
+		r = cni_error_nomem(err);
+		goto out;
+	}
 	if (!in || !json_is_object(in)) {
 		cni_error_set(err, CNI_ERR_DECODE, "failed to decode the VERSION request");
 		cni_error_set_details(err, "%s", in ? "not a JSON object" : jerr.text);
@@ -186,12 +202,16 @@ int cni_version_reply(const char *stdin_data, size_t len, char **ret, struct cni
 	}
 answer:
 	out = json_object();
-	json_object_set_new(out, "cniVersion", json_string(asked));
 	list = json_array();
+	r = json_object_set_new(out, "cniVersion", json_string(asked));
 	for (size_t i = 0; i < ARRAY_SIZE(version_names); i++)
-		json_array_append_new(list, json_string(version_names[i]));
-	json_object_set_new(out, "supportedVersions", list);
-	r = cni_json_dump(out, ret);
+		r |= json_array_append_new(list, json_string(version_names[i]));
+	r |= json_object_set(out, "supportedVersions", list);
+	json_decref(list);
+	if (r == 0)
+		r = cni_json_dump(out, ret);
+	if (r < 0)
+		r = cni_error_nomem(err);
 out:
 	json_decref(in);
 	json_decref(out);

@@ -63,6 +63,9 @@ void cni_error_set(struct cni_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void cni_error_set_details(struct cni_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Out of memory while handling a request: code 999 (internal), "out of
+ * memory"; returns -ENOMEM.  NULL-safe. */
+int cni_error_nomem(struct cni_error *err);
 /* Copies code, msg and details of src; keeps dst->version.  NULL-safe dst. */
 void cni_error_copy(struct cni_error *dst, const struct cni_error *src);
 /* The cniVersion the error is reported in: the request's, once known. */
@@ -70,7 +73,7 @@ void cni_error_set_version(struct cni_error *err, const char *version);
 
 /* The spec's error object, one line ending in a newline:
  * {"cniVersion":..,"code":N,"msg":"..","details":".."}.  The caller frees
- * *ret with free(). */
+ * *ret with free().  -ENOMEM without memory. */
 int cni_error_to_json(const struct cni_error *err, char **ret) MUST_CHECK;
 
 /* "ADD" -> CNI_CMD_ADD, ...; -EINVAL for anything else (case matters, as in
@@ -88,7 +91,8 @@ bool cni_version_allows(enum cni_version v, enum cni_command cmd);
 /* The answer to VERSION.  `stdin_data` is what the runtime sent (may be
  * empty): its "cniVersion" is echoed, as the spec asks, or "1.1.0" when
  * there is none.  Malformed JSON or a malformed version string fail with
- * code 6.  The caller frees *ret with free(). */
+ * code 6; no memory, code 999 and -ENOMEM.  The caller frees *ret with
+ * free(). */
 int cni_version_reply(const char *stdin_data, size_t len, char **ret,
 		      struct cni_error *err) MUST_CHECK;
 

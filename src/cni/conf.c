@@ -63,8 +63,8 @@ static int parse_version(struct cni_conf *conf, enum cni_command cmd, struct cni
 				      cmd == CNI_CMD_CHECK ? "0.4.0" : "1.1.0");
 		return -EINVAL;
 	}
-	conf->version_str = xstrdup(s);
-	return 0;
+	conf->version_str = strdup(s);
+	return conf->version_str ? 0 : cni_error_nomem(err);
 }
 
 /* An optional Neutron name or id: non-empty, at most CNI_NAME_MAX bytes. */
@@ -80,8 +80,8 @@ static int neutron_ref(const json_t *raw, const char *key, char **ret, struct cn
 			      CNI_NAME_MAX);
 		return -EINVAL;
 	}
-	*ret = xstrdup(s);
-	return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : cni_error_nomem(err);
 }
 
 static int parse_names(struct cni_conf *conf, struct cni_error *err)
@@ -105,9 +105,9 @@ static int parse_names(struct cni_conf *conf, struct cni_error *err)
 		return r;
 	if (!type || !type[0] || strchr(type, '/'))
 		return FAIL(err, C7, "'type' must name the plugin binary");
-	conf->name = xstrdup(name);
-	conf->type = xstrdup(type);
-	return 0;
+	conf->name = strdup(name);
+	conf->type = strdup(type);
+	return conf->name && conf->type ? 0 : cni_error_nomem(err);
 }
 
 static int parse_superfluid(struct cni_conf *conf, struct cni_error *err)
@@ -150,7 +150,8 @@ static int parse_superfluid(struct cni_conf *conf, struct cni_error *err)
 	if (sock && (sock[0] != '/' || strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
 		return FAIL(err, C7, "'socket' must be an absolute path shorter than 108 bytes, "
 			    "not '%.64s'", sock);
-	conf->socket = xstrdup_opt(sock);
+	if (sock && !(conf->socket = strdup(sock)))
+		return cni_error_nomem(err);
 	return 0;
 }
 
@@ -167,7 +168,7 @@ static int parse_unsupported(struct cni_conf *conf, struct cni_error *err)
 	if (r < 0)
 		return r;
 	if (ipam && json_object_size(ipam) > 0) {
-		dump = json_dumps(ipam, JSON_COMPACT);
+		dump = json_dumps(ipam, JSON_COMPACT);   /* NULL: "{...}" will do */
 		cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD, "unsupported field 'ipam': %.160s",
 			      dump ? dump : "{...}");
 		cni_error_set_details(err, "superfluid takes addresses from Neutron; "
@@ -225,7 +226,7 @@ static int parse_prev_result(struct cni_conf *conf, enum cni_command cmd, struct
 		return 0;
 	cni_error_init(&perr);
 	r = cni_result_from_json(prev, conf->version, &conf->prev_result, &perr);
-	if (r < 0 && cmd == CNI_CMD_DEL)
+	if (r < 0 && cmd == CNI_CMD_DEL && r != -ENOMEM)
 		return 0; /* DEL is best effort and does not need prevResult */
 	if (r < 0)
 		cni_error_copy(err, &perr);
@@ -257,24 +258,31 @@ static int parse_attachments(struct cni_conf *conf, struct cni_error *err)
 			return -EINVAL;
 		}
 	}
-	conf->valid_attachments = xcalloc(json_array_size(a) + 1, sizeof(struct cni_attachment));
+	conf->valid_attachments = calloc(json_array_size(a) + 1, sizeof(struct cni_attachment));
+	if (!conf->valid_attachments)
+		return cni_error_nomem(err);
+	/* Counted as they are filled, so that cni_conf_free frees what was. */
 	json_array_foreach(a, i, e) {
-		conf->valid_attachments[i].container_id =
-			xstrdup(json_string_value(json_object_get(e, "containerID")));
-		conf->valid_attachments[i].ifname =
-			xstrdup(json_string_value(json_object_get(e, "ifname")));
+		struct cni_attachment *at = &conf->valid_attachments[i];
+
+		at->container_id = strdup(json_string_value(json_object_get(e, "containerID")));
+		at->ifname = strdup(json_string_value(json_object_get(e, "ifname")));
+		conf->n_valid_attachments++;
+		if (!at->container_id || !at->ifname)
+			return cni_error_nomem(err);
 	}
-	conf->n_valid_attachments = json_array_size(a);
 	return 0;
 }
 
 int cni_conf_parse(const char *data, size_t len, enum cni_command cmd, struct cni_conf **ret,
 		   struct cni_error *err)
 {
-	struct cni_conf *conf = xcalloc(1, sizeof(*conf));
+	struct cni_conf *conf = calloc(1, sizeof(*conf));
 	json_error_t jerr;
 	int r = -EINVAL;
 
+	if (!conf)
+		return cni_error_nomem(err);
 	if (len > CNI_CONF_MAX) {
 		cni_error_set(err, CNI_ERR_DECODE, "network config larger than %d bytes",
 			      CNI_CONF_MAX);
@@ -285,6 +293,10 @@ int cni_conf_parse(const char *data, size_t len, enum cni_command cmd, struct cn
 		goto out;
 	}
 	conf->raw = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!conf->raw && json_error_code(&jerr) == json_error_out_of_memory) {
+		r = cni_error_nomem(err);
+		goto out;
+	}
 	if (!conf->raw) {
 		cni_error_set(err, CNI_ERR_DECODE, "failed to decode the network config");
 		cni_error_set_details(err, "line %d, column %d: %s", jerr.line, jerr.column,

@@ -63,8 +63,8 @@ struct cni_conf {
  * not fail for what only matters to ADD, drops a malformed prevResult and
  * does not refuse "ipam" or "ipMasq" (code 2).  Once cniVersion is
  * known it is copied to err->version, so that even a later error is
- * answered in the request's version.  The caller frees *ret with
- * cni_conf_free(). */
+ * answered in the request's version.  Without memory: -ENOMEM and code 999
+ * (even for DEL).  The caller frees *ret with cni_conf_free(). */
 int cni_conf_parse(const char *data, size_t len, enum cni_command cmd,
 		   struct cni_conf **ret, struct cni_error *err) MUST_CHECK;
 void cni_conf_free(struct cni_conf *conf);

@@ -83,7 +83,9 @@ static int parse_args(struct cni_env *env, const char *s, struct cni_error *err)
 
 	for (const char *q = s; *q; q++)
 		cap += *q == ';';
-	env->args = xcalloc(cap, sizeof(*env->args));
+	env->args = calloc(cap, sizeof(*env->args));
+	if (!env->args)
+		return -ENOMEM;
 	while (*p) {
 		const char *end = strchrnul(p, ';');
 		const char *eq = memchr(p, '=', (size_t)(end - p));
@@ -182,10 +184,12 @@ static int validate(const struct cni_env_raw *raw, struct cni_env *env, struct c
 					      "'..', without '/', ':' or whitespace");
 			return -EINVAL;
 		}
-		env->container_id = xstrdup(raw->container_id);
-		if (is_set(raw->netns) && raw->netns[0] == '/')
-			env->netns = xstrdup(raw->netns);
-		env->ifname = xstrdup(raw->ifname);
+		env->container_id = strdup(raw->container_id);
+		if (is_set(raw->netns) && raw->netns[0] == '/' && !(env->netns = strdup(raw->netns)))
+			return -ENOMEM;
+		env->ifname = strdup(raw->ifname);
+		if (!env->container_id || !env->ifname)
+			return -ENOMEM;
 		if (is_set(raw->args)) {
 			cni_error_init(&aerr);
 			r = parse_args(env, raw->args, &aerr);
@@ -205,16 +209,18 @@ static int validate(const struct cni_env_raw *raw, struct cni_env *env, struct c
 	}
 	if (cmd == CNI_CMD_GC && !is_set(raw->path))
 		return missing(err, "CNI_PATH", cmd);
-	if (is_set(raw->path) && cmd != CNI_CMD_VERSION)
-		env->path = xstrdup(raw->path);
+	if (is_set(raw->path) && cmd != CNI_CMD_VERSION && !(env->path = strdup(raw->path)))
+		return -ENOMEM;
 	return 0;
 }
 
 int cni_env_parse(const struct cni_env_raw *raw, struct cni_env **ret, struct cni_error *err)
 {
-	struct cni_env *env = xcalloc(1, sizeof(*env));
+	struct cni_env *env = calloc(1, sizeof(*env));
 	int r;
 
+	if (!env)
+		return cni_error_nomem(err);
 	if (!is_set(raw->command)) {
 		cni_error_set(err, CNI_ERR_INVALID_ENV, "CNI_COMMAND is missing or empty");
 		r = -EINVAL;
@@ -228,7 +234,7 @@ int cni_env_parse(const struct cni_env_raw *raw, struct cni_env **ret, struct cn
 	}
 	r = validate(raw, env, err);
 	if (r == -ENOMEM)
-		cni_error_set(err, CNI_ERR_INTERNAL, "out of memory");
+		cni_error_nomem(err);
 	if (r < 0)
 		goto out;
 	*ret = env;

@@ -24,14 +24,47 @@ int cni_json_dump(const json_t *v, char **ret)
 	return 0;
 }
 
+bool cni_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p++, n, cp;
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		if ((size_t)(end - p) < n)
+			return false;
+		for (unsigned i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
 json_t *cni_json_string_lossy(const char *s)
 {
-	json_t *v = json_string(s);
+	json_t *v;
 	char *copy;
 
-	if (v)
-		return v;
-	copy = xstrdup(s);
+	if (cni_utf8_valid(s, strlen(s)))
+		return json_string(s);
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
 	for (char *p = copy; *p; p++)
 		if ((unsigned char)*p >= 0x80)
 			*p = '?';
@@ -132,9 +165,16 @@ int cni_json_strv(const json_t *obj, const char *key, const char *ctx, int code,
 	json_array_foreach(v, i, e)
 		if (!json_is_string(e))
 			return type_error(err, code, ctx, key, "an array of strings");
-	out = xcalloc(json_array_size(v) + 1, sizeof(char *));
-	json_array_foreach(v, i, e)
-		out[i] = xstrdup(json_string_value(e));
+	out = calloc(json_array_size(v) + 1, sizeof(char *));
+	if (!out)
+		return cni_error_nomem(err);
+	json_array_foreach(v, i, e) {
+		out[i] = strdup(json_string_value(e));
+		if (!out[i]) {
+			cni_strv_free(out);
+			return cni_error_nomem(err);
+		}
+	}
 	*ret = out;
 	*ret_n = json_array_size(v);
 	return 0;
@@ -155,26 +195,37 @@ char **cni_strv_copy(char *const *v, size_t n)
 
 	if (!v)
 		return NULL;
-	out = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
+	out = calloc(n + 1, sizeof(char *));
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = strdup(v[i]);
+		if (!out[i]) {
+			cni_strv_free(out);
+			return NULL;
+		}
+	}
 	return out;
 }
 
-void cni_strv_add_unique(char ***v, size_t *n, const char *s)
+int cni_strv_add_unique(char ***v, size_t *n, const char *s)
 {
-	char **nv;
+	char **nv, *copy;
 
 	for (size_t i = 0; i < *n; i++)
 		if (streq((*v)[i], s))
-			return;
+			return 0;
+	copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
 	nv = realloc(*v, (*n + 2) * sizeof(char *));
 	if (!nv) {
-		/* Same policy as xmalloc: a small object we cannot do without. */
-		abort();
+		free(copy);
+		return -ENOMEM;
 	}
-	nv[*n] = xstrdup(s);
+	nv[*n] = copy;
 	nv[*n + 1] = NULL;
 	*v = nv;
 	(*n)++;
+	return 0;
 }

@@ -8,7 +8,7 @@
 
 struct cni_result *cni_result_new(void)
 {
-	return xcalloc(1, sizeof(struct cni_result));
+	return calloc(1, sizeof(struct cni_result));
 }
 
 static void interface_done(struct cni_interface *i)
@@ -93,62 +93,93 @@ int cni_cidr_family(const char *s)
 	return fam;
 }
 
-/* Grows an array of `size`-byte elements by one zeroed element; returns it. */
+/* Grows an array of `size`-byte elements by one zeroed element; returns it,
+ * or NULL without memory (the array is then as it was). */
 static void *grow(void *arrayp, size_t *n, size_t size)
 {
 	void **array = arrayp;
 	char *a = realloc(*array, (*n + 1) * size);
 
 	if (!a)
-		abort(); /* as xmalloc: results are small */
+		return NULL;
 	memset(a + *n * size, 0, size);
 	*array = a;
 	return a + (*n)++ * size;
 }
 
-/* The copies below trust their input; the public adders check it first. */
-static size_t copy_interface(struct cni_result *res, const struct cni_interface *iface)
+/* A copy of an optional string: false only when s was set and could not
+ * be copied. */
+static bool dup_opt(char **dst, const char *s)
+{
+	*dst = s ? strdup(s) : NULL;
+	return !s || *dst;
+}
+
+/* The copies below trust their input; the public adders check it first.
+ * On -ENOMEM they take the new element back out: the result is as it was. */
+static int copy_interface(struct cni_result *res, const struct cni_interface *iface)
 {
 	struct cni_interface *i = grow(&res->interfaces, &res->n_interfaces, sizeof(*i));
 
-	i->name = xstrdup(iface->name);
-	i->mac = xstrdup_opt(iface->mac);
+	if (!i)
+		return -ENOMEM;
 	i->mtu = iface->mtu;
-	i->sandbox = xstrdup_opt(iface->sandbox);
-	i->socket_path = xstrdup_opt(iface->socket_path);
-	i->pci_id = xstrdup_opt(iface->pci_id);
-	return res->n_interfaces - 1;
+	if (!dup_opt(&i->name, iface->name) || !dup_opt(&i->mac, iface->mac) ||
+	    !dup_opt(&i->sandbox, iface->sandbox) ||
+	    !dup_opt(&i->socket_path, iface->socket_path) || !dup_opt(&i->pci_id, iface->pci_id)) {
+		interface_done(i);
+		res->n_interfaces--;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-static void copy_ip(struct cni_result *res, const struct cni_ip *ip, int shift)
+static int copy_ip(struct cni_result *res, const struct cni_ip *ip, int shift)
 {
 	struct cni_ip *n = grow(&res->ips, &res->n_ips, sizeof(*n));
 
-	n->address = xstrdup(ip->address);
-	n->gateway = xstrdup_opt(ip->gateway);
+	if (!n)
+		return -ENOMEM;
 	n->has_interface = ip->has_interface;
 	n->interface = ip->has_interface ? ip->interface + shift : 0;
+	if (!dup_opt(&n->address, ip->address) || !dup_opt(&n->gateway, ip->gateway)) {
+		free(n->address);
+		free(n->gateway);
+		res->n_ips--;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-static void copy_route(struct cni_result *res, const struct cni_route *route)
+static int copy_route(struct cni_result *res, const struct cni_route *route)
 {
 	struct cni_route *n = grow(&res->routes, &res->n_routes, sizeof(*n));
 
+	if (!n)
+		return -ENOMEM;
 	*n = *route;
-	n->dst = xstrdup(route->dst);
-	n->gw = xstrdup_opt(route->gw);
+	n->dst = n->gw = NULL;   /* not the caller's: freed on failure below */
+	if (!dup_opt(&n->dst, route->dst) || !dup_opt(&n->gw, route->gw)) {
+		free(n->dst);
+		free(n->gw);
+		res->n_routes--;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int cni_result_add_interface(struct cni_result *res, const struct cni_interface *iface,
 			     size_t *ret_index)
 {
-	size_t idx;
+	int r;
 
 	if (!iface->name || !iface->name[0] || iface->mtu < 0)
 		return -EINVAL;
-	idx = copy_interface(res, iface);
+	r = copy_interface(res, iface);
+	if (r < 0)
+		return r;
 	if (ret_index)
-		*ret_index = idx;
+		*ret_index = res->n_interfaces - 1;
 	return 0;
 }
 
@@ -160,8 +191,7 @@ int cni_result_add_ip(struct cni_result *res, const struct cni_ip *ip)
 		return -EINVAL;
 	if (ip->has_interface && (ip->interface < 0 || (size_t)ip->interface >= res->n_interfaces))
 		return -EINVAL;
-	copy_ip(res, ip, 0);
-	return 0;
+	return copy_ip(res, ip, 0);
 }
 
 int cni_result_add_route(struct cni_result *res, const struct cni_route *route)
@@ -172,50 +202,63 @@ int cni_result_add_route(struct cni_result *res, const struct cni_route *route)
 	    (route->has_table && route->table < 0) ||
 	    (route->has_scope && (route->scope < 0 || route->scope > 255)))
 		return -EINVAL;
-	copy_route(res, route);
-	return 0;
+	return copy_route(res, route);
 }
 
-void cni_result_add_dns(struct cni_result *res, const struct cni_dns *dns)
+int cni_result_add_dns(struct cni_result *res, const struct cni_dns *dns)
 {
-	for (size_t i = 0; i < dns->n_nameservers; i++)
-		cni_strv_add_unique(&res->dns.nameservers, &res->dns.n_nameservers,
-				    dns->nameservers[i]);
-	for (size_t i = 0; i < dns->n_search; i++)
-		cni_strv_add_unique(&res->dns.search, &res->dns.n_search, dns->search[i]);
-	for (size_t i = 0; i < dns->n_options; i++)
-		cni_strv_add_unique(&res->dns.options, &res->dns.n_options, dns->options[i]);
-	if (!(res->dns.domain && res->dns.domain[0]) && dns->domain && dns->domain[0]) {
+	char *domain;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < dns->n_nameservers; i++)
+		r = cni_strv_add_unique(&res->dns.nameservers, &res->dns.n_nameservers,
+					dns->nameservers[i]);
+	for (size_t i = 0; r >= 0 && i < dns->n_search; i++)
+		r = cni_strv_add_unique(&res->dns.search, &res->dns.n_search, dns->search[i]);
+	for (size_t i = 0; r >= 0 && i < dns->n_options; i++)
+		r = cni_strv_add_unique(&res->dns.options, &res->dns.n_options, dns->options[i]);
+	if (r >= 0 && !(res->dns.domain && res->dns.domain[0]) && dns->domain && dns->domain[0]) {
+		domain = strdup(dns->domain);
+		if (!domain)
+			return -ENOMEM;
 		free(res->dns.domain);
-		res->dns.domain = xstrdup(dns->domain);
+		res->dns.domain = domain;
 	}
+	return r;
 }
 
-void cni_result_merge_prev(struct cni_result *res, const struct cni_result *prev)
+int cni_result_merge_prev(struct cni_result *res, const struct cni_result *prev)
 {
 	struct cni_result *m = cni_result_new();
 	struct cni_result tmp;
+	int r = 0;
 
+	if (!m)
+		return -ENOMEM;
 	/* Both sides were checked when built or parsed; shifting our indices
 	 * by prev's interfaces keeps them in range. */
-	for (size_t i = 0; i < prev->n_interfaces; i++)
-		copy_interface(m, &prev->interfaces[i]);
-	for (size_t i = 0; i < res->n_interfaces; i++)
-		copy_interface(m, &res->interfaces[i]);
-	for (size_t i = 0; i < prev->n_ips; i++)
-		copy_ip(m, &prev->ips[i], 0);
-	for (size_t i = 0; i < res->n_ips; i++)
-		copy_ip(m, &res->ips[i], (int)prev->n_interfaces);
-	for (size_t i = 0; i < prev->n_routes; i++)
-		copy_route(m, &prev->routes[i]);
-	for (size_t i = 0; i < res->n_routes; i++)
-		copy_route(m, &res->routes[i]);
-	cni_result_add_dns(m, &prev->dns);
-	cni_result_add_dns(m, &res->dns);
-
-	/* Swap contents so that the caller's pointer stays valid. */
-	tmp = *res;
-	*res = *m;
-	*m = tmp;
+	for (size_t i = 0; r >= 0 && i < prev->n_interfaces; i++)
+		r = copy_interface(m, &prev->interfaces[i]);
+	for (size_t i = 0; r >= 0 && i < res->n_interfaces; i++)
+		r = copy_interface(m, &res->interfaces[i]);
+	for (size_t i = 0; r >= 0 && i < prev->n_ips; i++)
+		r = copy_ip(m, &prev->ips[i], 0);
+	for (size_t i = 0; r >= 0 && i < res->n_ips; i++)
+		r = copy_ip(m, &res->ips[i], (int)prev->n_interfaces);
+	for (size_t i = 0; r >= 0 && i < prev->n_routes; i++)
+		r = copy_route(m, &prev->routes[i]);
+	for (size_t i = 0; r >= 0 && i < res->n_routes; i++)
+		r = copy_route(m, &res->routes[i]);
+	if (r >= 0)
+		r = cni_result_add_dns(m, &prev->dns);
+	if (r >= 0)
+		r = cni_result_add_dns(m, &res->dns);
+	if (r >= 0) {
+		/* Swap contents so that the caller's pointer stays valid. */
+		tmp = *res;
+		*res = *m;
+		*m = tmp;
+	}
 	cni_result_free(m);
+	return r;
 }

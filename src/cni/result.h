@@ -67,33 +67,38 @@ struct cni_result {
 	struct cni_dns dns;
 };
 
-/* An empty result.  Free it with cni_result_free(). */
+/* An empty result, or NULL without memory.  Free it with cni_result_free(). */
 struct cni_result *cni_result_new(void);
 void cni_result_free(struct cni_result *res);
 
 /* Each adder copies what it is given and checks it: names and addresses
  * must parse, numbers must not be negative (a scope is 0..255), an ips[].interface must index an interface already added, a
- * gateway must be of the address's family.  -EINVAL when not.  On success
- * the interface adder writes the new index to *ret_index (may be NULL). */
+ * gateway must be of the address's family.  -EINVAL when not; -ENOMEM
+ * without memory.  On success the interface adder writes the new index to
+ * *ret_index (may be NULL). */
 int cni_result_add_interface(struct cni_result *res, const struct cni_interface *iface,
 			     size_t *ret_index) MUST_CHECK;
 int cni_result_add_ip(struct cni_result *res, const struct cni_ip *ip) MUST_CHECK;
 int cni_result_add_route(struct cni_result *res, const struct cni_route *route) MUST_CHECK;
 /* Merges `dns` into the result's: lists are joined without duplicates, the
- * domain is set when the result has none. */
-void cni_result_add_dns(struct cni_result *res, const struct cni_dns *dns);
+ * domain is set when the result has none.  -ENOMEM may leave part of it
+ * merged. */
+int cni_result_add_dns(struct cni_result *res, const struct cni_dns *dns) MUST_CHECK;
 
 /* Chaining: makes `res` the previous plugin's result followed by what this
  * plugin added (indices shifted), as the spec asks of a plugin that gets a
- * prevResult.  DNS lists: prev's entries first; prev's domain wins. */
-void cni_result_merge_prev(struct cni_result *res, const struct cni_result *prev);
+ * prevResult.  DNS lists: prev's entries first; prev's domain wins.  -ENOMEM
+ * leaves `res` as it was. */
+int cni_result_merge_prev(struct cni_result *res, const struct cni_result *prev) MUST_CHECK;
 
-/* JSON in version `v`, one line and a newline; caller frees *ret. */
+/* JSON in version `v`, one line and a newline; caller frees *ret.  -ENOMEM
+ * without memory. */
 int cni_result_to_json(const struct cni_result *res, enum cni_version v,
 		       char **ret) MUST_CHECK;
 /* Parses a result object (a prevResult) of version `v`.  Accepts the
  * abbreviated IPAM form (no interfaces).  On failure, code 7 in err and
- * -EINVAL.  Caller frees *ret with cni_result_free(). */
+ * -EINVAL; without memory, code 999 and -ENOMEM.  Caller frees *ret with
+ * cni_result_free(). */
 int cni_result_from_json(const json_t *obj, enum cni_version v, struct cni_result **ret,
 			 struct cni_error *err) MUST_CHECK;
 

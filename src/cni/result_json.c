@@ -6,116 +6,136 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void set_str(json_t *o, const char *key, const char *v)
+/* The builders below return NULL without memory.  json_object_set_new()
+ * and json_array_append_new() fail for a NULL value and drop the value on
+ * failure, so each builder ORs their results and checks once. */
+static int set_str(json_t *o, const char *key, const char *v)
 {
 	if (v && v[0])
-		json_object_set_new(o, key, json_string(v));
+		return json_object_set_new(o, key, json_string(v));
+	return 0;
 }
 
-static void set_uint(json_t *o, const char *key, int v)
+static int set_uint(json_t *o, const char *key, int v)
 {
 	if (v > 0)
-		json_object_set_new(o, key, json_integer(v));
+		return json_object_set_new(o, key, json_integer(v));
+	return 0;
+}
+
+/* Takes `o`: returns it, or NULL (freeing it) when `bad`. */
+static json_t *checked(json_t *o, int bad)
+{
+	if (!bad)
+		return o;
+	json_decref(o);
+	return NULL;
 }
 
 static json_t *strv_json(char *const *v, size_t n)
 {
 	json_t *a = json_array();
+	int bad = !a;
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
+		bad |= json_array_append_new(a, json_string(v[i]));
+	return checked(a, bad);
 }
 
 static json_t *dns_json(const struct cni_dns *dns)
 {
 	json_t *o = json_object();
+	int bad = !o;
 
 	if (dns->n_nameservers)
-		json_object_set_new(o, "nameservers", strv_json(dns->nameservers, dns->n_nameservers));
-	set_str(o, "domain", dns->domain);
+		bad |= json_object_set_new(o, "nameservers",
+					   strv_json(dns->nameservers, dns->n_nameservers));
+	bad |= set_str(o, "domain", dns->domain);
 	if (dns->n_search)
-		json_object_set_new(o, "search", strv_json(dns->search, dns->n_search));
+		bad |= json_object_set_new(o, "search", strv_json(dns->search, dns->n_search));
 	if (dns->n_options)
-		json_object_set_new(o, "options", strv_json(dns->options, dns->n_options));
-	return o;
+		bad |= json_object_set_new(o, "options", strv_json(dns->options, dns->n_options));
+	return checked(o, bad);
 }
 
 static json_t *interface_json(const struct cni_interface *i, enum cni_version v)
 {
 	json_t *o = json_object();
+	int bad = !o;
 
-	json_object_set_new(o, "name", json_string(i->name));
-	set_str(o, "mac", i->mac);
+	bad |= json_object_set_new(o, "name", json_string(i->name));
+	bad |= set_str(o, "mac", i->mac);
 	if (v >= CNI_VERSION_1_1_0)
-		set_uint(o, "mtu", i->mtu);
-	set_str(o, "sandbox", i->sandbox);
+		bad |= set_uint(o, "mtu", i->mtu);
+	bad |= set_str(o, "sandbox", i->sandbox);
 	if (v >= CNI_VERSION_1_1_0) {
-		set_str(o, "socketPath", i->socket_path);
-		set_str(o, "pciID", i->pci_id);
+		bad |= set_str(o, "socketPath", i->socket_path);
+		bad |= set_str(o, "pciID", i->pci_id);
 	}
-	return o;
+	return checked(o, bad);
 }
 
 static json_t *ip_json(const struct cni_ip *ip, enum cni_version v)
 {
 	json_t *o = json_object();
+	int bad = !o;
 
 	if (v < CNI_VERSION_1_0_0)
-		json_object_set_new(o, "version",
-				    json_string(cni_cidr_family(ip->address) == 6 ? "6" : "4"));
+		bad |= json_object_set_new(o, "version",
+					   json_string(cni_cidr_family(ip->address) == 6 ? "6" : "4"));
 	if (ip->has_interface)
-		json_object_set_new(o, "interface", json_integer(ip->interface));
-	json_object_set_new(o, "address", json_string(ip->address));
-	set_str(o, "gateway", ip->gateway);
-	return o;
+		bad |= json_object_set_new(o, "interface", json_integer(ip->interface));
+	bad |= json_object_set_new(o, "address", json_string(ip->address));
+	bad |= set_str(o, "gateway", ip->gateway);
+	return checked(o, bad);
 }
 
 static json_t *route_json(const struct cni_route *rt, enum cni_version v)
 {
 	json_t *o = json_object();
+	int bad = !o;
 
-	json_object_set_new(o, "dst", json_string(rt->dst));
-	set_str(o, "gw", rt->gw);
+	bad |= json_object_set_new(o, "dst", json_string(rt->dst));
+	bad |= set_str(o, "gw", rt->gw);
 	if (v >= CNI_VERSION_1_1_0) {
-		set_uint(o, "mtu", rt->mtu);
-		set_uint(o, "advmss", rt->advmss);
-		set_uint(o, "priority", rt->priority);
+		bad |= set_uint(o, "mtu", rt->mtu);
+		bad |= set_uint(o, "advmss", rt->advmss);
+		bad |= set_uint(o, "priority", rt->priority);
 		if (rt->has_table)
-			json_object_set_new(o, "table", json_integer(rt->table));
+			bad |= json_object_set_new(o, "table", json_integer(rt->table));
 		if (rt->has_scope)
-			json_object_set_new(o, "scope", json_integer(rt->scope));
+			bad |= json_object_set_new(o, "scope", json_integer(rt->scope));
 	}
-	return o;
+	return checked(o, bad);
 }
 
 int cni_result_to_json(const struct cni_result *res, enum cni_version v, char **ret)
 {
 	json_t *o = json_object(), *a;
-	int r;
+	int r, bad = !o;
 
-	json_object_set_new(o, "cniVersion", json_string(cni_version_str(v)));
+	bad |= json_object_set_new(o, "cniVersion", json_string(cni_version_str(v)));
 	if (res->n_interfaces) {
 		a = json_array();
 		for (size_t i = 0; i < res->n_interfaces; i++)
-			json_array_append_new(a, interface_json(&res->interfaces[i], v));
-		json_object_set_new(o, "interfaces", a);
+			bad |= json_array_append_new(a, interface_json(&res->interfaces[i], v));
+		bad |= json_object_set_new(o, "interfaces", checked(a, bad));
 	}
 	if (res->n_ips) {
 		a = json_array();
 		for (size_t i = 0; i < res->n_ips; i++)
-			json_array_append_new(a, ip_json(&res->ips[i], v));
-		json_object_set_new(o, "ips", a);
+			bad |= json_array_append_new(a, ip_json(&res->ips[i], v));
+		bad |= json_object_set_new(o, "ips", checked(a, bad));
 	}
 	if (res->n_routes) {
 		a = json_array();
 		for (size_t i = 0; i < res->n_routes; i++)
-			json_array_append_new(a, route_json(&res->routes[i], v));
-		json_object_set_new(o, "routes", a);
+			bad |= json_array_append_new(a, route_json(&res->routes[i], v));
+		bad |= json_object_set_new(o, "routes", checked(a, bad));
 	}
 	if (!cni_dns_is_empty(&res->dns))
-		json_object_set_new(o, "dns", dns_json(&res->dns));
-	r = cni_json_dump(o, ret);
+		bad |= json_object_set_new(o, "dns", dns_json(&res->dns));
+	r = bad ? -ENOMEM : cni_json_dump(o, ret);
 	json_decref(o);
 	return r;
 }
@@ -153,7 +173,10 @@ int cni_dns_from_json(const json_t *obj, const char *ctx, struct cni_dns *ret,
 		cni_dns_done(&dns);
 		return r;
 	}
-	dns.domain = xstrdup_opt(domain);
+	if (domain && !(dns.domain = strdup(domain))) {
+		cni_dns_done(&dns);
+		return cni_error_nomem(err);
+	}
 	*ret = dns;
 	return 0;
 }
@@ -307,6 +330,8 @@ int cni_result_from_json(const json_t *obj, enum cni_version v, struct cni_resul
 	const char *ver = NULL;
 	int r;
 
+	if (!res)
+		return cni_error_nomem(err);
 	(void)v; /* every supported version parses alike; extra keys are ignored */
 	if (!json_is_object(obj)) {
 		cni_error_set(err, CNI_ERR_INVALID_CONFIG, "'prevResult' must be an object");
@@ -331,6 +356,9 @@ int cni_result_from_json(const json_t *obj, enum cni_version v, struct cni_resul
 	*ret = res;
 	res = NULL;
 out:
+	/* The adders' -ENOMEM does not fill err. */
+	if (r == -ENOMEM)
+		cni_error_nomem(err);
 	cni_result_free(res);
 	return r;
 }

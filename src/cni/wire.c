@@ -57,8 +57,9 @@ int wire_request_build(const struct cni_env_raw *env, const char *stdin_data, si
 	json_t *o = json_object(), *e = json_object(), *s;
 	int r = -EINVAL;
 
-	json_object_set_new(o, "version", json_integer(WIRE_VERSION));
-	json_object_set(o, "env", e);
+	if (json_object_set_new(o, "version", json_integer(WIRE_VERSION)) < 0 ||
+	    json_object_set(o, "env", e) < 0)
+		goto nomem;
 	for (size_t i = 0; i < ARRAY_SIZE(env_vars); i++) {
 		const char *v = env_value(env, i);
 
@@ -69,28 +70,37 @@ int wire_request_build(const struct cni_env_raw *env, const char *stdin_data, si
 				      env_vars[i].name, WIRE_ENV_MAX);
 			goto out;
 		}
-		s = json_string(v);
-		if (!s) {
+		if (!cni_utf8_valid(v, strlen(v))) {
 			cni_error_set(err, CNI_ERR_INVALID_ENV, "%s is not valid UTF-8",
 				      env_vars[i].name);
 			goto out;
 		}
-		json_object_set_new(e, env_vars[i].name, s);
+		s = json_string(v);
+		if (!s)
+			goto nomem;
+		if (json_object_set_new(e, env_vars[i].name, s) < 0)
+			goto nomem;
 	}
 	if (stdin_len > CNI_CONF_MAX) {
 		cni_error_set(err, CNI_ERR_DECODE, "network config larger than %d bytes",
 			      CNI_CONF_MAX);
 		goto out;
 	}
-	s = json_stringn(stdin_data ? stdin_data : "", stdin_len);
-	if (!s) {
+	if (!cni_utf8_valid(stdin_data ? stdin_data : "", stdin_len)) {
 		cni_error_set(err, CNI_ERR_DECODE, "the network config on stdin is not UTF-8");
 		goto out;
 	}
-	json_object_set_new(o, "stdin", s);
+	s = json_stringn(stdin_data ? stdin_data : "", stdin_len);
+	if (!s)
+		goto nomem;
+	if (json_object_set_new(o, "stdin", s) < 0)
+		goto nomem;
 	r = dump_msg(o, ret, ret_len);
 	if (r < 0)
 		cni_error_set(err, CNI_ERR_INTERNAL, "cannot build the request to the daemon");
+	goto out;
+nomem:
+	r = cni_error_nomem(err);
 out:
 	json_decref(e);
 	json_decref(o);
@@ -129,7 +139,9 @@ static int parse_env(struct wire_request *req, const json_t *e, struct cni_error
 				      env_vars[i].name, WIRE_ENV_MAX);
 			return -EBADMSG;
 		}
-		req->owned_[i] = xstrdup(json_string_value(v));
+		req->owned_[i] = strdup(json_string_value(v));
+		if (!req->owned_[i])
+			return cni_error_nomem(err);
 		*env_field(&req->env, i) = req->owned_[i];
 	}
 	return 0;
@@ -138,17 +150,23 @@ static int parse_env(struct wire_request *req, const json_t *e, struct cni_error
 int wire_request_parse(const char *buf, size_t len, struct wire_request **ret,
 		       struct cni_error *err)
 {
-	struct wire_request *req = xcalloc(1, sizeof(*req));
+	struct wire_request *req = calloc(1, sizeof(*req));
 	const json_t *v;
 	json_t *o = NULL;
 	json_error_t jerr;
 	int r;
 
+	if (!req)
+		return cni_error_nomem(err);
 	if (len > WIRE_MSG_MAX) {
 		r = bad_request(err, "larger than 1 MiB");
 		goto out;
 	}
 	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!o && json_error_code(&jerr) == json_error_out_of_memory) {
+		r = cni_error_nomem(err);
+		goto out;
+	}
 	if (!o) {
 		r = bad_request(err, "not JSON");
 		cni_error_set_details(err, "%s", jerr.text);
@@ -179,7 +197,11 @@ int wire_request_parse(const char *buf, size_t len, struct wire_request **ret,
 		goto out;
 	}
 	req->stdin_len = json_string_length(v);
-	req->stdin_data = xmalloc(req->stdin_len + 1);
+	req->stdin_data = malloc(req->stdin_len + 1);
+	if (!req->stdin_data) {
+		r = cni_error_nomem(err);
+		goto out;
+	}
 	memcpy(req->stdin_data, json_string_value(v), req->stdin_len);
 	req->stdin_data[req->stdin_len] = '\0';
 	*ret = req;
@@ -192,18 +214,21 @@ out:
 
 int wire_reply_build(int exit_code, const char *stdout_text, char **ret, size_t *ret_len)
 {
+	const char *text = stdout_text ? stdout_text : "";
 	json_t *o, *s;
 	int r;
 
 	if (exit_code != 0 && exit_code != 1)
 		return -EINVAL;
-	s = json_string(stdout_text ? stdout_text : "");
-	if (!s)
+	if (!cni_utf8_valid(text, strlen(text)))
 		return -EINVAL;
+	s = json_string(text);
+	if (!s)
+		return -ENOMEM;
 	o = json_object();
-	json_object_set_new(o, "exit", json_integer(exit_code));
-	json_object_set_new(o, "stdout", s);
-	r = dump_msg(o, ret, ret_len);
+	r = json_object_set_new(o, "exit", json_integer(exit_code));
+	r |= json_object_set_new(o, "stdout", s);
+	r = r < 0 ? -ENOMEM : dump_msg(o, ret, ret_len);
 	json_decref(o);
 	return r;
 }
@@ -233,24 +258,35 @@ int wire_reply_parse(const char *buf, size_t len, struct wire_reply **ret)
 {
 	struct wire_reply *reply;
 	const json_t *ex, *out;
+	json_error_t jerr;
 	json_t *o;
 	int r = -EBADMSG;
 
 	if (len > WIRE_MSG_MAX)
 		return -EBADMSG;
-	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o && json_error_code(&jerr) == json_error_out_of_memory)
+		return -ENOMEM;
 	ex = json_object_get(o, "exit");
 	out = json_object_get(o, "stdout");
 	if (json_is_object(o) && json_is_integer(ex) &&
 	    (json_integer_value(ex) == 0 || json_integer_value(ex) == 1) && json_is_string(out)) {
-		reply = xcalloc(1, sizeof(*reply));
+		r = -ENOMEM;
+		reply = calloc(1, sizeof(*reply));
+		if (!reply)
+			goto out;
 		reply->exit_code = (int)json_integer_value(ex);
 		reply->stdout_len = json_string_length(out);
-		reply->stdout_text = xmalloc(reply->stdout_len + 1);
+		reply->stdout_text = malloc(reply->stdout_len + 1);
+		if (!reply->stdout_text) {
+			free(reply);
+			goto out;
+		}
 		memcpy(reply->stdout_text, json_string_value(out), reply->stdout_len + 1);
 		*ret = reply;
 		r = 0;
 	}
+out:
 	json_decref(o);
 	return r;
 }

@@ -107,10 +107,15 @@ static void *pool_section(void *user, const char *name)
 	struct config *cfg = user;
 	struct config_pool *p;
 
-	if (cfg->n_pools == CONFIG_MAX_POOLS)
+	if (cfg->n_pools == CONFIG_MAX_POOLS) {
+		errno = ENOSPC;
 		return NULL;
-	p = &cfg->pool_list[cfg->n_pools++];
-	p->name = xstrdup(name);
+	}
+	p = &cfg->pool_list[cfg->n_pools];
+	p->name = strdup(name);
+	if (!p->name)
+		return NULL;   /* errno is ENOMEM */
+	cfg->n_pools++;
 	return p;
 }
 
@@ -299,14 +304,17 @@ static int check_auth(const struct config *cfg, struct config_error *err)
 	return 0;
 }
 
-/* "a, b,c" -> {"a", "b", "c", NULL}; -EINVAL for an empty element. */
+/* "a, b,c" -> {"a", "b", "c", NULL}; -EINVAL for an empty element,
+ * -ENOMEM without memory. */
 static int split_list(const char *raw, char ***ret, size_t *ret_n)
 {
-	char *copy = xstrdup(raw), *save = NULL, *tok;
-	char **v = NULL;
+	char *copy = strdup(raw), *save = NULL, *tok;
+	char **v = NULL, **nv;
 	size_t n = 0;
 	int r = 0;
 
+	if (!copy)
+		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *end;
 
@@ -319,18 +327,21 @@ static int split_list(const char *raw, char ***ret, size_t *ret_n)
 			r = -EINVAL;
 			break;
 		}
-		v = realloc(v, (n + 2) * sizeof(*v));
-		if (!v)
-			abort();
-		v[n++] = xstrdup(tok);
-		v[n] = NULL;
+		nv = realloc(v, (n + 2) * sizeof(*v));
+		if (!nv || !(nv[n] = strdup(tok))) {
+			v = nv ? nv : v;
+			r = -ENOMEM;
+			break;
+		}
+		v = nv;
+		v[++n] = NULL;
 	}
 	free(copy);
 	if (r < 0 || n == 0) {
 		for (size_t i = 0; i < n; i++)
 			free(v[i]);
 		free(v);
-		return -EINVAL;
+		return r < 0 ? r : -EINVAL;
 	}
 	*ret = v;
 	*ret_n = n;
@@ -352,9 +363,15 @@ static int check_pools(struct config *cfg, struct config_error *err)
 			return config_error_set(err, cfg->path, 0, "pool", "max",
 						"key 'max' in [pool %s]: %d is below min (%d)", p->name,
 						max, min);
-		if (p->security_groups_raw &&
-		    split_list(p->security_groups_raw, &p->security_groups,
-			       &p->n_security_groups) < 0)
+		int r = p->security_groups_raw ?
+			split_list(p->security_groups_raw, &p->security_groups,
+				   &p->n_security_groups) : 0;
+
+		if (r == -ENOMEM) {
+			config_error_set(err, cfg->path, 0, NULL, NULL, "out of memory");
+			return r;
+		}
+		if (r < 0)
 			return config_error_set(err, cfg->path, 0, "pool", "security_groups",
 						"key 'security_groups' in [pool %s]: expected a "
 						"comma-separated list of names or ids", p->name);
@@ -366,14 +383,22 @@ static int check_pools(struct config *cfg, struct config_error *err)
  * the caller (config_free). */
 static int config_new(const char *path, struct config **ret, struct config_error *err)
 {
-	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct config *cfg = calloc(1, sizeof(*cfg));
 	int r = 0;
 
-	cfg->path = xstrdup(path);
+	if (!cfg || !(cfg->path = strdup(path))) {
+		r = -ENOMEM;
+		config_error_set(err, path, 0, NULL, NULL, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(main_kinds); i++) {
 		if (main_kinds[i].named)
 			continue;   /* instances get their defaults when they appear */
 		r = config_section_defaults(&main_kinds[i], main_kinds[i].section(cfg, NULL));
+		if (r == -ENOMEM) {
+			config_error_set(err, path, 0, NULL, NULL, "out of memory");
+			goto out;
+		}
 		if (r < 0) {
 			config_error_set(err, path, 0, main_kinds[i].name, NULL,
 					 "bad default in the key table (a bug)");

@@ -106,7 +106,8 @@ struct config {
 /* Loads `path` and its credentials file.  On success *ret is a new config
  * (free with config_free); on failure returns -errno (-ENOENT, -EACCES,
  * -EPERM for refused permissions or owner, -ELOOP for a symlinked
- * credentials file, -EINVAL for content) and fills `err` if not NULL. */
+ * credentials file, -EINVAL for content, -ENOMEM without memory) and fills
+ * `err` if not NULL. */
 int config_load(const char *path, struct config **ret, struct config_error *err) MUST_CHECK;
 void config_free(struct config *cfg);
 

@@ -31,6 +31,7 @@ struct parse_ctx {
 	void *user;
 	unsigned line;          /* physical line of the last line read */
 	bool failed;
+	bool nomem;             /* the failure was for want of memory */
 	struct config_error err;
 	struct instance *inst;
 	size_t n_inst, cap_inst;
@@ -83,6 +84,15 @@ fail(struct parse_ctx *ctx, const char *section, const char *key, const char *fm
 	va_start(ap, fmt);
 	vset(&ctx->err, ctx->path, ctx->line, section, key, fmt, ap);
 	va_end(ap);
+}
+
+/* Out of memory: the parse stops and fails with -ENOMEM. */
+static void fail_nomem(struct parse_ctx *ctx)
+{
+	if (ctx->failed)
+		return;
+	fail(ctx, NULL, NULL, "out of memory");
+	ctx->nomem = true;
 }
 
 /* "[pool web]" for named instances, "[neutron]" otherwise, into buf. */
@@ -158,10 +168,17 @@ static int set_value(const struct config_key *key, void *base, const char *value
 			return -EINVAL;
 		}
 		/* fall through */
-	case CONFIG_STRING:
+	case CONFIG_STRING: {
+		char *copy = strdup(value);
+
+		if (!copy) {
+			snprintf(why, why_size, "out of memory");
+			return -ENOMEM;
+		}
 		free(*(char **)field);
-		*(char **)field = xstrdup(value);
+		*(char **)field = copy;
 		return 0;
+	}
 	case CONFIG_BOOL:
 		if (parse_bool(value, &b) < 0) {
 			snprintf(why, why_size, "expected true or false");
@@ -197,12 +214,13 @@ static int set_value(const struct config_key *key, void *base, const char *value
 int config_section_defaults(const struct config_section_kind *kind, void *base)
 {
 	char why[256];
+	int r;
 
 	for (size_t i = 0; i < kind->n_keys; i++) {
 		const struct config_key *k = &kind->keys[i];
 
-		if (k->def && set_value(k, base, k->def, why, sizeof(why)) < 0)
-			return -EINVAL;
+		if (k->def && (r = set_value(k, base, k->def, why, sizeof(why))) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -307,6 +325,7 @@ static void begin_section(struct parse_ctx *ctx, char *text)
 	char *name = strchr(text, ' ');
 	struct instance *in;
 	void *base;
+	int r;
 
 	if (name) {
 		*name++ = '\0';
@@ -349,27 +368,48 @@ static void begin_section(struct parse_ctx *ctx, char *text)
 			fail(ctx, text, NULL, "too many sections (at most %d)", MAX_SECTIONS);
 			return;
 		}
+		/* Room first, so that a section the callback added is always
+		 * one this parse knows. */
+		if (ctx->n_inst == ctx->cap_inst) {
+			size_t cap = ctx->cap_inst ? ctx->cap_inst * 2 : 8;
+			struct instance *v = realloc(ctx->inst, cap * sizeof(*ctx->inst));
+
+			if (!v) {
+				fail_nomem(ctx);
+				return;
+			}
+			ctx->inst = v;
+			ctx->cap_inst = cap;
+		}
+		errno = 0;
 		base = kind->section(ctx->user, name);
+		if (!base && errno == ENOMEM) {
+			fail_nomem(ctx);
+			return;
+		}
 		if (!base) {
 			fail(ctx, text, NULL, "section [%s %s] cannot be added", text, name);
 			return;
 		}
-		if (config_section_defaults(kind, base) < 0) {
-			fail(ctx, text, NULL, "bad default in the key table (a bug)");
-			return;
-		}
-		if (ctx->n_inst == ctx->cap_inst) {
-			ctx->cap_inst = ctx->cap_inst ? ctx->cap_inst * 2 : 8;
-			ctx->inst = realloc(ctx->inst, ctx->cap_inst * sizeof(*ctx->inst));
-			if (!ctx->inst)
-				abort();  /* bounded by MAX_SECTIONS: small */
-		}
 		in = &ctx->inst[ctx->n_inst++];
 		memset(in, 0, sizeof(*in));
 		in->kind = kind;
-		in->name = xstrdup(name);
 		in->base = base;
-		in->key_line = xcalloc(kind->n_keys, sizeof(unsigned));
+		in->name = name ? strdup(name) : NULL;
+		in->key_line = calloc(kind->n_keys ? kind->n_keys : 1, sizeof(unsigned));
+		if ((name && !in->name) || !in->key_line) {
+			fail_nomem(ctx);
+			return;
+		}
+		r = config_section_defaults(kind, base);
+		if (r == -ENOMEM) {
+			fail_nomem(ctx);
+			return;
+		}
+		if (r < 0) {
+			fail(ctx, text, NULL, "bad default in the key table (a bug)");
+			return;
+		}
 	}
 	in->line = ctx->line;
 	ctx->cur = in;
@@ -458,6 +498,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	struct instance *in = ctx->cur;
 	char label[160], why[256], hint[256], shown[QUOTE_MAX + 8];
 	size_t i;
+	int r;
 
 	if (ctx->failed)
 		return 0;
@@ -482,7 +523,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		     in->key_line[i]);
 		return 0;
 	}
-	if (set_value(key, in->base, value, why, sizeof(why)) < 0) {
+	r = set_value(key, in->base, value, why, sizeof(why));
+	if (r == -ENOMEM) {
+		fail_nomem(ctx);
+		return 0;
+	}
+	if (r < 0) {
 		if (key->flags & CONFIG_SECRET)
 			fail(ctx, label, name, "key '%s' in [%s]: %s (the value is secret: not shown)",
 			     name, label, why);
@@ -505,8 +551,12 @@ static void add_fixed_instances(struct parse_ctx *ctx)
 
 	for (size_t i = 0; i < ctx->n_kinds; i++)
 		n += !ctx->kinds[i].named;
+	ctx->inst = calloc(n + 8, sizeof(*ctx->inst));
+	if (!ctx->inst) {
+		fail_nomem(ctx);
+		return;
+	}
 	ctx->cap_inst = n + 8;
-	ctx->inst = xcalloc(ctx->cap_inst, sizeof(*ctx->inst));
 	for (size_t i = 0; i < ctx->n_kinds; i++) {
 		const struct config_section_kind *k = &ctx->kinds[i];
 		struct instance *in;
@@ -516,7 +566,11 @@ static void add_fixed_instances(struct parse_ctx *ctx)
 		in = &ctx->inst[ctx->n_inst++];
 		in->kind = k;
 		in->base = k->section(ctx->user, NULL);
-		in->key_line = xcalloc(k->n_keys, sizeof(unsigned));
+		in->key_line = calloc(k->n_keys ? k->n_keys : 1, sizeof(unsigned));
+		if (!in->key_line) {
+			fail_nomem(ctx);
+			return;
+		}
 	}
 }
 
@@ -550,9 +604,11 @@ int config_parse_file(FILE *f, const char *path, const struct config_section_kin
 	int r, line;
 
 	add_fixed_instances(&ctx);
+	/* A failure there leaves ctx.failed set, which ends the parse at once. */
 	line = ini_parse_stream(read_line, &ctx, on_key, &ctx);
 	if (line == -2) {
-		r = config_error_set(err, path, 0, NULL, NULL, "out of memory");
+		config_error_set(err, path, 0, NULL, NULL, "out of memory");
+		r = -ENOMEM;
 		goto out;
 	}
 	/* inih goes on after a syntax error and returns the first error's line;
@@ -567,7 +623,7 @@ int config_parse_file(FILE *f, const char *path, const struct config_section_kin
 	if (ctx.failed) {
 		if (err)
 			*err = ctx.err;
-		r = -EINVAL;
+		r = ctx.nomem ? -ENOMEM : -EINVAL;
 		goto out;
 	}
 	r = 0;

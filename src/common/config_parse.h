@@ -58,7 +58,8 @@ struct config_section_kind {
 	 * name == NULL and return their one struct; named kinds get the instance
 	 * name and create a new instance (the parser has already refused a
 	 * repeated name; it applies the defaults itself).  Returning NULL makes
-	 * it an error ("too many sections", say). */
+	 * it an error ("too many sections", say); NULL with errno ENOMEM makes
+	 * the parse fail with -ENOMEM. */
 	void *(*section)(void *user, const char *name);
 };
 
@@ -73,14 +74,15 @@ struct config_error {
 /* Parses `f` (read from the current position) as `path` against `kinds`.
  * Fixed kinds' defaults are the caller's business (config_section_defaults
  * before parsing, since a section may be absent); named instances get theirs
- * on creation.  Returns 0, or -EINVAL with `err` filled (if not NULL).
+ * on creation.  Returns 0, or -EINVAL (-ENOMEM without memory) with `err`
+ * filled (if not NULL).
  * On failure the section structs may hold some parsed values: the caller
  * frees them as usual. */
 int config_parse_file(FILE *f, const char *path, const struct config_section_kind *kinds,
 		      size_t n_kinds, void *user, struct config_error *err) MUST_CHECK;
 
 /* Sets every key of `kind` that has a default in `base`.  Returns 0, or
- * -EINVAL if a default does not parse (a bug in the table). */
+ * -EINVAL if a default does not parse (a bug in the table), -ENOMEM. */
 int config_section_defaults(const struct config_section_kind *kind, void *base) MUST_CHECK;
 
 /* Frees the strings of `kind`'s keys in `base` and NULLs them. */

@@ -60,9 +60,10 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 	struct cni_dns dns = { 0 };
 	char *dns_list[PORTINFO_MAX_DNS + 1] = { 0 };
 	size_t index;
-	int r;
+	int r = -ENOMEM;
 
-	r = cni_result_add_interface(res, &iface, &index);
+	if (res)
+		r = cni_result_add_interface(res, &iface, &index);
 	for (size_t i = 0; r >= 0 && i < pi->n_ips; i++) {
 		struct cni_ip ip = { .address = (char *)pi->ips[i].cidr,
 				     .gateway = pi->ips[i].has_gw ? (char *)pi->ips[i].gw_str : NULL,
@@ -94,12 +95,12 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 			dns_list[i] = (char *)pi->dns[i];
 		dns.nameservers = dns_list;
 		dns.n_nameservers = pi->n_dns;
-		cni_result_add_dns(res, &dns);
+		r = cni_result_add_dns(res, &dns);
 	}
 	if (r >= 0 && !cni_dns_is_empty(&conf->dns))
-		cni_result_add_dns(res, &conf->dns);
+		r = cni_result_add_dns(res, &conf->dns);
 	if (r >= 0 && conf->prev_result)
-		cni_result_merge_prev(res, conf->prev_result);
+		r = cni_result_merge_prev(res, conf->prev_result);
 	if (r >= 0)
 		r = cni_result_to_json(res, conf->version, ret);
 	if (r < 0)

@@ -154,7 +154,7 @@ static int add_fixed_ip(struct portinfo *pi, const json_t *fip, const json_t *su
 int portinfo_from_neutron(const json_t *port, const json_t *network, const json_t *subnets,
 			  uint32_t mtu_override, struct portinfo *ret)
 {
-	struct portinfo *pi = xcalloc(1, sizeof(*pi));
+	struct portinfo *pi = calloc(1, sizeof(*pi));
 	json_int_t mtu = json_integer_value(json_object_get(network, "mtu"));
 	const json_t *fips = json_object_get(port, "fixed_ips");
 	const char *mac = json_string_value(json_object_get(port, "mac_address"));
@@ -162,6 +162,8 @@ int portinfo_from_neutron(const json_t *port, const json_t *network, const json_
 	json_t *fip;
 	int r = -EINVAL;
 
+	if (!pi)
+		return -ENOMEM;
 	if (copy_id(pi->port_id, port, "id") < 0 || copy_id(pi->network_id, port, "network_id") < 0)
 		goto out;
 	if (portinfo_parse_mac(mac, pi->mac) < 0)
@@ -189,43 +191,71 @@ out:
 
 int portinfo_to_json(const struct portinfo *pi, char **ret)
 {
-	json_t *o, *ips, *routes, *dns;
+	json_t *o = NULL, *ips, *routes, *dns;
 	char *s;
+	size_t n;
+	int bad;
 
+	/* json_array_append_new fails for a NULL value (a failed json_pack)
+	 * and for a NULL array, so ORing its results catches every failure:
+	 * a record missing an address must never be stored. */
 	ips = json_array();
-	for (size_t i = 0; i < pi->n_ips; i++)
-		json_array_append_new(ips, json_pack("{s:s, s:s, s:s}", "cidr", pi->ips[i].cidr,
-						     "gateway", pi->ips[i].gw_str, "subnet_id",
-						     pi->ips[i].subnet_id));
 	routes = json_array();
-	for (size_t i = 0; i < pi->n_routes; i++)
-		json_array_append_new(routes, json_pack("{s:s, s:s}", "destination",
-							pi->routes[i].dst_str, "nexthop",
-							pi->routes[i].gw_str));
 	dns = json_array();
+	bad = !ips || !routes || !dns;
+	for (size_t i = 0; i < pi->n_ips; i++)
+		bad |= json_array_append_new(ips, json_pack("{s:s, s:s, s:s}", "cidr",
+							    pi->ips[i].cidr, "gateway",
+							    pi->ips[i].gw_str, "subnet_id",
+							    pi->ips[i].subnet_id));
+	for (size_t i = 0; i < pi->n_routes; i++)
+		bad |= json_array_append_new(routes, json_pack("{s:s, s:s}", "destination",
+							       pi->routes[i].dst_str, "nexthop",
+							       pi->routes[i].gw_str));
 	for (size_t i = 0; i < pi->n_dns; i++)
-		json_array_append_new(dns, json_string(pi->dns[i]));
-	o = json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o}", "id", pi->port_id, "network_id",
-		      pi->network_id, "mac", pi->mac_str, "mtu", (json_int_t)pi->mtu, "ips", ips,
-		      "routes", routes, "dns", dns);
+		bad |= json_array_append_new(dns, json_string(pi->dns[i]));
+	if (!bad)
+		o = json_pack("{s:s, s:s, s:s, s:i, s:O, s:O, s:O}", "id", pi->port_id,
+			      "network_id", pi->network_id, "mac", pi->mac_str, "mtu",
+			      (json_int_t)pi->mtu, "ips", ips, "routes", routes, "dns", dns);
+	json_decref(ips);
+	json_decref(routes);
+	json_decref(dns);
 	if (!o)
 		return -ENOMEM;
-	s = json_dumps(o, JSON_COMPACT);
+	/* Not json_dumps(): jansson 2.14 ignores a failed append of an object
+	 * key there and returns the record without it.  json_dumpb writes into
+	 * our buffer and cannot lose a piece. */
+	n = json_dumpb(o, NULL, 0, JSON_COMPACT);
+	s = n ? malloc(n + 1) : NULL;
+	if (s && json_dumpb(o, s, n, JSON_COMPACT) != n) {
+		free(s);
+		s = NULL;
+	}
 	json_decref(o);
 	if (!s)
 		return -ENOMEM;
+	s[n] = '\0';
 	*ret = s;
 	return 0;
 }
 
 int portinfo_from_json(const char *text, struct portinfo *ret)
 {
-	struct portinfo *pi = xcalloc(1, sizeof(*pi));
-	json_t *o = json_loads(text ? text : "", 0, NULL), *v;
+	struct portinfo *pi = calloc(1, sizeof(*pi));
+	json_error_t jerr;
+	json_t *o = NULL, *v;
 	json_int_t mtu;
 	size_t i;
 	int r = -EINVAL;
 
+	if (!pi)
+		return -ENOMEM;
+	o = json_loads(text ? text : "", 0, &jerr);
+	if (!o && json_error_code(&jerr) == json_error_out_of_memory) {
+		r = -ENOMEM;
+		goto out;
+	}
 	if (!json_is_object(o))
 		goto out;
 	if (copy_id(pi->port_id, o, "id") < 0 || copy_id(pi->network_id, o, "network_id") < 0)

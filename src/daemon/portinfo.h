@@ -57,12 +57,14 @@ struct portinfo {
 /* From Neutron's objects: `port`, its `network` (for the MTU) and `subnets`,
  * an object mapping subnet id to subnet, holding at least the subnets of the
  * port's fixed IPs.  mtu_override > 0 replaces the network's MTU (it may
- * only be lower: -EINVAL otherwise).  -EINVAL for a malformed object, with
- * nothing written. */
+ * only be lower: -EINVAL otherwise).  -EINVAL for a malformed object,
+ * -ENOMEM without memory, with nothing written. */
 int portinfo_from_neutron(const json_t *port, const json_t *network, const json_t *subnets,
 			  uint32_t mtu_override, struct portinfo *ret) MUST_CHECK;
 
-/* The JSON kept in the store (caller frees with free()), and back. */
+/* The JSON kept in the store (caller frees with free()), and back.  Both
+ * -ENOMEM without memory; from_json -EINVAL for a bad record; nothing is
+ * written on failure. */
 int portinfo_to_json(const struct portinfo *pi, char **ret) MUST_CHECK;
 int portinfo_from_json(const char *text, struct portinfo *ret) MUST_CHECK;
 

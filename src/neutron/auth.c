@@ -117,7 +117,7 @@ static int authenticate_locked(struct neutron_client *c, struct neutron_error *e
 		neutron_error_set(err, 0, "", "Keystone: incomplete credentials");
 		goto out;
 	}
-	text = json_dumps(body, JSON_COMPACT);
+	text = neutron_json_dump(body);
 	if (!text) {
 		r = -ENOMEM;
 		goto out;
@@ -214,12 +214,16 @@ out:
 int neutron_auth_get(struct neutron_client *c, char **ret_token, char **ret_endpoint,
 		     uint64_t *ret_gen, struct neutron_error *err)
 {
+	char *token, *endpoint;
 	uint64_t now;
 	int r = 0;
 
 	if (c->auth_type == NEUTRON_AUTH_NOAUTH) {
+		endpoint = strdup(c->endpoint);
+		if (!endpoint)
+			return -ENOMEM;
 		*ret_token = NULL;
-		*ret_endpoint = xstrdup(c->endpoint);
+		*ret_endpoint = endpoint;
 		*ret_gen = 0;
 		return 0;
 	}
@@ -236,9 +240,20 @@ int neutron_auth_get(struct neutron_client *c, char **ret_token, char **ret_endp
 		}
 	}
 	if (r == 0) {
-		*ret_token = xstrdup(c->token);
-		*ret_endpoint = xstrdup(c->endpoint);
-		*ret_gen = c->auth_gen;
+		token = strdup(c->token);
+		endpoint = strdup(c->endpoint);
+		if (token && endpoint) {
+			*ret_token = token;
+			*ret_endpoint = endpoint;
+			*ret_gen = c->auth_gen;
+			token = endpoint = NULL;
+		} else {
+			r = -ENOMEM;
+		}
+		if (token)
+			explicit_bzero(token, strlen(token));
+		free(token);
+		free(endpoint);
 	}
 	pthread_mutex_unlock(&c->auth_lock);
 	return r;

@@ -97,9 +97,10 @@ int neutron_call(struct neutron_client *c, const char *method, const char *path,
 		goto out;
 	}
 	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
+		/* A json_t always encodes, but for want of memory. */
+		text = neutron_json_dump(body);
 		if (!text) {
-			r = -EINVAL;
+			r = -ENOMEM;
 			neutron_error_set(err, 0, "", "%s %s: the body cannot be encoded", method,
 					  path);
 			goto out;
@@ -165,6 +166,12 @@ int neutron_call(struct neutron_client *c, const char *method, const char *path,
 
 		/* Any JSON value: PUT .../tags/<tag> answers 201 "null". */
 		answer = json_loadb(resp.body, resp.body_len, JSON_DECODE_ANY, &jerr);
+		if (!answer && json_error_code(&jerr) == json_error_out_of_memory) {
+			r = -ENOMEM;
+			neutron_error_set(err, (int)resp.status, "", "%s %s: out of memory", method,
+					  path);
+			goto out;
+		}
 		if (!answer) {
 			r = -EBADMSG;
 			neutron_error_set(err, (int)resp.status, "", "%s %s: malformed JSON answer: %s",

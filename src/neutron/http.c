@@ -340,8 +340,12 @@ static int http_attempt(struct neutron_client *c, const struct neutron_http_requ
 		struct curl_header *hdr = NULL;
 
 		if (curl_easy_header(slot->curl, "X-Subject-Token", 0, CURLH_HEADER, -1, &hdr) ==
-		    CURLHE_OK && hdr->value && hdr->value[0])
-			resp->subject_token = xstrdup(hdr->value);
+		    CURLHE_OK && hdr->value && hdr->value[0] &&
+		    !(resp->subject_token = strdup(hdr->value))) {
+			r = -ENOMEM;
+			neutron_error_set(err, 0, "", "%s %s: out of memory", req->method, req->url);
+			goto out;
+		}
 	}
 	resp->body = sink.buf;
 	resp->body_len = sink.len;

@@ -123,7 +123,9 @@ int neutron_curl_errno(CURLcode code);
 
 /* Copies of what a request needs: the token (NULL for noauth), the endpoint
  * and the generation of the token.  Authenticates when there is no token yet
- * or it is due for renewal.  The caller frees the strings. */
+ * or it is due for renewal (whose token state keeps the abort-on-OOM
+ * policy: docs/fuzzing.md).  -ENOMEM for the copies.  The caller frees the
+ * strings. */
 int neutron_auth_get(struct neutron_client *c, char **ret_token, char **ret_endpoint,
 		     uint64_t *ret_gen, struct neutron_error *err);
 /* Authenticates unless a usable token is cached (noauth: nothing). */
@@ -167,18 +169,25 @@ int neutron_parse_time(const char *s, int64_t *ret_epoch);
 /* The token's lifetime in seconds (expires_at - issued_at). */
 int neutron_token_lifetime(const json_t *token, int64_t *ret_s);
 
-/* Normalises a Neutron endpoint: no trailing "/" nor "/v2.0".  Owned. */
+/* Normalises a Neutron endpoint: no trailing "/" nor "/v2.0".  Owned.
+ * -EINVAL for no http(s) URL with a host, -ENOMEM. */
 int neutron_endpoint_normalize(const char *url, char **ret);
-/* Normalises a Keystone URL to end in "/v3".  Owned. */
+/* Normalises a Keystone URL to end in "/v3".  Owned.  -EINVAL, -ENOMEM. */
 int neutron_auth_url_normalize(const char *url, char **ret);
-/* Escapes one path segment or query value (RFC 3986).  Owned. */
+/* Compact JSON text of v (caller frees), or NULL without memory.  Not
+ * json_dumps(): jansson 2.14 ignores a failed append of an object key
+ * there and returns the JSON without it (docs/fuzzing.md). */
+char *neutron_json_dump(const json_t *v);
+/* Escapes one path segment or query value (RFC 3986).  Owned; NULL
+ * without memory. */
 char *neutron_escape(const char *s);
-/* "/v2.0/<collection>?k=v&...&limit=N" with keys and values escaped. */
+/* "/v2.0/<collection>?k=v&...&limit=N" with keys and values escaped.
+ * -EINVAL for bad names, -ENOMEM. */
 int neutron_build_list_path(const char *collection, const struct neutron_filter *filters,
 			    size_t n_filters, unsigned page_size, char **ret);
 /* The "next" link of a list page ("<key>_links", rel "next") as a path
  * relative to `endpoint`.  Returns 1 and *ret_path (owned), 0 when there is
- * no next page, -EBADMSG for a link that cannot be parsed. */
+ * no next page, -EBADMSG for a link that cannot be parsed, -ENOMEM. */
 int neutron_next_link(const json_t *page, const char *key, const char *endpoint,
 		      char **ret_path);
 /* The JSON key of a collection: "security-groups" -> "security_groups". */

@@ -239,7 +239,9 @@ int neutron_endpoint_normalize(const char *url, char **ret)
 
 	if (!keep)
 		return -EINVAL;
-	s = xstrdup(url);
+	s = strdup(url);
+	if (!s)
+		return -ENOMEM;
 	trim_slashes(s, keep);
 	/* Our paths carry the version; some catalogs list it in the URL.
 	 * Slashes before it go too ("http://h//v2.0"): our paths add one. */
@@ -258,7 +260,9 @@ int neutron_auth_url_normalize(const char *url, char **ret)
 	if (!keep)
 		return -EINVAL;
 	n = strlen(url);
-	s = xmalloc(n + sizeof("/v3"));
+	s = malloc(n + sizeof("/v3"));
+	if (!s)
+		return -ENOMEM;
 	memcpy(s, url, n + 1);
 	trim_slashes(s, keep);
 	n = strlen(s);
@@ -268,31 +272,56 @@ int neutron_auth_url_normalize(const char *url, char **ret)
 	return 0;
 }
 
+char *neutron_json_dump(const json_t *v)
+{
+	/* Measured, then written into our buffer: json_dumpb writes into
+	 * memory it does not allocate, so it cannot lose a piece. */
+	size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);
+	char *s;
+
+	if (n == 0)
+		return NULL;
+	s = malloc(n + 1);
+	if (!s)
+		return NULL;
+	if (json_dumpb(v, s, n, JSON_COMPACT) != n) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	return s;
+}
+
 char *neutron_escape(const char *s)
 {
 	/* Since 7.82 curl_easy_escape ignores its handle argument. */
 	char *e = curl_easy_escape(NULL, s, 0);
 	char *copy;
 
-	if (!e) {
-		fputs("out of memory\n", stderr);
-		abort();
-	}
-	copy = xstrdup(e);
+	if (!e)
+		return NULL;
+	copy = strdup(e);
 	curl_free(e);
 	return copy;
 }
 
-/* A growing string for building paths; sized by the caller's inputs. */
+/* A growing string for building paths; sized by the caller's inputs.
+ * Without memory it is marked failed and ignores what follows. */
 struct sbuf {
 	char *s;
 	size_t len, cap;
+	bool failed;
 };
 
 static void sbuf_add(struct sbuf *b, const char *s)
 {
-	size_t n = strlen(s);
+	size_t n;
 
+	if (!s)
+		b->failed = true;
+	if (b->failed)
+		return;
+	n = strlen(s);
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 		char *p;
@@ -301,8 +330,8 @@ static void sbuf_add(struct sbuf *b, const char *s)
 			cap *= 2;
 		p = realloc(b->s, cap);
 		if (!p) {
-			fputs("out of memory\n", stderr);
-			abort();
+			b->failed = true;
+			return;
 		}
 		b->s = p;
 		b->cap = cap;
@@ -357,6 +386,10 @@ int neutron_build_list_path(const char *collection, const struct neutron_filter 
 		snprintf(num, sizeof(num), "%climit=%u", sep, page_size);
 		sbuf_add(&b, num);
 	}
+	if (b.failed) {
+		free(b.s);
+		return -ENOMEM;
+	}
 	*ret = b.s;
 	return 0;
 }
@@ -391,6 +424,7 @@ int neutron_next_link(const json_t *page, const char *key, const char *endpoint,
 {
 	char links_key[128];
 	const char *href = NULL, *path, *prefix;
+	char *copy;
 	size_t i, plen;
 	json_t *link;
 
@@ -420,6 +454,9 @@ int neutron_next_link(const json_t *page, const char *key, const char *endpoint,
 	for (const char *p = path; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return -EBADMSG;
-	*ret_path = xstrdup(path);
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	*ret_path = copy;
 	return 1;
 }

@@ -62,21 +62,27 @@ int neutron_port_delete(struct neutron_client *c, const char *id, struct neutron
 	return neutron_resource_delete(c, "ports", id, err);
 }
 
-/* "/v2.0/<collection>/<id>/tags[/<tag>]", escaped; NULL on bad input. */
+/* "/v2.0/<collection>/<id>/tags[/<tag>]", escaped; NULL on bad input, or
+ * without memory (errno ENOMEM). */
 static char *tags_path(const char *collection, const char *id, const char *tag)
 {
 	char key[128], *eid = NULL, *etag = NULL, *p = NULL;
 
 	if (neutron_collection_key(collection, key, sizeof(key)) < 0 || !id || !id[0] ||
-	    (tag && !tag[0]))
+	    (tag && !tag[0])) {
+		errno = EINVAL;
 		return NULL;
+	}
 	eid = neutron_escape(id);
 	etag = tag ? neutron_escape(tag) : NULL;
-	if (asprintf(&p, "/v2.0/%s/%s/tags%s%s", collection, eid, etag ? "/" : "",
+	if (eid && (!tag || etag) &&
+	    asprintf(&p, "/v2.0/%s/%s/tags%s%s", collection, eid, etag ? "/" : "",
 		     etag ? etag : "") < 0)
 		p = NULL;
 	free(eid);
 	free(etag);
+	if (!p)
+		errno = ENOMEM;
 	return p;
 }
 
@@ -88,6 +94,8 @@ int neutron_tags_set(struct neutron_client *c, const char *collection, const cha
 	int r;
 
 	path = tags_path(collection, id, NULL);
+	if (!path && errno == ENOMEM)
+		return -ENOMEM;
 	if (!path || (n_tags && !tags)) {
 		r = -EINVAL;
 		neutron_error_set(err, 0, "", "invalid arguments");
@@ -120,6 +128,8 @@ static int tag_call(struct neutron_client *c, const char *method, const char *co
 	char *path = tag ? tags_path(collection, id, tag) : NULL;
 	int r;
 
+	if (!path && tag && errno == ENOMEM)
+		return -ENOMEM;
 	if (!path) {
 		neutron_error_set(err, 0, "", "invalid arguments");
 		return -EINVAL;

@@ -24,6 +24,8 @@ static char *member_path(const char *collection, const char *id, const char *suf
 {
 	char *eid = neutron_escape(id), *p = NULL;
 
+	if (!eid)
+		return NULL;
 	if (asprintf(&p, "/v2.0/%s/%s%s", collection, eid, suffix ? suffix : "") < 0)
 		p = NULL;
 	free(eid);

@@ -191,7 +191,7 @@ int neutron_quota_details(struct neutron_client *c, const char *project_id, json
 		}
 	}
 	pid = neutron_escape(project_id);
-	if (asprintf(&path, "/v2.0/quotas/%s/details.json", pid) < 0) {
+	if (!pid || asprintf(&path, "/v2.0/quotas/%s/details.json", pid) < 0) {
 		path = NULL;
 		r = -ENOMEM;
 		goto out;

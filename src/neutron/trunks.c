@@ -37,7 +37,7 @@ static int subports_action(struct neutron_client *c, const char *trunk_id, const
 	}
 	eid = neutron_escape(trunk_id);
 	body = json_object();
-	if (!body || json_object_set(body, "sub_ports", (json_t *)subports) < 0 ||
+	if (!eid || !body || json_object_set(body, "sub_ports", (json_t *)subports) < 0 ||
 	    asprintf(&path, "/v2.0/trunks/%s/%s", eid, action) < 0) {
 		path = NULL;
 		r = -ENOMEM;

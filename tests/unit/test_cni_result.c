@@ -43,7 +43,7 @@ static struct cni_result *sample(void)
 	assert_int_equal(cni_result_add_ip(res, &v6), 0);
 	assert_int_equal(cni_result_add_route(res, &def), 0);
 	assert_int_equal(cni_result_add_route(res, &v6def), 0);
-	cni_result_add_dns(res, &dns);
+	assert_int_equal(cni_result_add_dns(res, &dns), 0);
 	return res;
 }
 
@@ -273,8 +273,8 @@ static void test_merge_prev(void **state)
 
 	assert_int_equal(cni_result_add_interface(prev, &lo, NULL), 0);
 	assert_int_equal(cni_result_add_ip(prev, &ip), 0);
-	cni_result_add_dns(prev, &dns);
-	cni_result_merge_prev(res, prev);
+	assert_int_equal(cni_result_add_dns(prev, &dns), 0);
+	assert_int_equal(cni_result_merge_prev(res, prev), 0);
 
 	assert_int_equal(res->n_interfaces, 3);
 	assert_string_equal(res->interfaces[0].name, "lo");
