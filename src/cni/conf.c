@@ -168,9 +168,13 @@ static int parse_unsupported(struct cni_conf *conf, struct cni_error *err)
 	if (r < 0)
 		return r;
 	if (ipam && json_object_size(ipam) > 0) {
-		dump = json_dumps(ipam, JSON_COMPACT);   /* NULL: "{...}" will do */
+		/* jansson's json_dumps may lose a key without memory, which
+		 * only makes this message worse; a NULL is a failure. */
+		dump = json_dumps(ipam, JSON_COMPACT);
+		if (!dump)
+			return cni_error_nomem(err);
 		cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD, "unsupported field 'ipam': %.160s",
-			      dump ? dump : "{...}");
+			      dump);
 		cni_error_set_details(err, "superfluid takes addresses from Neutron; "
 				      "remove 'ipam' and set 'network' and 'subnet'");
 		free(dump);

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#ifdef SF_FAULT_INJECTION
+#include <sanitizer/common_interface_defs.h>
+#endif
 #include <jansson.h>
 
 /* Per thread, so that only the thread under test is disturbed. */
@@ -26,6 +29,14 @@ bool fault_should_fail(void)
 	if (++fault_state.count != fault_state.target)
 		return false;
 	fault_state.fired = true;
+#ifdef SF_FAULT_INJECTION
+	/* SF_FAULT_TRACE=1: where each injected failure happens (ASan's stack
+	 * printer; the FAULT=1 build always has ASan). */
+	if (getenv("SF_FAULT_TRACE")) {
+		fprintf(stderr, "fault: failing allocation %lu here:\n", fault_state.count);
+		__sanitizer_print_stack_trace();
+	}
+#endif
 	return true;
 }
 
@@ -182,10 +193,10 @@ bool fault_enabled(void)
 	return true;
 }
 
-int fault_install(void)
+int fault_install(bool curl)
 {
 	json_set_alloc_funcs(lib_malloc, lib_free);
-	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, lib_malloc, lib_free, lib_realloc,
+	if (curl && curl_global_init_mem(CURL_GLOBAL_DEFAULT, lib_malloc, lib_free, lib_realloc,
 				 lib_strdup, lib_calloc) != CURLE_OK)
 		return -EIO;
 	return 0;
@@ -198,7 +209,7 @@ bool fault_enabled(void)
 	return false;
 }
 
-int fault_install(void)
+int fault_install(bool curl)
 {
 	return 0;
 }

@@ -18,10 +18,11 @@
 
 /* True in the FAULT=1 build. */
 bool fault_enabled(void);
-/* Sends jansson's allocations (json_set_alloc_funcs) and libcurl's
- * (curl_global_init_mem, so before any curl_global_init) through the
- * injector.  Call once, first thing.  0 or -errno. */
-int fault_install(void);
+/* Sends jansson's allocations (json_set_alloc_funcs) through the injector,
+ * and libcurl's too (curl_global_init_mem, so call this before any
+ * curl_global_init) when `curl` is set.  Call once, first thing.  0 or
+ * -errno. */
+int fault_install(bool curl);
 /* Starts counting this thread's allocations and fails the nth (1-based)
  * one, once; the ones after it succeed again.  n = 0 only counts. */
 void fault_arm(unsigned long n);

@@ -122,13 +122,21 @@ static bool values_equal(const struct metrics_series *s, const char *const *valu
 	return true;
 }
 
+/* A zeroed series, or NULL without memory: a request's first sample of a
+ * label set creates one, and a failure there only loses the sample. */
 static struct metrics_series *series_alloc(const struct metrics_metric *m)
 {
 	size_t n_buckets = m->type == METRICS_HISTOGRAM ? m->n_bounds + 1 : 0;
 	struct metrics_series *s;
 
-	s = xcalloc(1, sizeof(*s) + n_buckets * sizeof(s->buckets[0]));
-	s->values = xcalloc(m->n_labels ? m->n_labels : 1, sizeof(char *));
+	s = calloc(1, sizeof(*s) + n_buckets * sizeof(s->buckets[0]));
+	if (!s)
+		return NULL;
+	s->values = calloc(m->n_labels ? m->n_labels : 1, sizeof(char *));
+	if (!s->values) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -209,9 +217,19 @@ static int series_get(struct metrics_metric *m, const char *const *values, bool 
 		goto out;
 	}
 	s = series_alloc(m);
+	if (!s) {
+		r = -ENOMEM;
+		goto out;
+	}
 	s->hash = hash;
-	for (size_t i = 0; i < m->n_labels; i++)
-		s->values[i] = xstrdup(values[i]);
+	for (size_t i = 0; i < m->n_labels; i++) {
+		s->values[i] = strdup(values[i]);
+		if (!s->values[i]) {
+			series_free(s, m->n_labels);
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	series_publish(m, s);
 out:
 	pthread_mutex_unlock(&m->lock);
@@ -346,8 +364,13 @@ static int metric_register(struct metrics_registry *r, enum metrics_type type, c
 	m->userdata = userdata;
 	pthread_mutex_init(&m->lock, NULL);
 	/* A metric without labels exposes its single series (at zero) at once. */
-	if (n_labels == 0 && !collect)
-		series_publish(m, series_alloc(m));
+	if (n_labels == 0 && !collect) {
+		struct metrics_series *s = series_alloc(m);
+
+		if (!s)
+			abort();   /* registration is startup: xmalloc's policy */
+		series_publish(m, s);
+	}
 
 	pthread_mutex_lock(&r->lock);
 	if (registry_find(r, name)) {

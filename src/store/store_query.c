@@ -134,7 +134,10 @@ static int count_row(sqlite3_stmt *st, struct store_counts *c, size_t *cap)
 		r = grow((void **)&c->pools, cap, c->n, sizeof(*c->pools));
 		if (r < 0)
 			return r;
-		c->pools[c->n] = (struct store_pool_count){ .pool = xstrdup(pool) };
+		/* STATUS asks this on a request's path: no abort there. */
+		c->pools[c->n] = (struct store_pool_count){ .pool = strdup(pool) };
+		if (!c->pools[c->n].pool)
+			return -ENOMEM;
 		c->n++;
 	}
 	c->pools[c->n - 1].n[i] = (unsigned)sqlite3_column_int64(st, 2);
@@ -150,7 +153,9 @@ int store_count(struct store *s, struct store_counts **ret)
 
 	if (!s || !ret)
 		return -EINVAL;
-	c = xcalloc(1, sizeof(*c));
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
 	pthread_mutex_lock(&s->lock);
 	st = s->stmt[STMT_COUNT];
 	while ((r = store_step__(s, st)) > 0) {
