@@ -15,8 +15,10 @@ static inline bool streq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-/* Allocation that aborts on failure: only for small, fixed-size objects.
- * Anything sized by untrusted input is capped and allocated with a check. */
+/* Allocation that aborts on failure: only for small, fixed-size objects of
+ * startup and long-lived state (docs/fuzzing.md, "Fault injection", draws
+ * the line).  Parsers and request paths allocate with a check and return
+ * -ENOMEM instead; so does anything sized by untrusted input. */
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);

@@ -73,8 +73,8 @@ static inline void now_iso(char *buf, size_t size, int offset_s)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
 }
 
-static inline enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
-			     size_t len, const char *subject_token)
+static inline enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
+				    const char *body, size_t len, const char *subject_token)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -148,8 +148,9 @@ static inline enum MHD_Result ports_page(struct fake *f, struct MHD_Connection *
 	return reply(conn, 200, body, len, NULL);
 }
 
-static inline enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn, const char *method,
-			       const char *url, const struct upload *up)
+static inline enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
+				      const char *method, const char *url,
+				      const struct upload *up)
 {
 	const char *tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Token");
 	const char *im = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");

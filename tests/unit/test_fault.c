@@ -1009,7 +1009,8 @@ struct neutron_ctx {
 	struct neutron_error err;
 };
 
-enum { OP_SHOW, OP_SHOW_404, OP_CREATE, OP_LIST, OP_DELETE, OP_TAG };
+/* The paginated list last: with SF_FAULT_CURL=1 it fails (docs/fuzzing.md). */
+enum { OP_SHOW, OP_SHOW_404, OP_CREATE, OP_DELETE, OP_TAG, OP_LIST };
 
 static const char *const op_names[] = {
 	[OP_SHOW] = "GET network", [OP_SHOW_404] = "GET port, 404",
@@ -1083,7 +1084,7 @@ static void test_neutron_request(void **state)
 	static const char port[] = "{\"port\": {\"id\": \"p-1\"}}";
 
 	target_begin();
-	for (c.op = OP_SHOW; c.op <= OP_TAG; c.op++) {
+	for (c.op = OP_SHOW; c.op <= OP_LIST; c.op++) {
 		pthread_mutex_lock(&f->lock);
 		f->paginate = c.op == OP_LIST;
 		f->body = c.op == OP_SHOW || c.op == OP_CREATE ? net : c.op == OP_TAG ? "null" : port;
