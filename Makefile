@@ -59,10 +59,11 @@ LIB_SRCS := $(filter-out %/main.c,$(wildcard src/common/*.c src/netlink/*.c \
 DAEMON_SRCS := src/daemon/main.c
 CNI_SRCS    := src/cni/main.c
 CLI_SRCS    := $(wildcard src/cli/*.c)
-# test_fault.c needs the FAULT=1 build's injector.
+# test_fault*.c need the FAULT=1 build's injector.
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+FAULT_SRCS  := $(wildcard tests/unit/test_fault*.c)
 ifneq ($(FAULT),1)
-UNIT_SRCS   := $(filter-out tests/unit/test_fault.c,$(UNIT_SRCS))
+UNIT_SRCS   := $(filter-out $(FAULT_SRCS),$(UNIT_SRCS))
 endif
 IT_SRCS     := $(wildcard tests/integration/it_*.c)
 
@@ -126,7 +127,7 @@ asan:
 # parser on its fuzz seeds and the request paths, failing allocation 1, 2,
 # ... in turn, under ASan + UBSan + LeakSanitizer, in build-fault/.
 ifeq ($(FAULT),1)
-check-fault: $(O)/tests/unit/test_fault
+check-fault: $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(FAULT_SRCS))
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		O=$(O) tests/run unit test_fault
 else
