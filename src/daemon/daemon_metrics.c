@@ -104,6 +104,11 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 				(const char *[]){ "kind", NULL }, &dm->leaked_ports);
 	if (r < 0)
 		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_GC_ACTIONS,
+				"What the garbage collector cleaned, by kind of leak and action.",
+				(const char *[]){ "kind", "action", NULL }, &dm->gc_actions);
+	if (r < 0)
+		goto out;
 	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_RESIDENT_MEMORY,
 				  "Resident memory of the daemon, read from /proc/self/statm.",
 				  NULL, collect_resident_memory, NULL);
