@@ -29,8 +29,10 @@ const char *bind_alias_port(const char *alias, const char *deployment)
 {
 	size_t pl = strlen(BIND_ALIAS_PREFIX), dl = strlen(deployment);
 
+	/* A port id never holds ':', a deployment's name may: "sf:a:b:c" is
+	 * deployment a:b's, never a's. */
 	if (strncmp(alias, BIND_ALIAS_PREFIX, pl) != 0 || strncmp(alias + pl, deployment, dl) != 0 ||
-	    alias[pl + dl] != ':' || alias[pl + dl + 1] == '\0')
+	    alias[pl + dl] != ':' || alias[pl + dl + 1] == '\0' || strchr(alias + pl + dl + 1, ':'))
 		return NULL;
 	return alias + pl + dl + 1;
 }

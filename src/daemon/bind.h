@@ -36,7 +36,8 @@ int bind_host_nl(struct nl_sock **ret) MUST_CHECK;
  * hot path): it is found through its master, sfb. */
 #define BIND_ALIAS_PREFIX "sf:"
 void bind_alias_of(const char *deployment, const char *port_id, char *buf, size_t size);
-/* The port id of an alias naming `deployment`; NULL for anything else. */
+/* The port id of an alias naming `deployment` (a port id has no ':'); NULL
+ * for anything else. */
 const char *bind_alias_port(const char *alias, const char *deployment);
 
 /* Idempotent: creates what is missing of brq (as os-vif does when the agent
