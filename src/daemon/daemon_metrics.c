@@ -100,7 +100,7 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 	if (r < 0)
 		goto out;
 	r = metrics_counter_new(reg, DAEMON_METRIC_LEAKED_PORTS,
-				"Leaked ports the reconciler found and cleaned up, by kind.",
+				"Leaked ports the garbage collector found and cleaned up, by kind.",
 				(const char *[]){ "kind", NULL }, &dm->leaked_ports);
 	if (r < 0)
 		goto out;

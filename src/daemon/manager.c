@@ -98,7 +98,7 @@ int daemon_adopt_port(struct daemon *d, struct pool *p, const json_t *port)
 	r = store_insert(d->store, &sp);
 	free(info);
 	if (r == -EEXIST)
-		return 0;   /* the reconciler adopted it first */
+		return 0;   /* adopted first (gc.h, adopt_unanswered) */
 	if (r < 0)
 		return r;
 	r = bind_host_nl(&host);
