@@ -109,6 +109,31 @@ static struct pool *pool_of_port(struct daemon *d, const json_t *port)
 	return p;
 }
 
+/* A holder in Neutron and a container end on this host: somebody uses the
+ * port, whatever the store says. */
+static bool held_elsewhere(const struct gc_inputs *in, const json_t *port)
+{
+	const char *id = json_string_value(json_object_get(port, "id"));
+	const char *device = json_string_value(json_object_get(port, "device_id"));
+	struct bind_names n;
+
+	if (!id || !device || !device[0] || !in->linked)
+		return false;
+	bind_names_of(id, "", &n);
+	return link_named(&in->links, n.sfc) != NULL;
+}
+
+static const json_t *listed_port(const json_t *ports, const char *id)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(ports, i, v)
+		if (streq(json_string_value(json_object_get(v, "id")), id))
+			return v;
+	return NULL;
+}
+
 /* Tagged for us in Neutron, unknown to the store. */
 static void find_neutron(struct daemon *d, const struct gc_inputs *in, struct gc_findings *fs)
 {
@@ -117,9 +142,7 @@ static void find_neutron(struct daemon *d, const struct gc_inputs *in, struct gc
 
 	json_array_foreach(in->ports, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
-		const char *device = json_string_value(json_object_get(v, "device_id"));
 		struct pool *p;
-		struct bind_names n;
 		struct gc_finding *f;
 
 		if (!id || row_of(in, id))
@@ -127,12 +150,9 @@ static void find_neutron(struct daemon *d, const struct gc_inputs *in, struct gc
 		p = pool_of_port(d, v);
 		if (in->scope && (!p || !streq(p->key, in->scope)))
 			continue;
-		/* A holder in Neutron and a container end on this host: somebody
-		 * uses it, whatever the store says. */
-		bind_names_of(id, "", &n);
-		if (device && device[0] && in->linked && link_named(&in->links, n.sfc)) {
-			log_warn("gc: port %s is unknown to the store but '%s' holds it; left alone", id,
-				 device);
+		if (held_elsewhere(in, v)) {
+			log_warn("gc: port %s is unknown to the store but held by '%s'; left alone", id,
+				 json_string_value(json_object_get(v, "device_id")));
 			continue;
 		}
 		f = add(fs, GC_KIND_NEUTRON, p ? "adopt" : "delete", id, id, "");
@@ -144,17 +164,6 @@ static void find_neutron(struct daemon *d, const struct gc_inputs *in, struct gc
 	}
 }
 
-static bool listed(const json_t *ports, const char *id)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(ports, i, v)
-		if (streq(json_string_value(json_object_get(v, "id")), id))
-			return true;
-	return false;
-}
-
 /* Records whose port Neutron no longer has. */
 static void find_records(struct daemon *d, const struct gc_inputs *in, struct gc_findings *fs)
 {
@@ -164,7 +173,7 @@ static void find_records(struct daemon *d, const struct gc_inputs *in, struct gc
 		char gen[32];
 
 		if (sp->created_at >= in->listed_at || sp->state == STORE_PORT_IN_USE ||
-		    sp->state == STORE_PORT_DELETING || listed(in->ports, sp->port_id) ||
+		    sp->state == STORE_PORT_DELETING || listed_port(in->ports, sp->port_id) ||
 		    (in->scope && !streq(sp->pool, in->scope)))
 			continue;
 		snprintf(gen, sizeof(gen), "%lld", (long long)sp->generation);
@@ -181,15 +190,19 @@ static void find_interfaces(struct daemon *d, const struct gc_inputs *in, struct
 	for (size_t i = 0; i < in->links.n; i++) {
 		const struct nl_link *l = &in->links.links[i];
 		const char *id = bind_alias_port(l->alias, d->cfg.deployment);
+		struct bind_names n;
 		struct gc_finding *f;
 		char version[32];
 
 		if (!id || row_of(in, id))
 			continue;
+		/* A container end: a container still uses the port, record or not. */
+		bind_names_of(id, "", &n);
+		if (link_named(&in->links, n.sfc))
+			continue;
 		snprintf(version, sizeof(version), "%d", l->ifindex);
 		f = add(fs, GC_KIND_INTERFACE, "delete", l->name, id, version);
 		f->ifindex = l->ifindex;
-		f->is_bridge = streq(l->kind, "bridge");
 		detail(f, "%s '%s' (alias '%s'), no record of port %s", l->kind[0] ? l->kind : "link",
 		       l->name, l->alias, id);
 	}
@@ -344,11 +357,8 @@ static int act_interface(struct daemon *d, struct gc_finding *f)
 						  f->port_id))
 		return -ESTALE;
 	bind_names_of(f->port_id, "", &n);
-	if (f->is_bridge && nl_link_get_by_name(host, n.sfc, &sfc) == 0 && sfc.master == f->ifindex) {
-		r = nl_link_delete(host, sfc.ifindex, NULL);
-		if (r < 0 && r != -ENODEV)
-			return r;
-	}
+	if (nl_link_get_by_name(host, n.sfc, &sfc) != -ENODEV)
+		return -ESTALE;   /* a container end appeared (or cannot be ruled out) */
 	r = nl_link_delete(host, f->ifindex, NULL);
 	return r == -ENODEV ? -ESTALE : r;
 }

@@ -34,7 +34,6 @@ struct gc_finding {
 	const json_t *port;       /* neutron: the listed port */
 	struct pool *p;           /* neutron: the pool its tag names, or NULL */
 	int ifindex;              /* interface */
-	bool is_bridge;           /* interface: an sfb, whose sfc goes with it */
 	const struct store_port *row;   /* record, container */
 };
 

@@ -8,7 +8,7 @@
 # another deployment's look-alike interface are never touched.  Then the
 # same through the CNI GC verb.  Asserted in Neutron and on the host.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
-# shellcheck disable=SC2154,SC2317
+# shellcheck disable=SC2154,SC2317,SC2015
 T=daemon_gc
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
@@ -82,7 +82,16 @@ ip -n "$hns" link add "sfb${fake:0:11}" type bridge &&
 	ip -n "$hns" link set "sfp${fake:0:11}" alias "sf:$G:$fake" || die "making leaked interfaces"
 ip -n "$hns" link add "sfb${other:0:11}" type bridge &&
 	ip -n "$hns" link set "sfb${other:0:11}" alias "sf:$NAME-other:$other" || die "making the look-alike"
-made_links+=("$hns sfb${fake:0:11}" "$hns tap${fake:0:11}" "$hns sfb${other:0:11}")
+# ... and one with our alias whose port a container still uses (its sfc
+# end is on the host, its other end in a namespace) though no record says so.
+used=$(uuid)
+mk_netns ns_used used
+ip -n "$hns" link add "sfb${used:0:11}" type bridge &&
+	ip -n "$hns" link set "sfb${used:0:11}" alias "sf:$G:$used" &&
+	ip -n "$hns" link add "sfc${used:0:11}" master "sfb${used:0:11}" type veth peer name eth0 \
+		netns "$ns_used" || die "making the used bridge"
+made_links+=("$hns sfb${fake:0:11}" "$hns tap${fake:0:11}" "$hns sfb${other:0:11}"
+	"$hns sfb${used:0:11}" "$hns sfc${used:0:11}")
 # (3) A container whose namespace is deleted without a DEL.
 mk_netns ns_gone gone
 cni ADD "$NAME-gone" "/run/netns/$ns_gone" eth0 "$cf"
@@ -119,6 +128,7 @@ say "dry run: $(jq -c '[.findings[] | [.kind, .object, .status, .outcome]]' <<< 
 check "dry run: lists every leak as new, does nothing" all_found new dry-run
 check "dry run: not the live container's port" no_finding "$live_port"
 check "dry run: not the other deployment's look-alike" no_finding "sfb${other:0:11}"
+check "dry run: not the bridge a container is attached to" no_finding "sfb${used:0:11}"
 check "dry run: nothing changed" unchanged
 rep=$(sfgc --dry-run) || die "sfctl gc --dry-run failed"
 check "a second dry run still says new (a dry run is no sighting)" all_found new dry-run
@@ -154,6 +164,8 @@ check "... and back in the pool through the cool-down" wait_until 15 state_is "$
 check "... its host end is gone" not host_link "sfc${gone_port:0:11}"
 check "the live container untouched" untouched
 check "the other deployment's look-alike is still there" host_link "sfb${other:0:11}"
+used_kept() { host_link "sfb${used:0:11}" && [ "$(links_of "$ns_used")" = eth0 ]; }
+check "the bridge a container is attached to is still there, and so is the container's end" used_kept
 rep=$(sfgc) || die "sfctl gc failed"
 clean() { no_finding "$leak_del" && no_finding "sfb${fake:0:11}" && no_finding "$gone_port" &&
 	no_finding "$leak_adopt" && no_finding "$live_port"; }
@@ -188,6 +200,34 @@ expect "CNI GC (second)" 0 ""
 check "second CNI GC: gone2's port released" wait_until 15 state_is "$gone2_port" ready
 check "CNI GC never touched the live container" untouched
 instance_log "$G" | grep 'gc:' | sed 's/^/    log: /' | tail -12
+
+# --- the periodic pass, on its own ----------------------------------------------------------------
+SF_DAEMON_INI="gc_interval = 5" start_instance q host1 << EOF
+[pools]
+min = 1
+max = 2
+batch = 1
+cooldown_ms = 500
+[pool p]
+network = $NAME-net
+security_groups = $NAME-sg
+EOF
+Q=$INSTANCE
+wait_pool "$Q" p 1 60
+CONF_SOCKET=$(scripts/sfhost sock "$Q")
+cf=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
+mk_netns ns_gone3 gone3
+cni ADD "$NAME-gone3" "/run/netns/$ns_gone3" eth0 "$cf"
+expect "ADD gone3 (gc_interval = 5)" 0 '.ips[0].address != null' || die "ADD gone3"
+gone3_port=$(held_port "$Q" "$NAME-gone3") || die "no port for gone3"
+ip netns del "$ns_gone3" || die "deleting $ns_gone3"
+t0=$SECONDS
+q_released() { [ "$(port_state "$Q" "$gone3_port")" != in_use ]; }
+check "periodic passes release gone3's port by themselves (two passes 5 s apart, + slack)" \
+	wait_until 25 q_released
+say "released after $((SECONDS - t0)) s"
+q_marked_first() { instance_log "$Q" | grep -q 'gc: 1 finding(s), 0 cleaned'; }
+check "... after a pass that only marked it" q_marked_first
 if instance_log "$G" | grep -q 'superfluidd\[error\]'; then
 	fail "the daemon logged errors: $(instance_log "$G" | grep 'superfluidd\[error\]' | head -3)"
 else
