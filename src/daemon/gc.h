@@ -4,8 +4,8 @@
  * pass (a grace period that lets work in flight finish):
  *   neutron    a port tagged for this deployment and host the store does
  *              not know: adopted into the pool its tag names, else deleted
- *   record     a record (not in use) whose port Neutron no longer has:
- *              dropped through DELETING
+ *   record     a READY or COOLDOWN record whose port Neutron no longer
+ *              has: dropped through DELETING
  *   interface  a host interface whose alias names this deployment and a
  *              port the store does not know: deleted
  *   container  an IN_USE record whose container side is gone (its netns,

@@ -164,7 +164,8 @@ static void find_neutron(struct daemon *d, const struct gc_inputs *in, struct gc
 	}
 }
 
-/* Records whose port Neutron no longer has. */
+/* Records whose port Neutron no longer has.  WIRING ones are the
+ * refiller's: it gives them up itself when they never turn ACTIVE. */
 static void find_records(struct daemon *d, const struct gc_inputs *in, struct gc_findings *fs)
 {
 	for (size_t i = 0; i < in->rows->n; i++) {
@@ -172,8 +173,8 @@ static void find_records(struct daemon *d, const struct gc_inputs *in, struct gc
 		struct gc_finding *f;
 		char gen[32];
 
-		if (sp->created_at >= in->listed_at || sp->state == STORE_PORT_IN_USE ||
-		    sp->state == STORE_PORT_DELETING || listed_port(in->ports, sp->port_id) ||
+		if (sp->created_at >= in->listed_at || (sp->state != STORE_PORT_READY &&
+		    sp->state != STORE_PORT_COOLDOWN) || listed_port(in->ports, sp->port_id) ||
 		    (in->scope && !streq(sp->pool, in->scope)))
 			continue;
 		snprintf(gen, sizeof(gen), "%lld", (long long)sp->generation);

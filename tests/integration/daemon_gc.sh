@@ -2,6 +2,7 @@
 # Garbage collection (docs/gc.md): each kind of leak made for real behind
 # the daemon's back (a Neutron port with the instance's tags, one with its
 # pool's tag too, host interfaces with the instance's alias and no record,
+# a record whose port was deleted in Neutron,
 # a container whose namespace was deleted without a DEL); `sfctl gc
 # --dry-run` lists them and changes nothing; the first real pass only
 # marks them, the second cleans them; a port held by a live container and
@@ -98,13 +99,18 @@ cni ADD "$NAME-gone" "/run/netns/$ns_gone" eth0 "$cf"
 expect "ADD gone" 0 '.ips[0].address != null' || die "ADD gone"
 gone_port=$(held_port "$G" "$NAME-gone") || die "no port for gone"
 ip netns del "$ns_gone" || die "deleting $ns_gone"
+# (4) A record whose port is deleted in Neutron behind the daemon's back.
+wait_pool "$G" p 2 60
+lost=$(ctl "$G" ports | jq -er '[.ports[] | select(.state == "ready") | .port_id][0]') ||
+	die "no ready port to lose"
+neutron DELETE "ports/$lost" > /dev/null || die "deleting $lost in Neutron"
 say "leaks: neutron $leak_del (no pool), $leak_adopt (pool); interfaces sfb/tap/sfp${fake:0:11};" \
-	"container $NAME-gone holding $gone_port; look-alike sfb${other:0:11}"
+	"container $NAME-gone holding $gone_port; record $lost; look-alike sfb${other:0:11}"
 
 unchanged() { # the leaks are all still there
 	neutron_has "$leak_del" && neutron_has "$leak_adopt" && ! port_state "$G" "$leak_adopt" &&
 		host_link "sfb${fake:0:11}" && host_link "tap${fake:0:11}" && host_link "sfp${fake:0:11}" &&
-		[ "$(port_state "$G" "$gone_port")" = in_use ]
+		[ "$(port_state "$G" "$gone_port")" = in_use ] && [ "$(port_state "$G" "$lost")" = ready ]
 }
 untouched() { # what must never be touched (Neutron's device_id may still lag behind)
 	local dev
@@ -119,7 +125,8 @@ all_found() { # STATUS OUTCOME
 		finding neutron "$leak_adopt" "$w and .action == \"adopt\" and .pool == \"p\"" &&
 		finding interface "sfb${fake:0:11}" "$w and .port_id == \"$fake\"" &&
 		finding interface "tap${fake:0:11}" "$w" && finding interface "sfp${fake:0:11}" "$w" &&
-		finding container "$gone_port" "$w and .action == \"release\""
+		finding container "$gone_port" "$w and .action == \"release\"" &&
+		finding record "$lost" "$w and .action == \"drop\""
 }
 
 # --- dry run ----------------------------------------------------------------------------------
@@ -160,6 +167,10 @@ check "... the tap/sfp pair deleted (one end takes the other)" veth_done
 check "second pass: the dead container's port, confirmed and released" \
 	finding container "$gone_port" '.status == "confirmed" and .outcome == "done"'
 state_is() { [ "$(port_state "$G" "$1")" = "$2" ]; }
+check "second pass: the record of the lost port, confirmed and dropped" \
+	finding record "$lost" '.status == "confirmed" and .outcome == "done"'
+forgotten() { ! port_state "$G" "$lost"; }
+check "... the daemon forgets it" wait_until 15 forgotten
 check "... and back in the pool through the cool-down" wait_until 15 state_is "$gone_port" ready
 check "... its host end is gone" not host_link "sfc${gone_port:0:11}"
 check "the live container untouched" untouched
@@ -168,7 +179,7 @@ used_kept() { host_link "sfb${used:0:11}" && [ "$(links_of "$ns_used")" = eth0 ]
 check "the bridge a container is attached to is still there, and so is the container's end" used_kept
 rep=$(sfgc) || die "sfctl gc failed"
 clean() { no_finding "$leak_del" && no_finding "sfb${fake:0:11}" && no_finding "$gone_port" &&
-	no_finding "$leak_adopt" && no_finding "$live_port"; }
+	no_finding "$leak_adopt" && no_finding "$live_port" && no_finding "$lost"; }
 check "a third pass finds none of them" clean
 
 metrics="http://$(scripts/sfhost metrics "$G")"
@@ -179,6 +190,8 @@ check "metrics: a Neutron port adopted" \
 	grep -q '^superfluid_gc_actions_total{kind="neutron",action="adopt"} 1$' "$tmp/metrics"
 check "metrics: a container's port released" \
 	grep -q '^superfluid_gc_actions_total{kind="container",action="release"} 1$' "$tmp/metrics"
+check "metrics: a record dropped" \
+	grep -q '^superfluid_gc_actions_total{kind="record",action="drop"} 1$' "$tmp/metrics"
 check "metrics: interfaces deleted" \
 	grep -Eq '^superfluid_gc_actions_total\{kind="interface",action="delete"\} [23]$' "$tmp/metrics"
 
