@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #ifndef SF_VERSION
 #define SF_VERSION "0.1.0"
 #endif
@@ -20,6 +22,15 @@ struct cli_ctx {
  * exit code: 0 success, 1 failure, 2 usage error. */
 typedef int (*cli_cmd_fn)(int argc, char **argv, const struct cli_ctx *ctx);
 
+/* The daemon's answer to {"ctl": op<extra>} (extra: more members, from a
+ * comma on, or NULL), parsed; NULL after printing why.  Caller
+ * json_decref()s. */
+#define CLI_CTL_TIMEOUT_MS 10000
+json_t *cli_ask(const struct cli_ctx *ctx, const char *socket_path, const char *op,
+		const char *extra, unsigned timeout_ms);
+
+int cli_gc(int argc, char **argv, const struct cli_ctx *ctx);
+void cli_gc_help(void);
 int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_doctor_help(void);
 int cli_pools(int argc, char **argv, const struct cli_ctx *ctx);

@@ -22,6 +22,7 @@ static const struct {
 	  "check this host: config, Keystone, Neutron, agent, kernel" },
 	{ "pools", cli_pools, cli_pools_help, "the pools of ready ports and their sizes" },
 	{ "ports", cli_ports, cli_ports_help, "the ports the daemon owns and who holds them" },
+	{ "gc", cli_gc, cli_gc_help, "find leaked ports and interfaces, and clean them" },
 	{ "version", cmd_version, NULL, "print the version" },
 	{ "help", cmd_help, NULL, "this help, or `help COMMAND` for one command's" },
 };

@@ -10,16 +10,15 @@
 #include "cni/wire.h"
 #include "common/config.h"
 
-#define CTL_TIMEOUT_MS 10000
 
-/* The daemon's answer to {"ctl": op}, parsed; NULL after printing why. */
-static json_t *ask(const struct cli_ctx *ctx, const char *socket_path, const char *op)
+json_t *cli_ask(const struct cli_ctx *ctx, const char *socket_path, const char *op,
+		const char *extra, unsigned timeout_ms)
 {
 	struct config *cfg = NULL;
 	struct config_error cerr;
 	struct wire_reply *reply = NULL;
 	enum wire_stage stage = WIRE_STAGE_CONNECT;
-	char req[128], *raw = NULL;
+	char req[256], *raw = NULL;
 	size_t raw_len = 0;
 	json_t *doc = NULL;
 	int r;
@@ -32,8 +31,9 @@ static json_t *ask(const struct cli_ctx *ctx, const char *socket_path, const cha
 		}
 		socket_path = cfg->daemon.socket;
 	}
-	snprintf(req, sizeof(req), "{\"version\":%d,\"ctl\":\"%s\"}", WIRE_VERSION, op);
-	r = wire_call(socket_path, req, strlen(req), CTL_TIMEOUT_MS, &raw, &raw_len, &stage);
+	snprintf(req, sizeof(req), "{\"version\":%d,\"ctl\":\"%s\"%s}", WIRE_VERSION, op,
+		 extra ? extra : "");
+	r = wire_call(socket_path, req, strlen(req), timeout_ms, &raw, &raw_len, &stage);
 	if (r < 0) {
 		fprintf(stderr, "sfctl: %s superfluidd at '%s': %s\n",
 			stage == WIRE_STAGE_CONNECT ? "cannot reach" : "no answer from", socket_path,
@@ -98,7 +98,7 @@ int cli_pools(int argc, char **argv, const struct cli_ctx *ctx)
 		cli_pools_help();
 		return 2;
 	}
-	doc = ask(ctx, socket_path, "pools");
+	doc = cli_ask(ctx, socket_path, "pools", NULL, CLI_CTL_TIMEOUT_MS);
 	if (!doc)
 		return 1;
 	if (as_json) {
@@ -128,7 +128,7 @@ int cli_ports(int argc, char **argv, const struct cli_ctx *ctx)
 		cli_ports_help();
 		return 2;
 	}
-	doc = ask(ctx, socket_path, "ports");
+	doc = cli_ask(ctx, socket_path, "ports", NULL, CLI_CTL_TIMEOUT_MS);
 	if (!doc)
 		return 1;
 	if (as_json) {

@@ -63,6 +63,7 @@ static const struct config_key daemon_keys[] = {
 	{ "deployment", CONFIG_STRING, D(deployment), "superfluid", 0, 0, NULL, 0 },
 	{ "workers", CONFIG_INT, D(workers), "32", 1, 1024, NULL, 0 },
 	{ "netns", CONFIG_PATH, D(netns), NULL, 0, 0, NULL, 0 },
+	{ "gc_interval", CONFIG_INT, D(gc_interval_s), "60", 5, 86400, NULL, 0 },
 };
 
 static const struct config_key pools_keys[] = {

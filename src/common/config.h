@@ -65,6 +65,7 @@ struct config_daemon {
 	char *deployment;            /* every port is tagged sf-deployment=<this> */
 	int workers;                 /* request threads */
 	char *netns;                 /* join this network namespace at start */
+	int gc_interval_s;           /* seconds between garbage collection passes */
 };
 
 /* [pools]: how every pool behaves unless its [pool NAME] says otherwise. */

@@ -20,6 +20,23 @@ void bind_names_of(const char *port_id, const char *network_id, struct bind_name
 	snprintf(ret->sfc, sizeof(ret->sfc), "sfc%.11s", port_id);
 }
 
+void bind_alias_of(const char *deployment, const char *port_id, char *buf, size_t size)
+{
+	snprintf(buf, size, BIND_ALIAS_PREFIX "%s:%s", deployment, port_id);
+}
+
+const char *bind_alias_port(const char *alias, const char *deployment)
+{
+	size_t pl = strlen(BIND_ALIAS_PREFIX), dl = strlen(deployment);
+
+	/* A port id never holds ':', a deployment's name may: "sf:a:b:c" is
+	 * deployment a:b's, never a's. */
+	if (strncmp(alias, BIND_ALIAS_PREFIX, pl) != 0 || strncmp(alias + pl, deployment, dl) != 0 ||
+	    alias[pl + dl] != ':' || alias[pl + dl + 1] == '\0' || strchr(alias + pl + dl + 1, ':'))
+		return NULL;
+	return alias + pl + dl + 1;
+}
+
 static pthread_key_t host_nl_key;
 static pthread_once_t host_nl_once = PTHREAD_ONCE_INIT;
 
@@ -80,30 +97,40 @@ static int ensure_bridge(struct nl_sock *host, const char *name, uint32_t mtu, i
 	return 0;
 }
 
-/* Puts an existing link into `master` and up, if it is not already. */
+/* Puts an existing link into `master` and up, and gives it `alias`, if it
+ * is not so already. */
 static int ensure_member(struct nl_sock *host, const struct nl_link *link, int master,
-			 struct nl_extack *ext)
+			 const char *alias, struct nl_extack *ext)
 {
 	struct nl_link_change c = { 0 };
 
-	if (link->master == master && (link->flags & IFF_UP))
+	if (link->master == master && (link->flags & IFF_UP) && streq(link->alias, alias))
 		return 0;
 	c.master = master;
 	c.up = 1;
+	c.alias = alias;
 	return nl_link_change(host, link->ifindex, &c, ext);
 }
 
-int bind_prepare(struct nl_sock *host, const struct portinfo *pi, struct nl_extack *ext)
+int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const char *deployment,
+		 struct nl_extack *ext)
 {
+	char alias[NL_ALIAS_SIZE];
 	struct bind_names n;
-	struct nl_link tap, sfp;
+	struct nl_link tap, sfp, bridge;
 	int brq, sfb, r;
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
+	bind_alias_of(deployment, pi->port_id, alias, sizeof(alias));
 	r = ensure_bridge(host, n.brq, 0, &brq, ext);
 	if (r < 0)
 		return r;
 	r = ensure_bridge(host, n.sfb, pi->mtu, &sfb, ext);
+	if (r < 0)
+		return r;
+	r = nl_link_get_by_index(host, sfb, &bridge);
+	if (r >= 0 && !streq(bridge.alias, alias))
+		r = nl_link_set_alias(host, sfb, alias, ext);
 	if (r < 0)
 		return r;
 
@@ -127,10 +154,10 @@ int bind_prepare(struct nl_sock *host, const struct portinfo *pi, struct nl_exta
 	r = nl_link_get_by_name(host, n.sfp, &sfp);
 	if (r < 0)
 		return r;
-	r = ensure_member(host, &tap, brq, ext);
+	r = ensure_member(host, &tap, brq, alias, ext);
 	if (r < 0)
 		return r;
-	return ensure_member(host, &sfp, sfb, ext);
+	return ensure_member(host, &sfp, sfb, alias, ext);
 }
 
 int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi)

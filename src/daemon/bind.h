@@ -29,9 +29,21 @@ void bind_names_of(const char *port_id, const char *network_id, struct bind_name
  * and closed when the thread exits.  Borrowed. */
 int bind_host_nl(struct nl_sock **ret) MUST_CHECK;
 
+/* Every host interface superfluid makes for a port (sfb, tap, sfp) carries
+ * the alias "sf:<deployment>:<port id>", so that the garbage collector can
+ * prove an interface is this deployment's before it removes it (other
+ * deployments share the host).  sfc is not stamped (one more request on the
+ * hot path): it is found through its master, sfb. */
+#define BIND_ALIAS_PREFIX "sf:"
+void bind_alias_of(const char *deployment, const char *port_id, char *buf, size_t size);
+/* The port id of an alias naming `deployment` (a port id has no ':'); NULL
+ * for anything else. */
+const char *bind_alias_port(const char *alias, const char *deployment);
+
 /* Idempotent: creates what is missing of brq (as os-vif does when the agent
- * has not yet), sfb, and the tap/sfp pair, all up with the port's MTU. */
-int bind_prepare(struct nl_sock *host, const struct portinfo *pi,
+ * has not yet), sfb, and the tap/sfp pair, all up with the port's MTU, and
+ * stamps sfb, tap and sfp with the alias of `deployment`. */
+int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const char *deployment,
 		 struct nl_extack *ext) MUST_CHECK;
 /* 1 when tap<p11> is in brq<n11> and sfp<p11> in sfb<p11>, 0 when not. */
 int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;

@@ -167,6 +167,9 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 			      env->netns, strerror(-r));
 		return r;
 	}
+	/* Until the answer, the garbage collector must not judge this holder
+	 * by its missing interface. */
+	gc_busy_begin(d->gc, env->container_id, env->ifname);
 	r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, &row);
 	if (r == -EEXIST) {
 		repeated = true;   /* the same ADD again: answer it the same way */
@@ -215,6 +218,7 @@ undo:
 	if (store_release(d->store, env->container_id, env->ifname, store_clock_ms(), NULL) == 0)
 		daemon_kick_recycle(d);
 out:
+	gc_busy_end(d->gc, env->container_id, env->ifname);
 	store_port_done(&row);
 	if (fd >= 0)
 		close(fd);
@@ -298,10 +302,12 @@ static bool attachment_valid(const struct cni_conf *conf, const char *cid, const
 }
 
 /* Releases what this network's pool lends to attachments the runtime no
- * longer knows. */
+ * longer knows (at once: the runtime says so), then runs a garbage
+ * collection pass over the pool (gc.h), whose findings wait for a grace. */
 static int cni_gc(struct daemon *d, const struct cni_conf *conf, struct cni_error *err)
 {
 	struct store_port_list *held = NULL;
+	struct gc_opts o = { 0 };
 	struct pool *p;
 	int r;
 
@@ -327,7 +333,12 @@ static int cni_gc(struct daemon *d, const struct cni_conf *conf, struct cni_erro
 	store_port_list_free(held);
 	daemon_kick_recycle(d);
 	daemon_kick_sync(d);
-	return 0;
+	o.pool = p->key;
+	r = gc_pass(d, &o, NULL);
+	if (r < 0)
+		cni_error_set(err, CNI_ERR_INTERNAL, "garbage collection of pool '%s': %s", p->name,
+			      strerror(-r));
+	return r;
 }
 
 static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret, size_t *ret_len)
@@ -408,7 +419,7 @@ int daemon_handle(void *userdata, const char *req, size_t len, char **ret_reply,
 		json_decref(doc);
 		return handle_cni(d, req, len, ret_reply, ret_len);
 	}
-	r = daemon_ctl(d, op, &out);
+	r = daemon_ctl(d, doc, &out);
 	if (r < 0) {
 		char msg[128];
 

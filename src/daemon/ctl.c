@@ -1,4 +1,4 @@
-/* Answers to sfctl: {"ctl":"pools"} and {"ctl":"ports"}. */
+/* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"} and {"ctl":"gc"}. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -63,17 +63,38 @@ static json_t *ports_json(struct daemon *d)
 	return arr;
 }
 
-int daemon_ctl(struct daemon *d, const char *op, char **ret_json)
+/* A pass over every pool; a dry run changes nothing. */
+static int gc_json(struct daemon *d, const json_t *req, json_t **ret)
 {
-	json_t *doc;
-	char *s;
+	struct gc_opts o = { .dry_run = json_is_true(json_object_get(req, "dry_run")) };
+	json_t *report = NULL;
+	int r;
 
-	if (streq(op, "pools"))
+	r = gc_pass(d, &o, &report);
+	if (r < 0)
+		return r;
+	*ret = json_pack("{s:o}", "gc", report);
+	return 0;
+}
+
+int daemon_ctl(struct daemon *d, const json_t *req, char **ret_json)
+{
+	const char *op = json_string_value(json_object_get(req, "ctl"));
+	json_t *doc = NULL;
+	char *s;
+	int r;
+
+	if (streq(op, "pools")) {
 		doc = json_pack("{s:o}", "pools", pools_json(d));
-	else if (streq(op, "ports"))
+	} else if (streq(op, "ports")) {
 		doc = json_pack("{s:o}", "ports", ports_json(d));
-	else
+	} else if (streq(op, "gc")) {
+		r = gc_json(d, req, &doc);
+		if (r < 0)
+			return r;
+	} else {
 		return -EOPNOTSUPP;
+	}
 	if (!doc)
 		return -ENOMEM;
 	s = json_dumps(doc, JSON_COMPACT);

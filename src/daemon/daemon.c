@@ -109,6 +109,8 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	int r;
 
 	d->cfg = *cfg;
+	if (!d->cfg.gc_interval_ms)
+		d->cfg.gc_interval_ms = DAEMON_GC_INTERVAL_DEFAULT_MS;
 	d->neutron = nc;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->wake_refill, NULL);
@@ -137,6 +139,11 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 		log_errno(r, "reading '%s'", path);
 		goto fail;
 	}
+	r = gc_new(&d->gc);
+	if (r < 0)
+		goto fail;
+	/* Ports a create made just before a crash are adopted at once. */
+	atomic_store(&d->reconcile_soon, true);
 	r = daemon_metrics_new(collect_pools, d, &d->metrics);
 	if (r < 0)
 		goto fail;
@@ -187,6 +194,7 @@ void daemon_free(struct daemon *d)
 	stop_threads(d);
 	httpd_stop(d->httpd);
 	daemon_metrics_free(d->metrics);
+	gc_free(d->gc);
 	pool_set_free(d->pools);
 	store_free(d->store);
 	neutron_client_free(d->neutron);

@@ -12,10 +12,13 @@
 #include <stdint.h>
 
 #include "daemon/daemon_metrics.h"
+#include "daemon/gc.h"
 #include "daemon/httpd.h"
 #include "daemon/pool.h"
 #include "neutron/neutron.h"
 #include "store/store.h"
+
+#define DAEMON_GC_INTERVAL_DEFAULT_MS 60000
 
 /* Everything the daemon is told, from the config file. */
 struct daemon_settings {
@@ -32,6 +35,7 @@ struct daemon_settings {
 	unsigned quiet_ms;            /* Neutron work waits for this much calm */
 	unsigned max_defer_ms;        /* ... but never longer than this */
 	unsigned refill_interval_ms;
+	unsigned gc_interval_ms;      /* between the garbage collector's passes; 0: the default */
 	bool on_demand;               /* empty pool: create a port for the ADD */
 };
 
@@ -42,13 +46,14 @@ struct daemon {
 	struct neutron_client *neutron;
 	struct store *store;
 	struct pool_set *pools;
+	struct gc *gc;
 	struct daemon_metrics *metrics;
 	struct httpd_readiness readiness;
 	struct httpd *httpd;
 	struct server *server;
 
 	atomic_bool neutron_ok;          /* the last Neutron call succeeded */
-	atomic_bool reconcile_soon;      /* a create may have happened unanswered */
+	atomic_bool reconcile_soon;      /* a create may have happened unanswered: adopt */
 	atomic_uint_fast64_t last_request_ms;
 
 	pthread_mutex_t lock;            /* guards stop and the wakeups */
@@ -90,8 +95,14 @@ void *daemon_recycler_main(void *arg);
 int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
 		      char **ret_port_id) MUST_CHECK;
 
-/* sfctl's queries (ctl.c): a JSON reply for {"ctl": "pools"|"ports"}. */
-int daemon_ctl(struct daemon *d, const char *op, char **ret_json) MUST_CHECK;
+/* Records a port Neutron made (the refill's, or one the garbage collector
+ * adopts) in pool `p`, WIRING, and wires its host side.  0 also when the
+ * store already knew it. */
+int daemon_adopt_port(struct daemon *d, struct pool *p, const json_t *port) MUST_CHECK;
+
+/* sfctl's queries (ctl.c): a JSON reply for {"ctl": "pools"|"ports"|"gc"}
+ * (gc takes "dry_run": true|false).  -EOPNOTSUPP for another. */
+int daemon_ctl(struct daemon *d, const json_t *req, char **ret_json) MUST_CHECK;
 
 /* Records a Neutron call's outcome for metrics and STATUS. */
 void daemon_neutron_done(struct daemon *d, const char *op, int r,

@@ -100,8 +100,13 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 	if (r < 0)
 		goto out;
 	r = metrics_counter_new(reg, DAEMON_METRIC_LEAKED_PORTS,
-				"Leaked ports the reconciler found and cleaned up, by kind.",
+				"Leaked ports the garbage collector found and cleaned up, by kind.",
 				(const char *[]){ "kind", NULL }, &dm->leaked_ports);
+	if (r < 0)
+		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_GC_ACTIONS,
+				"What the garbage collector cleaned, by kind of leak and action.",
+				(const char *[]){ "kind", "action", NULL }, &dm->gc_actions);
 	if (r < 0)
 		goto out;
 	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_RESIDENT_MEMORY,

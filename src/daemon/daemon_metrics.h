@@ -17,6 +17,7 @@
 #define DAEMON_METRIC_PORTS_CREATED     "superfluid_ports_created_total"
 #define DAEMON_METRIC_PORTS_DELETED     "superfluid_ports_deleted_total"
 #define DAEMON_METRIC_LEAKED_PORTS      "superfluid_leaked_ports_total"
+#define DAEMON_METRIC_GC_ACTIONS        "superfluid_gc_actions_total"
 #define DAEMON_METRIC_RESIDENT_MEMORY   "superfluid_process_resident_memory_bytes"
 
 /* Values of the `kind` label of superfluid_leaked_ports_total. */
@@ -34,6 +35,7 @@ struct daemon_metrics {
 	struct metrics_counter *ports_created;
 	struct metrics_counter *ports_deleted;
 	struct metrics_counter *leaked_ports;        /* {kind} */
+	struct metrics_counter *gc_actions;          /* {kind,action}: GC_KIND_*, gc.h */
 	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
 	void *pool_userdata;
 };

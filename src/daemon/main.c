@@ -46,6 +46,7 @@ static void settings_from(const struct config *cfg, struct daemon_settings *s)
 	s->quiet_ms = (unsigned)p->quiet_ms;
 	s->max_defer_ms = (unsigned)p->max_defer_ms;
 	s->refill_interval_ms = (unsigned)p->refill_interval_ms;
+	s->gc_interval_ms = (unsigned)cfg->daemon.gc_interval_s * 1000u;
 	s->on_demand = p->on_demand;
 }
 

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "daemon/bind.h"
 #include "daemon/daemon.h"
+#include "daemon/gc_internal.h"
 
 #define SYNC_TICK_MS 200
 #define RECYCLE_TICK_MS 100
@@ -27,8 +28,8 @@
 #define BULK_MAX 16                /* ports per bulk create */
 #define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
 #define BACKOFF_MAX_MS 60000
-#define STATUS_BATCH 40
-#define RECONCILE_INTERVAL_MS (5 * 60 * 1000)            /* ids per status query, to keep URLs short */
+#define STATUS_BATCH 40            /* ids per status query, to keep URLs short */
+
 
 static bool should_stop(struct daemon *d)
 {
@@ -72,8 +73,7 @@ static bool in_burst(struct daemon *d, uint64_t deferred_since_ms)
 	return deferred_since_ms == 0 || now - deferred_since_ms < d->cfg.max_defer_ms;
 }
 
-/* Records a port Neutron just made, and wires its host side. */
-static int adopt_new_port(struct daemon *d, struct pool *p, const json_t *port)
+int daemon_adopt_port(struct daemon *d, struct pool *p, const json_t *port)
 {
 	struct store_port sp = { 0 };
 	struct portinfo pi;
@@ -98,12 +98,12 @@ static int adopt_new_port(struct daemon *d, struct pool *p, const json_t *port)
 	r = store_insert(d->store, &sp);
 	free(info);
 	if (r == -EEXIST)
-		return 0;   /* the reconciler adopted it first */
+		return 0;   /* adopted first (gc.h, adopt_unanswered) */
 	if (r < 0)
 		return r;
 	r = bind_host_nl(&host);
 	if (r >= 0)
-		r = bind_prepare(host, &pi, &ext);
+		r = bind_prepare(host, &pi, d->cfg.deployment, &ext);
 	if (r < 0)   /* stays WIRING: the refiller's recheck tries again */
 		log_warn("port %s: wiring the host side: %s%s%s", pi.port_id, strerror(-r),
 			 ext.msg[0] ? ": " : "", ext.msg);
@@ -201,7 +201,7 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	json_array_foreach(created, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
 
-		r = adopt_new_port(d, p, v);
+		r = daemon_adopt_port(d, p, v);
 		if (r < 0) {
 			/* Not recorded, so not ours to keep: give it back now. */
 			struct neutron_error derr = { 0 };
@@ -276,7 +276,7 @@ static int recheck_wiring(struct daemon *d)
 		}
 		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
 			continue;
-		if (bind_is_prepared(host, &pi) != 1 && bind_prepare(host, &pi, &ext) < 0)
+		if (bind_is_prepared(host, &pi) != 1 && bind_prepare(host, &pi, d->cfg.deployment, &ext) < 0)
 			continue;
 		ids[n++] = xstrdup(sp->port_id);
 	}
@@ -363,30 +363,18 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 	return short_pools;
 }
 
-/* Neutron and the store must agree on which ports this daemon owns.  A
- * port tagged for this deployment and host that the store does not know
- * was created by a request whose answer was lost (a crash, a timeout): it
- * is adopted into its pool, or deleted when no pool claims it.  A record
- * whose port Neutron no longer has is dropped, unless a container holds
- * it.  Only ports older than the listing are judged, so that work in
- * flight is never mistaken for a leak. */
-static bool reconcile_with_neutron(struct daemon *d)
+/* A create that got no answer (a timeout, a crash before the answer was
+ * recorded) may have made its ports all the same: they carry the pool's
+ * tag, so they are adopted at once, before the refill asks again, rather
+ * than created twice.  Adopting is the only thing done here and it never
+ * takes a port from anybody (a port the store knows is left alone); every
+ * other leak waits for the garbage collector's grace (gc.h). */
+static bool adopt_unanswered(struct daemon *d)
 {
-	struct neutron_filter f[] = { { "tags", NULL } };
-	struct neutron_error err = { 0 };
-	struct store_port_list *rows = NULL;
-	char tags[300];
 	json_t *ports = NULL, *v;
-	int64_t listed_at = store_clock_ms();
-	uint64_t start = util_now_us();
 	size_t i;
-	int r;
 
-	snprintf(tags, sizeof(tags), "%s,%s", d->deployment_tag, d->host_tag);
-	f[0].value = tags;
-	r = neutron_list(d->neutron, "ports", f, 1, 200, &ports, &err);
-	daemon_neutron_done(d, "port_list", r, &err, start);
-	if (r < 0)
+	if (gc_list_neutron(d, &ports) < 0)
 		return false;
 	json_array_foreach(ports, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
@@ -402,40 +390,11 @@ static bool reconcile_with_neutron(struct daemon *d)
 		json_array_foreach(json_object_get(v, "tags"), j, tag)
 			if (!p && json_is_string(tag))
 				p = pool_set_find_tag(d->pools, json_string_value(tag));
-		metrics_counter_inc(d->metrics->leaked_ports,
-				    (const char *const[]){ DAEMON_LEAK_NEUTRON });
-		if (p && adopt_new_port(d, p, v) == 0) {
-			log_info("port %s: unknown to the store, adopted into pool '%s'", id, p->name);
-			continue;
-		}
-		log_warn("port %s: tagged for this host but no pool of ours; deleting it", id);
-		start = util_now_us();
-		r = neutron_port_delete(d->neutron, id, &err);
-		daemon_neutron_done(d, "port_delete", r, &err, start);
-	}
-
-	if (store_list(d->store, NULL, -1, &rows) == 0) {
-		for (i = 0; i < rows->n; i++) {
-			struct store_port *sp = &rows->ports[i];
-			bool found = false;
-			size_t k;
-
-			json_array_foreach(ports, k, v)
-				if (streq(json_string_value(json_object_get(v, "id")), sp->port_id)) {
-					found = true;
-					break;
-				}
-			if (found || sp->created_at >= listed_at || sp->state == STORE_PORT_IN_USE ||
-			    sp->state == STORE_PORT_DELETING)
-				continue;
-			log_warn("port %s (%s) is gone from Neutron; dropping its record", sp->port_id,
-				 store_port_state_to_string(sp->state));
+		if (p && daemon_adopt_port(d, p, v) == 0) {
 			metrics_counter_inc(d->metrics->leaked_ports,
-					    (const char *const[]){ DAEMON_LEAK_RECORD });
-			if (store_set_state(d->store, sp->port_id, sp->state, STORE_PORT_DELETING) == 0)
-				daemon_kick_sync(d);   /* the syncer unplugs it; its delete gets 404 */
+					    (const char *const[]){ DAEMON_LEAK_NEUTRON });
+			log_info("port %s: unknown to the store, adopted into pool '%s'", id, p->name);
 		}
-		store_port_list_free(rows);
 	}
 	json_decref(ports);
 	return true;
@@ -444,15 +403,21 @@ static bool reconcile_with_neutron(struct daemon *d)
 void *daemon_refiller_main(void *arg)
 {
 	struct daemon *d = arg;
-	uint64_t deferred_since = 0, reconciled_at = 0;
+	uint64_t deferred_since = 0, collected_at = 0;
 
 	while (!should_stop(d)) {
 		unsigned wait_ms = d->cfg.refill_interval_ms;
 
-		if ((!reconciled_at || atomic_exchange(&d->reconcile_soon, false) ||
-		     util_now_ms() - reconciled_at > RECONCILE_INTERVAL_MS) &&
-		    reconcile_with_neutron(d))
-			reconciled_at = util_now_ms();
+		if (atomic_exchange(&d->reconcile_soon, false) && !adopt_unanswered(d))
+			atomic_store(&d->reconcile_soon, true);
+		/* A failed pass (the store) is tried again at the next interval. */
+		if (!collected_at || util_now_ms() - collected_at >= d->cfg.gc_interval_ms) {
+			struct gc_opts o = { 0 };
+
+			if (gc_pass(d, &o, NULL) < 0)
+				log_warn("gc: the periodic pass failed");
+			collected_at = util_now_ms();
+		}
 		if (recheck_wiring(d) > 0 && wait_ms > WIRING_POLL_MS)
 			wait_ms = WIRING_POLL_MS;
 		if (refill_pools(d, &deferred_since) > 0)

@@ -96,6 +96,16 @@ int nl_link_set_name(struct nl_sock *s, int ifindex, const char *name, struct nl
 	return nl_link_change(s, ifindex, &c, extack);
 }
 
+int nl_link_set_alias(struct nl_sock *s, int ifindex, const char *alias,
+		      struct nl_extack *extack)
+{
+	struct nl_link_change c = { .alias = alias };
+
+	if (!alias)
+		return nl_extack_set(extack, -EINVAL, "no alias given");
+	return nl_link_change(s, ifindex, &c, extack);
+}
+
 int nl_link_delete(struct nl_sock *s, int ifindex, struct nl_extack *extack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

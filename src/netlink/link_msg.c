@@ -232,6 +232,15 @@ int nl_build_link_change(void *buf, size_t size, int ifindex, const struct nl_li
 	    (c->master && !mnl_attr_put_u32_check(nlh, size, IFLA_MASTER,
 						  c->master > 0 ? (uint32_t)c->master : 0)))
 		return toobig(extack);
+	if (c->alias) {
+		if (strlen(c->alias) >= NL_ALIAS_SIZE)
+			return nl_extack_set(extack, -EINVAL, "an alias is at most %d characters",
+					     NL_ALIAS_SIZE - 1);
+		/* Not NUL-terminated: the kernel takes the payload's length, and
+		 * an empty one removes the alias. */
+		if (!mnl_attr_put_check(nlh, size, IFLA_IFALIAS, strlen(c->alias), c->alias))
+			return toobig(extack);
+	}
 	if (c->up) {
 		ifi->ifi_change = IFF_UP;
 		ifi->ifi_flags = c->up > 0 ? IFF_UP : 0;
@@ -298,6 +307,7 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 
 	switch (type) {
 	case IFLA_IFNAME:
+	case IFLA_IFALIAS:
 		ok = mnl_attr_validate(attr, MNL_TYPE_NUL_STRING);
 		break;
 	case IFLA_MTU:
@@ -348,6 +358,8 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *ret)
 		l.link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_OPERSTATE])
 		l.operstate = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
+	if (tb[IFLA_IFALIAS])
+		(void)util_strlcpy(l.alias, mnl_attr_get_str(tb[IFLA_IFALIAS]), sizeof(l.alias));
 	if (tb[IFLA_LINKINFO]) {
 		if (mnl_attr_parse_nested(tb[IFLA_LINKINFO], link_info_cb, info) < 0)
 			return -EPROTO;

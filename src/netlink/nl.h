@@ -23,6 +23,7 @@
 
 #define NL_EXTACK_SIZE 256
 #define NL_MAC_LEN 6
+#define NL_ALIAS_SIZE 256         /* IFALIASZ: an alias of up to 255 characters */
 
 struct nl_extack {
 	char msg[NL_EXTACK_SIZE];
@@ -99,6 +100,7 @@ struct nl_link_change {
 	uint32_t mtu;
 	int master;               /* > 0 enslave, -1 release, 0 unchanged */
 	int up;                   /* 1 up, -1 down, 0 unchanged */
+	const char *alias;        /* IFLA_IFALIAS; "" removes it */
 };
 int nl_link_change(struct nl_sock *s, int ifindex, const struct nl_link_change *c,
 		   struct nl_extack *extack) MUST_CHECK;
@@ -111,6 +113,9 @@ int nl_link_set_mtu(struct nl_sock *s, int ifindex, uint32_t mtu,
 		    struct nl_extack *extack) MUST_CHECK;
 int nl_link_set_name(struct nl_sock *s, int ifindex, const char *name,
 		     struct nl_extack *extack) MUST_CHECK;
+/* The kernel ignores IFLA_IFALIAS in a create: an alias is set afterwards. */
+int nl_link_set_alias(struct nl_sock *s, int ifindex, const char *alias,
+		      struct nl_extack *extack) MUST_CHECK;
 /* Deleting a veth deletes its peer too.  -ENODEV when there is no such link. */
 int nl_link_delete(struct nl_sock *s, int ifindex, struct nl_extack *extack) MUST_CHECK;
 
@@ -126,6 +131,7 @@ struct nl_link {
 	int master;               /* 0: none */
 	int link;                 /* IFLA_LINK: parent or veth peer ifindex; 0: none */
 	int operstate;            /* IF_OPER_* */
+	char alias[NL_ALIAS_SIZE];   /* IFLA_IFALIAS; "" for none */
 };
 
 /* -ENODEV when there is no link of that name (or index). */

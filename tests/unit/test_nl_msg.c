@@ -249,6 +249,49 @@ static void test_link_change(void **state)
 	assert_int_equal(nl_build_link_change(buf, sizeof(buf), 0, &c, &nlh, NULL), -EINVAL);
 }
 
+/* An alias goes as the kernel's ip(8) sends it: its bytes, no NUL (the
+ * kernel keeps the payload's length); an empty one removes it; the kernel
+ * answers with a NUL-terminated string, which the parser reads. */
+static void test_link_alias(void **state)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], rbuf[512], big[NL_ALIAS_SIZE + 1];
+	struct nl_link_change c = { .alias = "sf:dep:1234" };
+	struct nl_extack ext;
+	const struct nlattr *a;
+	struct nlmsghdr *nlh;
+	struct nl_link l;
+
+	assert_int_equal(nl_build_link_change(buf, sizeof(buf), 7, &c, &nlh, NULL), 0);
+	a = find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFALIAS);
+	assert_non_null(a);
+	assert_int_equal(mnl_attr_get_payload_len(a), strlen("sf:dep:1234"));
+	assert_memory_equal(mnl_attr_get_payload(a), "sf:dep:1234", strlen("sf:dep:1234"));
+	c.alias = "";
+	assert_int_equal(nl_build_link_change(buf, sizeof(buf), 7, &c, &nlh, NULL), 0);
+	a = find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFALIAS);
+	assert_non_null(a);
+	assert_int_equal(mnl_attr_get_payload_len(a), 0);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	c.alias = big;
+	assert_int_equal(nl_build_link_change(buf, sizeof(buf), 7, &c, &nlh, &ext), -EINVAL);
+	assert_non_null(strstr(ext.msg, "alias"));
+	c.alias = NULL;
+	assert_int_equal(nl_build_link_change(buf, sizeof(buf), 7, &c, &nlh, NULL), 0);
+	assert_null(find_attr(nlh, sizeof(struct ifinfomsg), IFLA_IFALIAS));
+
+	memset(rbuf, 0, sizeof(rbuf));
+	nlh = mnl_nlmsg_put_header(rbuf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "sfb1");
+	assert_int_equal(nl_parse_link(nlh, &l), 0);
+	assert_string_equal(l.alias, "");
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, "sf:dep:1234");
+	assert_int_equal(nl_parse_link(nlh, &l), 0);
+	assert_string_equal(l.alias, "sf:dep:1234");
+}
+
 static void test_addr(void **state)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -430,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_macvlan_vlan),
 		cmocka_unit_test(test_link_change),
+		cmocka_unit_test(test_link_alias),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_error_extack),

@@ -65,6 +65,7 @@ tmp=$(mktemp -d "/tmp/sf-$T.XXXXXX")
 
 # Everything made, for the trap.
 made_instances=() made_netns=() made_networks=() made_sgs=()
+made_links=()   # "NAMESPACE IFNAME" of interfaces a test made by hand
 
 host_ns() { # hostN -> its namespace
 	local v="SF_TB_HOST${1#host}_NS"
@@ -92,6 +93,7 @@ cleanup() {
 		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging instance $i failed"
 	done
 	for i in "${made_netns[@]}"; do ip netns del "$i" 2> /dev/null; done
+	for i in "${made_links[@]}"; do ip -n "${i%% *}" link del "${i#* }" 2> /dev/null; done
 	for id in "${made_networks[@]}"; do
 		# Anything an instance made and its purge missed.
 		for i in $(neutron GET "ports?network_id=$id&fields=id" | jq -r '.ports[].id'); do
