@@ -96,5 +96,8 @@ int daemon_ctl(struct daemon *d, const char *op, char **ret_json) MUST_CHECK;
 /* Records a Neutron call's outcome for metrics and STATUS. */
 void daemon_neutron_done(struct daemon *d, const char *op, int r,
 			 const struct neutron_error *err, uint64_t start_us);
+/* How many Neutron calls of the calling thread failed without an answer
+ * or with a 5xx, since it started. */
+unsigned long daemon_neutron_failures_here(void);
 
 #endif

@@ -40,6 +40,48 @@ static bool should_stop(struct daemon *d)
 	return stop;
 }
 
+static unsigned backoff_ms(unsigned failures)
+{
+	unsigned ms = 500u << (failures < 7 ? failures : 7);
+
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	return ms / 2 + (unsigned)(random() % (ms / 2 + 1));   /* jitter */
+}
+
+/* While Neutron fails (no answer, 5xx), a background thread waits before
+ * its next pass of Neutron work, about twice as long after each failed
+ * pass: an outage costs a few calls, not a loop of them. */
+struct neutron_backoff {
+	unsigned failures;      /* failed passes in a row */
+	uint64_t until_ms;
+};
+
+static unsigned backoff_left(const struct neutron_backoff *b)
+{
+	uint64_t now = util_now_ms();
+
+	return now < b->until_ms ? (unsigned)(b->until_ms - now) : 0;
+}
+
+/* After a pass: `failed_before` is daemon_neutron_failures_here() before it. */
+static void backoff_update(struct neutron_backoff *b, unsigned long failed_before, const char *who)
+{
+	unsigned ms;
+
+	if (daemon_neutron_failures_here() == failed_before) {
+		if (b->failures)
+			log_info("%s: Neutron answers again after %u failed pass(es)", who, b->failures);
+		b->failures = 0;
+		return;
+	}
+	b->failures++;
+	ms = backoff_ms(b->failures);
+	b->until_ms = util_now_ms() + ms;
+	log_info("%s: Neutron failed (%u pass(es) in a row); next attempt in %u ms", who,
+		 b->failures, ms);
+}
+
 /* Waits for a kick, the stop, or ms milliseconds. */
 static void wait_kick(struct daemon *d, pthread_cond_t *cond, bool *pending, unsigned ms)
 {
@@ -224,8 +266,9 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	if (ret_port_id)
 		*ret_port_id = xstrdup(ids[0]);
 
-	/* The agent needs a polling interval to wire the taps; ask in batches. */
-	deadline = util_now_ms() + timeout_ms;
+	/* The agent needs a polling interval to wire the taps; ask in batches.
+	 * The timeout counts from the call: a slow create uses it up too. */
+	deadline = start / 1000 + timeout_ms;
 	for (unsigned delay = 100;; delay = delay < 500 ? delay * 2 : 500) {
 		struct timespec ts = { 0, (long)delay * 1000000L };
 
@@ -289,15 +332,6 @@ static int recheck_wiring(struct daemon *d)
 	free(ids);
 	store_port_list_free(l);
 	return pending;
-}
-
-static unsigned backoff_ms(unsigned failures)
-{
-	unsigned ms = 500u << (failures < 7 ? failures : 7);
-
-	if (ms > BACKOFF_MAX_MS)
-		ms = BACKOFF_MAX_MS;
-	return ms / 2 + (unsigned)(random() % (ms / 2 + 1));   /* jitter */
 }
 
 /* Returns how many pools got a create that did not cover their deficit. */
@@ -444,19 +478,36 @@ static bool reconcile_with_neutron(struct daemon *d)
 void *daemon_refiller_main(void *arg)
 {
 	struct daemon *d = arg;
+	struct neutron_backoff bo = { 0 };
 	uint64_t deferred_since = 0, reconciled_at = 0;
 
 	while (!should_stop(d)) {
-		unsigned wait_ms = d->cfg.refill_interval_ms;
+		unsigned wait_ms = d->cfg.refill_interval_ms, left = backoff_left(&bo);
+		unsigned long failed = daemon_neutron_failures_here();
+		bool owed;
 
-		if ((!reconciled_at || atomic_exchange(&d->reconcile_soon, false) ||
-		     util_now_ms() - reconciled_at > RECONCILE_INTERVAL_MS) &&
-		    reconcile_with_neutron(d))
-			reconciled_at = util_now_ms();
+		if (left) {
+			wait_kick(d, &d->wake_refill, &d->refill_pending, left);
+			continue;
+		}
+		/* A create whose answer was lost may have made ports: until a
+		 * listing by tag has adopted them, creating more could make
+		 * them twice. */
+		owed = atomic_exchange(&d->reconcile_soon, false);
+		if (owed || !reconciled_at || util_now_ms() - reconciled_at > RECONCILE_INTERVAL_MS) {
+			if (reconcile_with_neutron(d))
+				reconciled_at = util_now_ms();
+			else if (owed)
+				atomic_store(&d->reconcile_soon, true);
+		}
 		if (recheck_wiring(d) > 0 && wait_ms > WIRING_POLL_MS)
 			wait_ms = WIRING_POLL_MS;
-		if (refill_pools(d, &deferred_since) > 0)
+		if (reconciled_at && !atomic_load(&d->reconcile_soon) &&
+		    refill_pools(d, &deferred_since) > 0)
 			wait_ms = 0;   /* more to create */
+		backoff_update(&bo, failed, "refiller");
+		if (bo.failures)
+			wait_ms = backoff_left(&bo);
 		if (deferred_since && wait_ms > d->cfg.quiet_ms)
 			wait_ms = d->cfg.quiet_ms;
 		if (wait_ms)
@@ -614,9 +665,17 @@ static void delete_ports(struct daemon *d)
 void *daemon_syncer_main(void *arg)
 {
 	struct daemon *d = arg;
+	struct neutron_backoff bo = { 0 };
 	uint64_t deferred_since = 0;
 
 	while (!should_stop(d)) {
+		unsigned long failed = daemon_neutron_failures_here();
+		unsigned left = backoff_left(&bo);
+
+		if (left) {
+			wait_kick(d, &d->wake_sync, &d->sync_pending, left);
+			continue;
+		}
 		if (in_burst(d, deferred_since)) {
 			if (!deferred_since)
 				deferred_since = util_now_ms();
@@ -624,8 +683,9 @@ void *daemon_syncer_main(void *arg)
 			deferred_since = 0;
 			sync_holders(d);
 			delete_ports(d);
+			backoff_update(&bo, failed, "syncer");
 		}
-		wait_kick(d, &d->wake_sync, &d->sync_pending, SYNC_TICK_MS);
+		wait_kick(d, &d->wake_sync, &d->sync_pending, bo.failures ? backoff_left(&bo) : SYNC_TICK_MS);
 	}
 	return NULL;
 }
