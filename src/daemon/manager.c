@@ -235,7 +235,8 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 		pool_set_lock(d->pools);
 		p->creating -= n;
 		pool_set_unlock(d->pools);
-		return r;
+		/* -ETIMEDOUT means "made but not ACTIVE in time" to callers. */
+		return r == -ETIMEDOUT ? -ETIME : r;
 	}
 	metrics_counter_add(d->metrics->ports_created, NULL, json_array_size(created));
 

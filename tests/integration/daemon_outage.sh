@@ -47,8 +47,6 @@ max_retries = 1
 on_demand = true
 cold_add_timeout = $COLD_S
 cooldown_ms = 300
-quiet_ms = 50
-max_defer_ms = 500
 [pool p]
 network = $NAME-net
 security_groups = $NAME-sg
@@ -171,9 +169,9 @@ outage_during() { # INSTANCE TAG
 	cold_fail "$i" "${g}4"
 }
 # After the service is back: the pool refills, holders catch up, Neutron and
-# the store agree.  Then x1 and x3 go, for the next outage.
-outage_after() { # INSTANCE TAG
-	local i=$1 g=$2 t0=$SECONDS
+# the store agree.  Then the containers LABELS go, for the next outage.
+outage_after() { # INSTANCE TAG LABELS...
+	local i=$1 g=$2 t0=$SECONDS l
 	if wait_until 90 pool_settled "$i" p 2; then
 		refill_s=$((SECONDS - t0))
 		pass "$g: the pool refilled to its minimum ${refill_s} s after the service returned"
@@ -183,8 +181,8 @@ outage_after() { # INSTANCE TAG
 	check "$g: Neutron shows the holders (device_id, name) of the ports in use" \
 		wait_until 30 holders_synced "$i"
 	check_same_ports "$i" "$g"
-	del "$i" "${g}1"
-	del "$i" "${g}3"
+	shift 2
+	for l in "$@"; do del "$i" "$l"; done
 }
 
 # --- neutron-server stopped ---------------------------------------------------------------
@@ -192,14 +190,146 @@ if want neutron; then
 	say "== neutron-server stopped"
 	outage_begin "$A"
 	svc_stop neutron-server
+	say "neutron-server stopped"
 	outage_during "$A" n
 	# Let the outage last long enough for the backoff to show.
 	sleep $(( 20 - (SECONDS - t_stop) > 0 ? 20 - (SECONDS - t_stop) : 0 ))
 	check_backoff "$A" "$log0" "$calls0" $((SECONDS - t_stop)) "neutron-server down"
 	summary+=("neutron-server down $((SECONDS - t_stop)) s: code 11 after $cold_ms ms, $outage_calls Neutron calls")
 	svc_start neutron-server
-	outage_after "$A" n
+	outage_after "$A" n n1 n3
 	summary+=("neutron-server back: pool at min after $refill_s s")
+fi
+
+# --- keystone stopped ------------------------------------------------------------------------
+# Neutron checks every token with Keystone (token_cache_time = -1): a cached
+# token does not help, Neutron answers 503.  A daemon that must authenticate
+# (B, restarted during the outage) gets no token at all.  Both serve warm ADDs.
+if want keystone; then
+	say "== keystone stopped"
+	start_instance b host1 < <(instance_ini)
+	B=$INSTANCE
+	outage_begin "$B"
+	b_log0=$log0 b_calls0=$calls0
+	outage_begin "$A"
+	svc_stop keystone
+	say "keystone stopped; $B restarts without a token"
+	scripts/sfhost stop "$B" > /dev/null || die "stopping $B"
+	scripts/sfhost restart "$B" > /dev/null || die "restarting $B"
+	outage_during "$A" k
+	if ! add "$B" kb1 || ! add "$B" kb2; then die "warm ADDs on $B"; fi
+	check "keystone: kb1 pings kb2 (daemon $B, no token)" ping_ok "${ns_of[kb1]}" "${ip_of[kb2]}" 10
+	cold_fail "$B" kb3
+	kb_cold=$cold_ms
+	sleep $(( 20 - (SECONDS - t_stop) > 0 ? 20 - (SECONDS - t_stop) : 0 ))
+	check_backoff "$A" "$log0" "$calls0" $((SECONDS - t_stop)) "keystone down, cached token"
+	summary+=("keystone down $((SECONDS - t_stop)) s, cached token: code 11 after $cold_ms ms, $outage_calls Neutron calls")
+	check_backoff "$B" "$b_log0" "$b_calls0" $((SECONDS - t_stop)) "keystone down, no token"
+	summary+=("keystone down, daemon restarted without a token: code 11 after $kb_cold ms, $outage_calls Neutron calls")
+	svc_start keystone
+	outage_after "$A" k k1 k3
+	summary+=("keystone back: pool at min after $refill_s s (cached token)")
+	outage_after "$B" kb kb1 kb2
+	summary+=("keystone back: pool at min after $refill_s s more (new token)")
+	scripts/sfhost stop "$B" > /dev/null
+fi
+
+# --- rabbitmq stopped ---------------------------------------------------------------------------
+# neutron-server answers but its agents hear nothing: a new port is never
+# wired, so never ACTIVE.  The daemon must not hand it out nor lose it.
+if want rabbitmq; then
+	say "== rabbitmq stopped"
+	outage_begin "$A"
+	svc_stop rabbitmq
+	say "rabbitmq stopped"
+	outage_during "$A" r
+	# No port is handed out unless ACTIVE; the new ones wait, recorded.
+	active_or_wiring() {
+		local ids
+		ids=$(ctl "$A" ports | jq -r '.ports[] | select(.state == "in_use" or .state == "ready") | .port_id')
+		for id in $ids; do
+			[ "$(port_get "$id" | jq -r .status)" = ACTIVE ] || return 1
+		done
+	}
+	check "rabbitmq: every port ready or in use is ACTIVE in Neutron" active_or_wiring
+	r_wiring=$(pool_field "$A" p wiring)
+	say "    ports waiting for ACTIVE (wiring): $r_wiring"
+	check_same_ports "$A" "rabbitmq down"
+	# Long enough for Neutron to declare the agents dead (agent_down_time).
+	sleep $(( 20 - (SECONDS - t_stop) > 0 ? 20 - (SECONDS - t_stop) : 0 ))
+	say "    agents alive per Neutron: $(neutron GET 'agents?fields=host&fields=binary&fields=alive' |
+		jq -c '[.agents[] | select(.alive) | .host + " " + .binary]')"
+	r_calls=$(( $(neutron_calls "$A") - calls0 )) r_out=$((SECONDS - t_stop))
+	summary+=("rabbitmq down $r_out s: code 11 after $cold_ms ms, $r_calls Neutron calls (answered), $r_wiring port(s) left wiring")
+	t0=$SECONDS
+	svc_start rabbitmq
+	if wait_until 120 testbed_ok; then
+		pass "rabbitmq: the agents report again $((SECONDS - t0)) s after it started"
+	else
+		fail "rabbitmq: the agents did not come back: $(scripts/testbed status)"
+	fi
+	summary+=("rabbitmq back: agents alive after $((SECONDS - t0)) s")
+	outage_after "$A" r r1 r3
+	summary+=("rabbitmq back: pool at min after $refill_s s more")
+fi
+
+# --- a bulk create whose answer is lost ------------------------------------------------------------
+# neutron-server frozen (SIGSTOP) while the refiller's bulk POST is in
+# flight: the client times out (2 s), the server makes the ports when it
+# wakes.  They must be adopted by tag, and no second batch sent for them.
+if want bulk; then
+	say "== a bulk create whose answer is lost"
+	wait_pool "$A" p 2 60
+	log0=$(( $(instance_log "$A" | wc -l) + 1 ))
+	bulk='superfluid_neutron_request_duration_seconds_count{op="port_create_bulk"}'
+	leak='superfluid_leaked_ports_total{kind="neutron"}'
+	bulk0=$(metric "$A" "$bulk") leak0=$(metric "$A" "$leak")
+	mk_netns "ns_of[f1]" f1
+	mk_netns "ns_of[f2]" f2
+	svc_freeze neutron-server
+	say "neutron-server frozen"
+	# Back to back (within quiet_ms): the pool's deficit is one bulk create.
+	cfa=$(cf "$A")
+	for f in f1 f2; do
+		cni ADD "$NAME-$f" "/run/netns/${ns_of[$f]}" eth0 "$cfa"
+		expect "ADD $f (warm, $took_ms ms)" 0 '.ips[0].address != null' || die "ADD $f"
+	done
+	lost() { instance_log "$A" | tail -n +"$log0" | grep -q "pool 'p': creating 2 port(s): "; }
+	check "the refiller's bulk create of 2 timed out" wait_until 15 lost
+	sleep 5   # the refiller's next passes, while the server still sleeps
+	svc_thaw neutron-server
+	say "neutron-server thawed"
+	wait_pool "$A" p 2 60
+	bulks=$(( $(metric "$A" "$bulk") - bulk0 )) adopted=$(( $(metric "$A" "$leak") - leak0 ))
+	check "one bulk create in all (made $bulks): no second batch for the lost one" test "$bulks" = 1
+	check "the lost batch's 2 ports were adopted by tag (adopted $adopted)" test "$adopted" = 2
+	check "Neutron holds 4 ports for $A: 2 in use, 2 ready" test "$(instance_ports "$A" | wc -l)" = 4
+	check_same_ports "$A" "lost bulk create"
+	summary+=("lost bulk create: $bulks bulk POST, $adopted ports adopted by tag")
+	del "$A" f1
+	del "$A" f2
+fi
+
+# --- the daemon killed ---------------------------------------------------------------------------------
+# SIGKILL leaves its socket file behind: connecting is refused at once.
+if want killed; then
+	say "== the daemon killed"
+	mk_netns ns_k dk
+	held=$(ctl "$A" ports | jq '[.ports[] | select(.state == "in_use")] | length')
+	scripts/sfhost kill "$A" > /dev/null
+	sock=$(scripts/sfhost sock "$A")
+	check "the killed daemon's socket file is left behind" test -S "$sock"
+	for verb in ADD DEL CHECK; do
+		cni "$verb" "$NAME-dk" "/run/netns/$ns_k" eth0 "$(cf "$A")"
+		expect "$verb with the daemon killed: code 11 naming the socket" 1 \
+			".code == 11 and (.msg | contains(\"$sock\"))"
+		check "... at once ($took_ms ms)" test "$took_ms" -lt 1000
+	done
+	cni STATUS "" "" "" "$(CONF_SOCKET=$sock conf 1.1.0 "$NAME-net" "[\"$NAME-sg\"]")"
+	expect "STATUS with the daemon killed: code 50 ($took_ms ms)" 1 ".code == 50"
+	say "    message: $(jq -r .msg <<< "$out"); stderr: $err"
+	check "the container's namespace is untouched" test -z "$(links_of "$ns_k")"
+	summary+=("daemon killed: ADD/DEL/CHECK code 11, STATUS code 50, each in < 1 s ($held port(s) were held)")
 fi
 
 say "figures:"
