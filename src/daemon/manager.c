@@ -374,6 +374,10 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 			if (!*deferred_since)
 				*deferred_since = util_now_ms();
 			deferred = true;
+			/* Counted again after the burst, which drains it further. */
+			pool_set_lock(d->pools);
+			p->refill_left = 0;
+			pool_set_unlock(d->pools);
 			continue;
 		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
