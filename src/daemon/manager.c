@@ -690,7 +690,8 @@ void *daemon_syncer_main(void *arg)
 			delete_ports(d);
 			backoff_update(&bo, failed, "syncer");
 		}
-		wait_kick(d, &d->wake_sync, &d->sync_pending, bo.failures ? backoff_left(&bo) : SYNC_TICK_MS);
+		wait_kick(d, &d->wake_sync, &d->sync_pending,
+			  bo.failures ? backoff_left(&bo) : SYNC_TICK_MS);
 	}
 	return NULL;
 }
