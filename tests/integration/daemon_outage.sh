@@ -121,9 +121,9 @@ cold_fail() {
 	cold_ms=$took_ms
 }
 
-# The daemon's attempts while Neutron fails: the refiller's and the syncer's
-# "next attempt in" lines after LINE (the log's line count at the outage).
-# Checks that the waits grow and that the calls are few.
+# The daemon's attempts while Neutron fails: the gaps between the refiller's
+# "Neutron failed" lines after LINE (the log's line count at the outage)
+# must grow, and the calls of all its threads must be few.
 check_backoff() { # INSTANCE LOG-LINE CALLS-BEFORE OUTAGE-SECONDS WHAT
 	local lines t prev=0 first=0 last=0 n=0 calls
 	lines=$(instance_log "$1" | tail -n +"$2" | grep 'refiller: Neutron failed')
