@@ -217,13 +217,14 @@ if want keystone; then
 	scripts/sfhost stop "$B" > /dev/null || die "stopping $B"
 	scripts/sfhost restart "$B" > /dev/null || die "restarting $B"
 	outage_during "$A" k
+	k_cold=$cold_ms
 	if ! add "$B" kb1 || ! add "$B" kb2; then die "warm ADDs on $B"; fi
 	check "keystone: kb1 pings kb2 (daemon $B, no token)" ping_ok "${ns_of[kb1]}" "${ip_of[kb2]}" 10
 	cold_fail "$B" kb3
 	kb_cold=$cold_ms
 	sleep $(( 20 - (SECONDS - t_stop) > 0 ? 20 - (SECONDS - t_stop) : 0 ))
 	check_backoff "$A" "$log0" "$calls0" $((SECONDS - t_stop)) "keystone down, cached token"
-	summary+=("keystone down $((SECONDS - t_stop)) s, cached token: code 11 after $cold_ms ms, $outage_calls Neutron calls")
+	summary+=("keystone down $((SECONDS - t_stop)) s, cached token: code 11 after $k_cold ms, $outage_calls Neutron calls")
 	check_backoff "$B" "$b_log0" "$b_calls0" $((SECONDS - t_stop)) "keystone down, no token"
 	summary+=("keystone down, daemon restarted without a token: code 11 after $kb_cold ms, $outage_calls Neutron calls")
 	svc_start keystone
