@@ -128,6 +128,12 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 			      p->name, d->cfg.cold_add_timeout_ms);
 		goto out;
 	}
+	if (r == -ETIME) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN,
+			      "pool '%s' is empty and Neutron did not answer the port create in time",
+			      p->name);
+		goto out;
+	}
 	if (r < 0) {
 		cni_error_set(err, CNI_ERR_TRY_AGAIN,
 			      "pool '%s' is empty and creating a port in Neutron failed: %s", p->name,

@@ -46,6 +46,15 @@ static void stop_threads(struct daemon *d)
 	d->n_threads = 0;
 }
 
+/* Failed calls of the calling thread: a background thread compares it
+ * across one pass of its work to know whether to back off. */
+static _Thread_local unsigned long neutron_failures_here;
+
+unsigned long daemon_neutron_failures_here(void)
+{
+	return neutron_failures_here;
+}
+
 void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct neutron_error *err,
 			 uint64_t start_us)
 {
@@ -59,6 +68,7 @@ void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct n
 		atomic_store(&d->readiness.neutron_reached, true);
 	} else {
 		atomic_store(&d->neutron_ok, false);
+		neutron_failures_here++;
 	}
 }
 

@@ -91,7 +91,9 @@ void *daemon_recycler_main(void *arg);
 /* Creates and wires `n` ports of pool `p` and waits up to timeout_ms for
  * them to turn ACTIVE; ports that do, become READY.  With `ret_port_id`
  * (n must be 1), the port's id is returned even if it is still WIRING at
- * the timeout (-ETIMEDOUT).  Used by the refiller and by a cold ADD. */
+ * the timeout (-ETIMEDOUT).  A create Neutron did not answer in time is
+ * -ETIME (it may still make the ports: the refiller reconciles first).
+ * Used by the refiller and by a cold ADD. */
 int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
 		      char **ret_port_id) MUST_CHECK;
 
@@ -107,5 +109,8 @@ int daemon_ctl(struct daemon *d, const json_t *req, char **ret_json) MUST_CHECK;
 /* Records a Neutron call's outcome for metrics and STATUS. */
 void daemon_neutron_done(struct daemon *d, const char *op, int r,
 			 const struct neutron_error *err, uint64_t start_us);
+/* How many Neutron calls of the calling thread failed without an answer
+ * or with a 5xx, since it started. */
+unsigned long daemon_neutron_failures_here(void);
 
 #endif

@@ -41,6 +41,48 @@ static bool should_stop(struct daemon *d)
 	return stop;
 }
 
+static unsigned backoff_ms(unsigned failures)
+{
+	unsigned ms = 500u << (failures < 7 ? failures : 7);
+
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	return ms / 2 + (unsigned)(random() % (ms / 2 + 1));   /* jitter */
+}
+
+/* While Neutron fails (no answer, 5xx), a background thread waits before
+ * its next pass of Neutron work, about twice as long after each failed
+ * pass: an outage costs a few calls, not a loop of them. */
+struct neutron_backoff {
+	unsigned failures;      /* failed passes in a row */
+	uint64_t until_ms;
+};
+
+static unsigned backoff_left(const struct neutron_backoff *b)
+{
+	uint64_t now = util_now_ms();
+
+	return now < b->until_ms ? (unsigned)(b->until_ms - now) : 0;
+}
+
+/* After a pass: `failed_before` is daemon_neutron_failures_here() before it. */
+static void backoff_update(struct neutron_backoff *b, unsigned long failed_before, const char *who)
+{
+	unsigned ms;
+
+	if (daemon_neutron_failures_here() == failed_before) {
+		if (b->failures)
+			log_info("%s: Neutron answers again after %u failed pass(es)", who, b->failures);
+		b->failures = 0;
+		return;
+	}
+	b->failures++;
+	ms = backoff_ms(b->failures);
+	b->until_ms = util_now_ms() + ms;
+	log_info("%s: Neutron failed (%u pass(es) in a row); next attempt in %u ms", who,
+		 b->failures, ms);
+}
+
 /* Waits for a kick, the stop, or ms milliseconds. */
 static void wait_kick(struct daemon *d, pthread_cond_t *cond, bool *pending, unsigned ms)
 {
@@ -193,7 +235,8 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 		pool_set_lock(d->pools);
 		p->creating -= n;
 		pool_set_unlock(d->pools);
-		return r;
+		/* -ETIMEDOUT means "made but not ACTIVE in time" to callers. */
+		return r == -ETIMEDOUT ? -ETIME : r;
 	}
 	metrics_counter_add(d->metrics->ports_created, NULL, json_array_size(created));
 
@@ -224,8 +267,9 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	if (ret_port_id)
 		*ret_port_id = xstrdup(ids[0]);
 
-	/* The agent needs a polling interval to wire the taps; ask in batches. */
-	deadline = util_now_ms() + timeout_ms;
+	/* The agent needs a polling interval to wire the taps; ask in batches.
+	 * The timeout counts from the call: a slow create uses it up too. */
+	deadline = start / 1000 + timeout_ms;
 	for (unsigned delay = 100;; delay = delay < 500 ? delay * 2 : 500) {
 		struct timespec ts = { 0, (long)delay * 1000000L };
 
@@ -291,15 +335,6 @@ static int recheck_wiring(struct daemon *d)
 	return pending;
 }
 
-static unsigned backoff_ms(unsigned failures)
-{
-	unsigned ms = 500u << (failures < 7 ? failures : 7);
-
-	if (ms > BACKOFF_MAX_MS)
-		ms = BACKOFF_MAX_MS;
-	return ms / 2 + (unsigned)(random() % (ms / 2 + 1));   /* jitter */
-}
-
 /* Returns how many pools got a create that did not cover their deficit. */
 static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 {
@@ -339,6 +374,10 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 			if (!*deferred_since)
 				*deferred_since = util_now_ms();
 			deferred = true;
+			/* Counted again after the burst, which drains it further. */
+			pool_set_lock(d->pools);
+			p->refill_left = 0;
+			pool_set_unlock(d->pools);
 			continue;
 		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
@@ -403,13 +442,29 @@ static bool adopt_unanswered(struct daemon *d)
 void *daemon_refiller_main(void *arg)
 {
 	struct daemon *d = arg;
-	uint64_t deferred_since = 0, collected_at = 0;
+	struct neutron_backoff bo = { 0 };
+	uint64_t deferred_since = 0, adopted_at = 0, collected_at = 0;
 
 	while (!should_stop(d)) {
-		unsigned wait_ms = d->cfg.refill_interval_ms;
+		unsigned wait_ms = d->cfg.refill_interval_ms, left = backoff_left(&bo);
+		unsigned long failed = daemon_neutron_failures_here();
+		bool owed;
 
-		if (atomic_exchange(&d->reconcile_soon, false) && !adopt_unanswered(d))
-			atomic_store(&d->reconcile_soon, true);
+		if (left) {
+			wait_kick(d, &d->wake_refill, &d->refill_pending, left);
+			continue;
+		}
+		/* A create whose answer was lost may have made ports (and so may
+		 * a previous life's, hence the flag is set at start): until a
+		 * listing by tag has adopted them, creating more could make them
+		 * twice, so no refill runs while the flag stands. */
+		owed = atomic_exchange(&d->reconcile_soon, false);
+		if (owed) {
+			if (adopt_unanswered(d))
+				adopted_at = util_now_ms();
+			else
+				atomic_store(&d->reconcile_soon, true);
+		}
 		/* A failed pass (the store) is tried again at the next interval. */
 		if (!collected_at || util_now_ms() - collected_at >= d->cfg.gc_interval_ms) {
 			struct gc_opts o = { 0 };
@@ -420,8 +475,12 @@ void *daemon_refiller_main(void *arg)
 		}
 		if (recheck_wiring(d) > 0 && wait_ms > WIRING_POLL_MS)
 			wait_ms = WIRING_POLL_MS;
-		if (refill_pools(d, &deferred_since) > 0)
+		if (adopted_at && !atomic_load(&d->reconcile_soon) &&
+		    refill_pools(d, &deferred_since) > 0)
 			wait_ms = 0;   /* more to create */
+		backoff_update(&bo, failed, "refiller");
+		if (bo.failures)
+			wait_ms = backoff_left(&bo);
 		if (deferred_since && wait_ms > d->cfg.quiet_ms)
 			wait_ms = d->cfg.quiet_ms;
 		if (wait_ms)
@@ -579,9 +638,17 @@ static void delete_ports(struct daemon *d)
 void *daemon_syncer_main(void *arg)
 {
 	struct daemon *d = arg;
+	struct neutron_backoff bo = { 0 };
 	uint64_t deferred_since = 0;
 
 	while (!should_stop(d)) {
+		unsigned long failed = daemon_neutron_failures_here();
+		unsigned left = backoff_left(&bo);
+
+		if (left) {
+			wait_kick(d, &d->wake_sync, &d->sync_pending, left);
+			continue;
+		}
 		if (in_burst(d, deferred_since)) {
 			if (!deferred_since)
 				deferred_since = util_now_ms();
@@ -589,8 +656,10 @@ void *daemon_syncer_main(void *arg)
 			deferred_since = 0;
 			sync_holders(d);
 			delete_ports(d);
+			backoff_update(&bo, failed, "syncer");
 		}
-		wait_kick(d, &d->wake_sync, &d->sync_pending, SYNC_TICK_MS);
+		wait_kick(d, &d->wake_sync, &d->sync_pending,
+			  bo.failures ? backoff_left(&bo) : SYNC_TICK_MS);
 	}
 	return NULL;
 }

@@ -66,6 +66,9 @@ tmp=$(mktemp -d "/tmp/sf-$T.XXXXXX")
 # Everything made, for the trap.
 made_instances=() made_netns=() made_networks=() made_sgs=()
 made_links=()   # "NAMESPACE IFNAME" of interfaces a test made by hand
+# Test-bed services a test stopped or froze (svc_stop, svc_freeze): the trap
+# brings them back first, since the rest of the cleanup needs them.
+stopped_svcs=() frozen_svcs=()
 
 host_ns() { # hostN -> its namespace
 	local v="SF_TB_HOST${1#host}_NS"
@@ -77,6 +80,7 @@ cleanup() {
 	set +e
 	trap - EXIT
 	say "cleanup"
+	svcs_restore
 	for i in "${made_instances[@]}"; do
 		# SIGTERM first, so that a sanitizer build reports leaks in the
 		# log, which the purge then deletes.
@@ -112,6 +116,60 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+
+# --- test-bed outages ----------------------------------------------------------
+# Tests that use these stop shared services: run them under
+# `flock -x /run/sf-testbed.lock` (docs/testbed.md).
+
+# svc_pid SVC: the recorded pid of a test-bed service, if it still is that
+# process (same start time); it leads its own session and process group.
+svc_pid() {
+	local pid start st
+	read -r pid start < "$SF_TB_DIR/run/$1.pid" 2> /dev/null || return 1
+	st=$(sed 's/.*) //' "/proc/$pid/stat" 2> /dev/null | cut -d' ' -f20) || return 1
+	[ -n "$pid" ] && [ "$st" = "$start" ] || return 1
+	printf '%s' "$pid"
+}
+svc_stop() { # SVC
+	stopped_svcs+=("$1") svcs_touched=1
+	scripts/testbed stop "$1" > /dev/null || die "scripts/testbed stop $1"
+}
+svc_start() { # SVC: returns once it answers (scripts/testbed start)
+	scripts/testbed start "$1" > /dev/null || die "scripts/testbed start $1"
+	local s rest=()
+	for s in "${stopped_svcs[@]}"; do [ "$s" = "$1" ] || rest+=("$s"); done
+	stopped_svcs=("${rest[@]}")
+}
+# svc_freeze SVC / svc_thaw SVC: SIGSTOP / SIGCONT its whole process group
+# (neutron-server's API worker is a child of the recorded pid).
+svc_freeze() {
+	local pid
+	pid=$(svc_pid "$1") || die "$1 does not run"
+	frozen_svcs+=("$1:$pid") svcs_touched=1
+	kill -STOP -- "-$pid" || die "SIGSTOP $1"
+}
+svc_thaw() {
+	local f rest=()
+	for f in "${frozen_svcs[@]}"; do
+		if [ "${f%%:*}" = "$1" ]; then kill -CONT -- "-${f#*:}"; else rest+=("$f"); fi
+	done
+	frozen_svcs=("${rest[@]}")
+}
+# Thaws and starts what the test left down, then waits until the whole test
+# bed answers again (the API, every agent alive): the next test needs it.
+svcs_restore() {
+	local f s
+	for f in "${frozen_svcs[@]}"; do kill -CONT -- "-${f#*:}" 2> /dev/null; done
+	frozen_svcs=()
+	for s in "${stopped_svcs[@]}"; do
+		say "restarting $s"
+		scripts/testbed start "$s" > /dev/null 2>&1 || say "FAIL: restarting $s"
+	done
+	stopped_svcs=()
+	[ -n "${svcs_touched:-}" ] || return 0
+	wait_until 120 testbed_ok || say "FAIL: the test bed is not whole again: $(scripts/testbed status)"
+}
+testbed_ok() { scripts/testbed status > /dev/null 2>&1; }
 
 # --- Neutron over REST ------------------------------------------------------
 
