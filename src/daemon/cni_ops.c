@@ -112,6 +112,7 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *env,
 		      struct store_port *ret, struct cni_error *err)
 {
+	struct neutron_error nerr = { 0 };
 	char *port_id = NULL;
 	int r;
 
@@ -119,7 +120,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port", p->name);
 		return -ENOENT;
 	}
-	r = daemon_make_ports(d, p, 1, d->cfg.cold_add_timeout_ms, &port_id);
+	r = daemon_make_ports(d, p, 1, d->cfg.cold_add_timeout_ms, &port_id, &nerr);
 	if (r == -ETIMEDOUT) {
 		/* The port stays in the pool, WIRING: it serves a later ADD. */
 		cni_error_set(err, CNI_ERR_TRY_AGAIN,
@@ -130,7 +131,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 	if (r < 0) {
 		cni_error_set(err, CNI_ERR_TRY_AGAIN,
 			      "pool '%s' is empty and creating a port in Neutron failed: %s", p->name,
-			      strerror(-r));
+			      nerr.message[0] ? nerr.message : strerror(-r));
 		goto out;
 	}
 	r = store_claim_port(d->store, port_id, env->container_id, env->ifname, env->netns, ret);
@@ -398,6 +399,15 @@ int daemon_handle(void *userdata, const char *req, size_t len, char **ret_reply,
 	char *out = NULL;
 	int r;
 
+	/* The server read more than a request may hold: say so (code 6),
+	 * rather than hang up on a client that would then retry. */
+	if (!req) {
+		struct cni_error err;
+
+		cni_error_init(&err);
+		cni_error_set(&err, CNI_ERR_DECODE, "request over %zu bytes", len);
+		return wire_reply_error(&err, ret_reply, ret_len);
+	}
 	/* sfctl's queries carry "ctl"; everything else is a CNI request. */
 	if (!memmem(req, len, "\"ctl\"", 5))
 		return handle_cni(d, req, len, ret_reply, ret_len);

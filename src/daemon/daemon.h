@@ -86,9 +86,10 @@ void *daemon_recycler_main(void *arg);
 /* Creates and wires `n` ports of pool `p` and waits up to timeout_ms for
  * them to turn ACTIVE; ports that do, become READY.  With `ret_port_id`
  * (n must be 1), the port's id is returned even if it is still WIRING at
- * the timeout (-ETIMEDOUT).  Used by the refiller and by a cold ADD. */
+ * the timeout (-ETIMEDOUT).  With `ret_err`, a failure's reason (Neutron's
+ * words) is copied there.  Used by the refiller and by a cold ADD. */
 int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
-		      char **ret_port_id) MUST_CHECK;
+		      char **ret_port_id, struct neutron_error *ret_err) MUST_CHECK;
 
 /* sfctl's queries (ctl.c): a JSON reply for {"ctl": "pools"|"ports"}. */
 int daemon_ctl(struct daemon *d, const char *op, char **ret_json) MUST_CHECK;

@@ -138,7 +138,11 @@ static void serve_one(struct server *s, int fd)
 	if (r < 0)
 		return;
 	r = read_request(s, fd, &req, &req_len);
-	if (r < 0) {
+	if (r == -EMSGSIZE) {
+		log_warn("a request on '%s' is over %zu bytes; refused", s->path,
+			 s->opts.max_request);
+		req_len = s->opts.max_request;   /* req stays NULL: "too big" */
+	} else if (r < 0) {
 		log_warn("reading a request on '%s': %s", s->path, strerror(-r));
 		return;
 	}

@@ -153,10 +153,15 @@ static int authenticate_locked(struct neutron_client *c, struct neutron_error *e
 
 	root = resp.body ? json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
 	token = json_object_get(root, "token");
-	if (!resp.subject_token || !json_is_object(token) ||
+	/* Say what is wrong: an operator reads this in a CNI error. */
+	if (!resp.subject_token || !root || !json_is_object(token) ||
 	    neutron_token_lifetime(token, &lifetime_s) < 0) {
 		r = -EBADMSG;
-		neutron_error_set(err, (int)resp.status, "", "Keystone: malformed token answer");
+		neutron_error_set(err, (int)resp.status, "", "Keystone: malformed token answer: %s",
+				  !resp.subject_token ? "no X-Subject-Token header" :
+				  !root ? "the body is not JSON" :
+				  !json_is_object(token) ? "no 'token' object" :
+				  "'token.issued_at' or 'token.expires_at' missing or invalid");
 		goto out;
 	}
 	if (!c->endpoint_fixed) {
