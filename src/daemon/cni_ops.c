@@ -169,7 +169,19 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 	}
 	r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, &row);
 	if (r == -EEXIST) {
-		repeated = true;   /* the same ADD again: answer it the same way */
+		/* The same ADD again is answered the same way; the same container
+		 * and interface ADDed elsewhere (another namespace or network)
+		 * would steal the port from its holder: refused, holder intact. */
+		if ((row.netns && !streq(row.netns, env->netns)) || !streq(row.pool, p->key)) {
+			cni_error_set(err, CNI_ERR_INVALID_ENV,
+				      "CNI_CONTAINERID '%s' with CNI_IFNAME '%s' is already attached "
+				      "(port %s, in '%s'%s): DEL it first", env->container_id,
+				      env->ifname, row.port_id, row.netns ? row.netns : "-",
+				      streq(row.pool, p->key) ? "" : ", another network");
+			r = -EEXIST;
+			goto out;
+		}
+		repeated = true;
 		r = 0;
 	} else if (r == -ENOENT) {
 		r = claim_cold(d, p, env, &row, err);
