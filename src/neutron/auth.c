@@ -146,7 +146,9 @@ static int authenticate_locked(struct neutron_client *c, struct neutron_error *e
 	}
 	if (resp.status != 201 && resp.status != 200) {
 		neutron_error_parse(resp.status, resp.body, resp.body_len, err);
-		r = neutron_status_to_errno((int)resp.status);
+		/* Keystone's 404 (an unknown application credential) is about
+		 * the credentials, never the resource the caller asked for. */
+		r = resp.status >= 500 ? neutron_status_to_errno((int)resp.status) : -EACCES;
 		error_prefix(err, "Keystone authentication failed: ");
 		goto out;
 	}
