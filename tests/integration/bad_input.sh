@@ -97,11 +97,11 @@ run_socket() {
 }
 
 # config: the daemon must refuse FILE.  The snippet sets bad (a line put
-# right after the section header sect), or perm/credperm/credowner.  "@LINE"
+# right after the section header sect), or perm/owner/credperm/credowner.  "@LINE"
 # in the expected text stands for FILE:LINE of the bad line.
 cfg_n=0
 run_config() {
-	local sect="" bad="" perm=0600 credperm=0600 credowner=root d
+	local sect="" bad="" perm=0600 owner=root credperm=0600 credowner=root d
 	eval "$1"
 	cfg_n=$((cfg_n + 1))
 	d=$tmp/cfg$cfg_n
@@ -136,6 +136,7 @@ run_config() {
 		line=0
 	fi
 	chmod "$perm" "$d/sf.conf"
+	chown "$owner" "$d/sf.conf"
 	FILE=$d/sf.conf CRED=$d/cred.conf
 	timeout 10 "$B/superfluidd" -c "$d/sf.conf" > "$d/out" 2>&1
 	code="exit $?"
@@ -317,6 +318,9 @@ if [ -n "$fake_port" ]; then
 	check "the fake instance left no socket" test ! -e "$tmp/fk/sock"
 	check "the impostor was never asked to delete anything" not grep -q ' DELETE ' "$tmp/fake.log"
 fi
+# The daemons run here, not by the lib (a sanitizer build reports there).
+check "no sanitizer report from the refused configs' or the impostor's daemons" \
+	not grep -qs 'Sanitizer\|runtime error:' "$tmp"/cfg*/out "$tmp/fk/log"
 say "$n cases, $passed passed"
 [ "$n" -ge 40 ] || fail "the table has $n cases; at least 40 wanted"
 finish

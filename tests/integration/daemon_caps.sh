@@ -117,6 +117,8 @@ check "without CAP_NET_ADMIN something breaks" test "$outcome" != ok
 run_with no-sys-admin net_admin
 say "without sys_admin: $outcome"
 check "without CAP_SYS_ADMIN something breaks" test "$outcome" != ok
+check "no sanitizer report from the daemons run here" \
+	not grep -qs 'Sanitizer\|runtime error:' "$tmp"/*/log
 check "nothing left in the container's namespace" test -z "$(links_of "$ns")"
 
 finish

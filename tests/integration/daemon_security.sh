@@ -158,6 +158,8 @@ for f in "$tmp"/pw/log "$tmp"/app/log "$tmp"/url/log "$(scripts/sfhost dir "$S")
 	cat "$f" >> "$evidence"
 done
 say "evidence: $(wc -l < "$evidence") lines (logs at debug level, CNI errors, metrics, doctor, pools, ports)"
+check "no sanitizer report from the daemons run here" \
+	not grep -qs 'Sanitizer\|runtime error:' "$tmp"/pw/log "$tmp"/app/log "$tmp"/url/log
 check "the evidence holds the debug logs (a Keystone request was logged)" grep -q 'auth/tokens' "$evidence"
 for secret in "$PW" "$APPSEC" "$real_pw"; do
 	check "the secret '${secret:0:6}...' appears nowhere ($(grep -cF -- "$secret" "$evidence") hits)" \
