@@ -302,7 +302,7 @@ ends_of() { # PORT_ID -> the kinds of host end it has, e.g. "sfb sfp tap"
 	done
 }
 now_ports=$(instance_ports "$E")
-for id in $(printf '%s\n' $seen_ports | sort -u); do
+for id in $(tr ' ' '\n' <<< "$seen_ports" | sort -u); do
 	grep -qx "$id" <<< "$now_ports" && continue
 	check "port $id, gone, left no host end" test -z "$(ends_of "$id")"
 done

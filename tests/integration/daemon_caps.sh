@@ -23,7 +23,7 @@ if command -v systemd-analyze > /dev/null; then
 else
 	say "systemd-analyze is missing (scripts/deps installs systemd): the unit is not verified"
 fi
-unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr ' ' '\n' | sed 's/^CAP_//' | tr 'A-Z' 'a-z' | sort | tr '\n' ' ')
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr ' ' '\n' | sed 's/^CAP_//' | tr '[:upper:]' '[:lower:]' | sort | tr '\n' ' ')
 check "the unit's bounding set is net_admin and sys_admin ($unit_caps)" test "$unit_caps" = "net_admin sys_admin "
 
 # --- the daemon under a bounding set --------------------------------------------------

@@ -9,7 +9,7 @@
 #    metrics, `sfctl doctor --json`, `sfctl pools/ports --json`, or a CNI
 #    error, whether Keystone refuses them or cannot be reached.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
-# shellcheck disable=SC2154,SC2317
+# shellcheck disable=SC2154,SC2317,SC2129
 T=daemon_security
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
