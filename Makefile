@@ -158,6 +158,8 @@ install: all
 	install -m 0755 $(O)/superfluidd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(O)/sfctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(O)/superfluid $(DESTDIR)/opt/cni/bin/
+	install -D -m 0644 contrib/systemd/superfluidd.service $(DESTDIR)/etc/systemd/system/superfluidd.service
+	install -D -m 0644 contrib/systemd/superfluid.conf $(DESTDIR)/etc/tmpfiles.d/superfluid.conf
 
 clean:
 	rm -rf build build-san build-fuzz build-fault

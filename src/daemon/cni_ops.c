@@ -113,6 +113,7 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *env,
 		      struct store_port *ret, struct cni_error *err)
 {
+	struct neutron_error nerr = { 0 };
 	char *port_id = NULL;
 	int r;
 
@@ -120,7 +121,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port", p->name);
 		return -ENOENT;
 	}
-	r = daemon_make_ports(d, p, 1, d->cfg.cold_add_timeout_ms, &port_id);
+	r = daemon_make_ports(d, p, 1, d->cfg.cold_add_timeout_ms, &port_id, &nerr);
 	if (r == -ETIMEDOUT) {
 		/* The port stays in the pool, WIRING: it serves a later ADD. */
 		cni_error_set(err, CNI_ERR_TRY_AGAIN,
@@ -137,7 +138,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 	if (r < 0) {
 		cni_error_set(err, CNI_ERR_TRY_AGAIN,
 			      "pool '%s' is empty and creating a port in Neutron failed: %s", p->name,
-			      strerror(-r));
+			      nerr.message[0] ? nerr.message : strerror(-r));
 		goto out;
 	}
 	r = store_claim_port(d->store, port_id, env->container_id, env->ifname, env->netns, ret);
@@ -178,7 +179,19 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 	gc_busy_begin(d->gc, env->container_id, env->ifname);
 	r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, &row);
 	if (r == -EEXIST) {
-		repeated = true;   /* the same ADD again: answer it the same way */
+		/* The same ADD again is answered the same way; the same container
+		 * and interface ADDed elsewhere (another namespace or network)
+		 * would steal the port from its holder: refused, holder intact. */
+		if ((row.netns && !streq(row.netns, env->netns)) || !streq(row.pool, p->key)) {
+			cni_error_set(err, CNI_ERR_INVALID_ENV,
+				      "CNI_CONTAINERID '%s' with CNI_IFNAME '%s' is already attached "
+				      "(port %s, in '%s'%s): DEL it first", env->container_id,
+				      env->ifname, row.port_id, row.netns ? row.netns : "-",
+				      streq(row.pool, p->key) ? "" : ", another network");
+			r = -EEXIST;
+			goto out;
+		}
+		repeated = true;
 		r = 0;
 	} else if (r == -ENOENT) {
 		r = claim_cold(d, p, env, &row, err);
@@ -416,6 +429,15 @@ int daemon_handle(void *userdata, const char *req, size_t len, char **ret_reply,
 	char *out = NULL;
 	int r;
 
+	/* The server read more than a request may hold: say so (code 6),
+	 * rather than hang up on a client that would then retry. */
+	if (!req) {
+		struct cni_error err;
+
+		cni_error_init(&err);
+		cni_error_set(&err, CNI_ERR_DECODE, "request over %zu bytes", len);
+		return wire_reply_error(&err, ret_reply, ret_len);
+	}
 	/* sfctl's queries carry "ctl"; everything else is a CNI request. */
 	if (!memmem(req, len, "\"ctl\"", 5))
 		return handle_cni(d, req, len, ret_reply, ret_len);

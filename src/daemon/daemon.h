@@ -93,9 +93,10 @@ void *daemon_recycler_main(void *arg);
  * (n must be 1), the port's id is returned even if it is still WIRING at
  * the timeout (-ETIMEDOUT).  A create Neutron did not answer in time is
  * -ETIME (it may still make the ports: the refiller reconciles first).
+ * With `ret_err`, a failure's reason (Neutron's words) is copied there.
  * Used by the refiller and by a cold ADD. */
 int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
-		      char **ret_port_id) MUST_CHECK;
+		      char **ret_port_id, struct neutron_error *ret_err) MUST_CHECK;
 
 /* Records a port Neutron made (the refill's, or one the garbage collector
  * adopts) in pool `p`, WIRING, and wires its host side.  0 also when the

@@ -199,7 +199,7 @@ static int promote_active(struct daemon *d, char **ids, size_t n)
 }
 
 int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
-		      char **ret_port_id)
+		      char **ret_port_id, struct neutron_error *ret_err)
 {
 	struct neutron_error err = { 0 };
 	json_t *req, *created = NULL, *v;
@@ -228,6 +228,8 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	if (r < 0) {
 		log_warn("pool '%s': creating %u port(s): %s", p->name, n,
 			 err.message[0] ? err.message : strerror(-r));
+		if (ret_err)
+			*ret_err = err;
 		/* No answer is not "not created": list by tag before trying
 		 * again, so that a slow create is adopted, not repeated. */
 		if (err.http_status == 0 || err.http_status >= 500)
@@ -262,6 +264,9 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	json_decref(created);
 	if (n_ids == 0) {
 		r = -EIO;
+		if (ret_err)
+			snprintf(ret_err->message, sizeof(ret_err->message),
+				 "Neutron's answer held no usable port");
 		goto out;
 	}
 	if (ret_port_id)
@@ -382,7 +387,7 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
 		/* No wait for ACTIVE here: recheck_wiring promotes them. */
-		r = daemon_make_ports(d, p, want, 0, NULL);
+		r = daemon_make_ports(d, p, want, 0, NULL, NULL);
 		pool_set_lock(d->pools);
 		if (r < 0 && r != -ETIMEDOUT) {
 			p->failures++;

@@ -39,6 +39,9 @@ struct server {
 	unsigned n_workers;       /* started */
 };
 
+/* How much of an oversize request is read and dropped after its answer. */
+#define DRAIN_MAX (64u << 20)
+
 static int set_timeouts(int fd, int ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
@@ -138,7 +141,11 @@ static void serve_one(struct server *s, int fd)
 	if (r < 0)
 		return;
 	r = read_request(s, fd, &req, &req_len);
-	if (r < 0) {
+	if (r == -EMSGSIZE) {
+		log_warn("a request on '%s' is over %zu bytes; refused", s->path,
+			 s->opts.max_request);
+		req_len = s->opts.max_request;   /* req stays NULL: "too big" */
+	} else if (r < 0) {
 		log_warn("reading a request on '%s': %s", s->path, strerror(-r));
 		return;
 	}
@@ -150,6 +157,18 @@ static void serve_one(struct server *s, int fd)
 	if (r < 0)
 		log_debug("writing a reply: %s", strerror(-r));
 	free(reply);
+	/* Closing with unread input resets the connection, and the client
+	 * would lose the answer: read the rest (a bounded amount, each read
+	 * under the I/O timeout) before closing. */
+	if (!req && r == 0) {
+		char sink[4096];
+		size_t left = DRAIN_MAX;
+		ssize_t n;
+
+		shutdown(fd, SHUT_WR);
+		while (left > 0 && (n = read(fd, sink, sizeof(sink))) > 0)
+			left -= (size_t)n < left ? (size_t)n : left;
+	}
 }
 
 static void *worker_main(void *arg)

@@ -10,7 +10,9 @@
 
 /* Called on a worker thread with the whole request (not NUL-terminated,
  * borrowed).  On success *ret_reply is a malloc'd reply the server sends and
- * frees.  A negative return closes the connection without a reply. */
+ * frees.  A negative return closes the connection without a reply.  req is
+ * NULL when the request was longer than len (max_request) bytes: the reply is
+ * an error, and the server stops reading. */
 typedef int (*server_handler_fn)(void *userdata, const char *req, size_t len,
 				 char **ret_reply, size_t *ret_len);
 

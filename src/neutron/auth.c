@@ -146,17 +146,24 @@ static int authenticate_locked(struct neutron_client *c, struct neutron_error *e
 	}
 	if (resp.status != 201 && resp.status != 200) {
 		neutron_error_parse(resp.status, resp.body, resp.body_len, err);
-		r = neutron_status_to_errno((int)resp.status);
+		/* Keystone's 404 (an unknown application credential) is about
+		 * the credentials, never the resource the caller asked for. */
+		r = resp.status >= 500 ? neutron_status_to_errno((int)resp.status) : -EACCES;
 		error_prefix(err, "Keystone authentication failed: ");
 		goto out;
 	}
 
 	root = resp.body ? json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
 	token = json_object_get(root, "token");
-	if (!resp.subject_token || !json_is_object(token) ||
+	/* Say what is wrong: an operator reads this in a CNI error. */
+	if (!resp.subject_token || !root || !json_is_object(token) ||
 	    neutron_token_lifetime(token, &lifetime_s) < 0) {
 		r = -EBADMSG;
-		neutron_error_set(err, (int)resp.status, "", "Keystone: malformed token answer");
+		neutron_error_set(err, (int)resp.status, "", "Keystone: malformed token answer: %s",
+				  !resp.subject_token ? "no X-Subject-Token header" :
+				  !root ? "the body is not JSON" :
+				  !json_is_object(token) ? "no 'token' object" :
+				  "'token.issued_at' or 'token.expires_at' missing or invalid");
 		goto out;
 	}
 	if (!c->endpoint_fixed) {

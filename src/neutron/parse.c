@@ -77,7 +77,12 @@ void neutron_error_parse(long status, const char *body, size_t len, struct neutr
 		copy_json_string(err->message, sizeof(err->message),
 				 json_object_get(ke, "message"));
 	} else if (body && len > 0 && !root) {
-		copy_printable(err->message, sizeof(err->message), body, len);
+		/* An HTML error page (a proxy, a crashed WSGI app): say so. */
+		int n = snprintf(err->message, sizeof(err->message), "HTTP status %ld, not JSON: ",
+				 status);
+
+		if (n > 0 && (size_t)n < sizeof(err->message))
+			copy_printable(err->message + n, sizeof(err->message) - (size_t)n, body, len);
 	}
 	if (!err->message[0])
 		snprintf(err->message, sizeof(err->message), "HTTP status %ld", status);

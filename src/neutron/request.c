@@ -7,16 +7,17 @@
 #include <string.h>
 
 /* The member `key` of an answer, with a new reference, or NULL. */
+/* A single resource is an object: anything else is a malformed answer. */
 static json_t *take_member(const json_t *answer, const char *key)
 {
 	json_t *v = json_object_get(answer, key);
 
-	return v ? json_incref(v) : NULL;
+	return json_is_object(v) ? json_incref(v) : NULL;
 }
 
 static int malformed(struct neutron_error *err, const char *what)
 {
-	neutron_error_set(err, 0, "", "malformed answer: no '%s'", what);
+	neutron_error_set(err, 0, "", "malformed answer: no '%s' of the right type", what);
 	return -EBADMSG;
 }
 

@@ -132,6 +132,7 @@ static void test_error_parsing(void **state)
 	assert_null(strchr(e.message, '\n'));
 	assert_null(strchr(e.message, '\r'));
 	assert_non_null(strstr(e.message, "502 Bad Gateway"));
+	assert_non_null(strstr(e.message, "HTTP status 502, not JSON: "));
 
 	/* No body at all. */
 	neutron_error_parse(503, NULL, 0, &e);
