@@ -74,6 +74,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 
 .PHONY: all check check-unit check-integration check-fault asan install clean tests
+# Objects reached through pattern rules are kept: a rebuild redoes only what changed.
+.SECONDARY:
 all: $(PROGS)
 
 $(O)/%.o: %.c
