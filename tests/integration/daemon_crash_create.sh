@@ -19,8 +19,8 @@ mk_sg sg_id sg
 # still be at work; the second listing waits for it.
 start_instance c host1 << EOF
 [pools]
-min = 16
-max = 32
+min = 0
+max = 64
 batch = 16
 [pool p]
 network = $NAME-net
@@ -34,7 +34,9 @@ agree() { [ "$(ctl "$R" ports | jq -r '.ports[].port_id' | sort)" = "$(instance_
 creating() { [ "$(pool_field "$R" p creating)" -gt 0 ]; }
 hits=0
 for round in 1 2 3; do
+	# Each round asks for 16 more ports than the last.
 	scripts/sfhost stop "$R" > /dev/null
+	sed -i "s/^min = .*/min = $((16 * round))/" "$(scripts/sfhost conf "$R")"
 	scripts/sfhost restart "$R" > /dev/null || die "restart $R"
 	# Kill it while Neutron works on its bulk create of up to 16 ports.
 	wait_until 20 creating || { say "round $round: no create to interrupt"; continue; }
@@ -49,7 +51,7 @@ for round in 1 2 3; do
 	fi
 	check "round $round: Neutron's ports tagged $R become the daemon's within the Neutron timeout" \
 		wait_until 40 agree
-	wait_pool "$R" p 16 120
+	wait_pool "$R" p $((16 * round)) 120
 done
 say "the kill left ports the first listing missed in $hits of 3 rounds"
 finish

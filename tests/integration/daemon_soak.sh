@@ -275,6 +275,7 @@ done
 pass "$pings pairs of containers up ping each other"
 
 # ---- every container that may hold something is DELed ----------------------------
+no_links() { [ -z "$(links_of "$1")" ]; }
 left=0
 for c in "${!state[@]}"; do
 	[ "${state[$c]}" = clean ] && continue
@@ -283,7 +284,7 @@ for c in "${!state[@]}"; do
 	ops_final=$((${ops_final:-0} + wops))
 	# A DEL leaves no container-side interface.
 	if [ -e "/run/netns/$c" ]; then
-		wait_until 10 test -z "$(links_of "$c")" || { fail "$c still has '$(links_of "$c")' after DEL"; left=$((left + 1)); }
+		wait_until 10 no_links "$c" || { fail "$c still has '$(links_of "$c")' after DEL"; left=$((left + 1)); }
 	fi
 done
 check "every container DELed, each without an interface left ($left)" test "$left" = 0
