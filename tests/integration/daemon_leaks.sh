@@ -125,7 +125,9 @@ else
 	say "valgrind: $(tr '\n' ';' <<< "$summary")"
 	if grep -q 'definitely lost: [1-9]\|ERROR SUMMARY: [1-9]' "$tmp/valgrind.log"; then
 		fail "valgrind reports errors or definite leaks"
-		sed -n '/definitely lost in/,/^==[0-9]*== $/p' "$tmp/valgrind.log" | head -60 | sed 's/^/    | /'
+		# The first reports, after valgrind's banner.
+		sed -n '/^==[0-9]*== [A-Z]/,$p' "$tmp/valgrind.log" | grep -v 'Copyright\|Command:\|Using Valgrind\|Memcheck,' |
+			head -"${SF_IT_LOG_LINES:-80}" | sed 's/^/    | /'
 	else
 		pass "valgrind: no error, no definite leak"
 	fi
