@@ -122,7 +122,7 @@ if [ "$mode" = lsan ]; then
 		pass "no LeakSanitizer report"
 	fi
 else
-	summary=$(grep -E 'definitely lost|indirectly lost|possibly lost|ERROR SUMMARY' "$tmp/valgrind.log" | sed 's/^==[0-9]*== *//')
+	summary=$(grep -E 'in use at exit|definitely lost|indirectly lost|possibly lost|ERROR SUMMARY' "$tmp/valgrind.log" | sed 's/^==[0-9]*== *//')
 	say "valgrind: $(tr '\n' ';' <<< "$summary")"
 	if grep -q 'definitely lost: [1-9]\|ERROR SUMMARY: [1-9]' "$tmp/valgrind.log"; then
 		fail "valgrind reports errors or definite leaks"
