@@ -126,7 +126,7 @@ worker() { # N
 			live=("${live[@]:1}")
 			case $((RANDOM % 10)) in
 			[0-5]) soak_del "$cid" && ip netns del "$cid" || pending+=("$cid") ;;
-			[6-7]) # twice: the second one must succeed as well
+			[6-7]) # twice: the repeat must say 0 too (11 if the daemon just died)
 				if soak_del "$cid"; then soak_del "$cid"; ip netns del "$cid"
 				else pending+=("$cid"); fi ;;
 			*) # the runtime removed the namespace first
