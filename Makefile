@@ -1,8 +1,8 @@
 # superfluid: one plain GNU Makefile.  `make`, `make check`, `make asan`,
-# `make check SAN=1`, `make bench`, `make fuzz-run`, `make check-fault`.  Build
-# output goes to $(O) (build/, build-san/ when SAN=1, build-fuzz/ when FUZZ=1,
-# build-fault/ when FAULT=1), so sanitizer, fuzzer, fault-injection and
-# normal objects never mix.
+# `make check SAN=1`, `make bench`, `make fuzz-run`, `make check-fault`, `make soak`.
+# Build output goes to $(O) (build/, build-san/ when SAN=1, build-fuzz/ when
+# FUZZ=1, build-fault/ when FAULT=1), so sanitizer, fuzzer, fault-injection
+# and normal objects never mix.
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -136,6 +136,16 @@ else
 check-fault:
 	$(Q)$(MAKE) FAULT=1 $@
 endif
+
+# The long crash soak and leak run (docs/soak.md); `make check` runs their
+# CI-sized versions.
+SOAK_OPS ?= 20000
+SOAK_CYCLES ?= 10000
+SOAK_VG_CYCLES ?= 1000
+.PHONY: soak
+soak: all
+	$(Q)SF_SOAK_OPS=$(SOAK_OPS) SF_LEAK_CYCLES=$(SOAK_CYCLES) SF_LEAK_VG_CYCLES=$(SOAK_VG_CYCLES) \
+		SF_TEST_TIMEOUT=$${SF_TEST_TIMEOUT:-14400} O=$(O) tests/run integration 'daemon_[sl][oe]a'
 
 # libFuzzer targets (clang): fuzz/fuzz_*.c, linked with the library built
 # with the same instrumentation into build-fuzz/.  `make fuzz-run` runs each

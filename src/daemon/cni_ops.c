@@ -14,6 +14,7 @@
 #include "cni/result.h"
 #include "cni/wire.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "daemon/bind.h"
 #include "daemon/daemon.h"
 #include "netns/netns.h"
@@ -109,11 +110,14 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 	return r;
 }
 
-/* An empty pool: make one port for this ADD (bound, plugged, ACTIVE). */
+/* An empty pool: make one port for this ADD (bound, plugged, ACTIVE).  A
+ * concurrent ADD may take the new port once it is READY, before this one
+ * claims it, and leave the pool empty again (the leak run met this): then
+ * make another, while cold_add_timeout lasts. */
 static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *env,
 		      struct store_port *ret, struct cni_error *err)
 {
-	struct neutron_error nerr = { 0 };
+	uint64_t deadline = util_now_ms() + d->cfg.cold_add_timeout_ms;
 	char *port_id = NULL;
 	int r;
 
@@ -121,29 +125,45 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port", p->name);
 		return -ENOENT;
 	}
-	r = daemon_make_ports(d, p, 1, d->cfg.cold_add_timeout_ms, &port_id, &nerr);
-	if (r == -ETIMEDOUT) {
-		/* The port stays in the pool, WIRING: it serves a later ADD. */
-		cni_error_set(err, CNI_ERR_TRY_AGAIN,
-			      "pool '%s' is empty and Neutron did not make a new port ACTIVE within %u ms",
-			      p->name, d->cfg.cold_add_timeout_ms);
-		goto out;
+	for (;;) {
+		struct neutron_error nerr = { 0 };
+		uint64_t now = util_now_ms();
+
+		r = daemon_make_ports(d, p, 1, now < deadline ? (unsigned)(deadline - now) : 0,
+				      &port_id, &nerr);
+		if (r == -ETIMEDOUT) {
+			/* The port stays in the pool, WIRING: it serves a later ADD. */
+			cni_error_set(err, CNI_ERR_TRY_AGAIN,
+				      "pool '%s' is empty and Neutron did not make a new port ACTIVE within %u ms",
+				      p->name, d->cfg.cold_add_timeout_ms);
+			goto out;
+		}
+		if (r == -ETIME) {
+			cni_error_set(err, CNI_ERR_TRY_AGAIN,
+				      "pool '%s' is empty and Neutron did not answer the port create in time",
+				      p->name);
+			goto out;
+		}
+		if (r < 0) {
+			cni_error_set(err, CNI_ERR_TRY_AGAIN,
+				      "pool '%s' is empty and creating a port in Neutron failed: %s",
+				      p->name, nerr.message[0] ? nerr.message : strerror(-r));
+			goto out;
+		}
+		r = store_claim_port(d->store, port_id, env->container_id, env->ifname, env->netns,
+				     ret);
+		if (r == -ESTALE)   /* a concurrent ADD took it from the pool: take another */
+			r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns,
+					ret);
+		if (r != -ENOENT && r != -ESTALE)
+			break;
+		if (util_now_ms() >= deadline)
+			break;
+		log_debug("pool '%s': the port made for %s went to another ADD; making another",
+			  p->name, env->container_id);
+		free(port_id);
+		port_id = NULL;
 	}
-	if (r == -ETIME) {
-		cni_error_set(err, CNI_ERR_TRY_AGAIN,
-			      "pool '%s' is empty and Neutron did not answer the port create in time",
-			      p->name);
-		goto out;
-	}
-	if (r < 0) {
-		cni_error_set(err, CNI_ERR_TRY_AGAIN,
-			      "pool '%s' is empty and creating a port in Neutron failed: %s", p->name,
-			      nerr.message[0] ? nerr.message : strerror(-r));
-		goto out;
-	}
-	r = store_claim_port(d->store, port_id, env->container_id, env->ifname, env->netns, ret);
-	if (r == -ESTALE)   /* a concurrent ADD took it from the pool: take another */
-		r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, ret);
 	if (r < 0)
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "claiming the new port of pool '%s': %s",
 			      p->name, strerror(-r));

@@ -6,6 +6,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 int nl_build_addr_add(void *buf, size_t size, int ifindex, int family, const union nl_ip *ip,
@@ -25,6 +26,7 @@ int nl_build_addr_add(void *buf, size_t size, int ifindex, int family, const uni
 		return nl_extack_set(extack, -EINVAL, "no interface index");
 	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifa)))
 		goto toobig;
+	memset(buf, 0, size);   /* attribute padding: see link_msg.c */
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;

@@ -43,6 +43,9 @@ static struct nlmsghdr *begin(void *buf, size_t size, uint16_t type, uint16_t fl
 
 	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifi)))
 		return NULL;
+	/* libmnl (1.0.4) leaves an attribute's padding unset: without this,
+	 * stack bytes after a name or a MAC reach the kernel (valgrind). */
+	memset(buf, 0, size);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;

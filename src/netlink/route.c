@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 int nl_build_route_add(void *buf, size_t size, const struct nl_route *r, struct nlmsghdr **ret,
@@ -23,6 +24,7 @@ int nl_build_route_add(void *buf, size_t size, const struct nl_route *r, struct 
 		return nl_extack_set(extack, -EINVAL, "a route needs an output interface");
 	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*rtm)))
 		goto toobig;
+	memset(buf, 0, size);   /* attribute padding: see link_msg.c */
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;

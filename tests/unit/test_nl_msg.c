@@ -108,9 +108,7 @@ static void test_veth_minimal(void **state)
 	assert_null(find_attr(nlh, sizeof(struct ifinfomsg), IFLA_MASTER));
 }
 
-/* Every builder, at every buffer size short of what it needs, must fail
- * with -EMSGSIZE and leave the bytes past the buffer alone. */
-static void test_never_overruns(void **state)
+static int build(int which, char *buf, size_t size, struct nlmsghdr **nlh)
 {
 	struct nl_link_attrs local = { .name = "tap0123456789a", .mac = mac1, .mtu = 1450,
 				       .master = 7, .up = true };
@@ -120,27 +118,36 @@ static void test_never_overruns(void **state)
 	struct nl_route route = { .family = AF_INET6, .dst_len = 64, .has_gw = true, .oif = 2,
 				  .table = 1000, .priority = 5 };
 	union nl_ip ip6 = { .bytes = { 0xfd, [15] = 2 } };
-	char buf[MNL_SOCKET_BUFFER_SIZE + 64];
+
+	switch (which) {
+	case 0: return nl_build_veth(buf, size, &local, &peer, nlh, NULL);
+	case 1: return nl_build_macvlan(buf, size, 3, &peer, nlh, NULL);
+	case 2: return nl_build_vlan(buf, size, 3, 100, &peer, nlh, NULL);
+	case 3: return nl_build_bridge(buf, size, &local, nlh, NULL);
+	case 4: return nl_build_link_change(buf, size, 5, &change, nlh, NULL);
+	case 5: return nl_build_addr_add(buf, size, 5, AF_INET6, &ip6, 64, nlh, NULL);
+	case 6: return nl_build_route_add(buf, size, &route, nlh, NULL);
+	case 7: return nl_build_link_get(buf, size, "eth0", 0, false, nlh, NULL);
+	}
+	return -1;
+}
+
+/* Every builder, at every buffer size short of what it needs, must fail
+ * with -EMSGSIZE and leave the bytes past the buffer alone; at the size it
+ * needs, it sets every byte it sends (no stack bytes to the kernel). */
+static void test_never_overruns(void **state)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE + 64], sent[MNL_SOCKET_BUFFER_SIZE + 64];
 
 	for (int which = 0; which < 8; which++) {
 		struct nlmsghdr *nlh;
 		size_t need = 0;
 
 		for (size_t size = 0; size < 512; size++) {
-			int r = -1;
+			int r;
 
 			memset(buf, 0xAA, sizeof(buf));
-			switch (which) {
-			case 0: r = nl_build_veth(buf, size, &local, &peer, &nlh, NULL); break;
-			case 1: r = nl_build_macvlan(buf, size, 3, &peer, &nlh, NULL); break;
-			case 2: r = nl_build_vlan(buf, size, 3, 100, &peer, &nlh, NULL); break;
-			case 3: r = nl_build_bridge(buf, size, &local, &nlh, NULL); break;
-			case 4: r = nl_build_link_change(buf, size, 5, &change, &nlh, NULL); break;
-			case 5: r = nl_build_addr_add(buf, size, 5, AF_INET6, &ip6, 64, &nlh, NULL);
-				break;
-			case 6: r = nl_build_route_add(buf, size, &route, &nlh, NULL); break;
-			case 7: r = nl_build_link_get(buf, size, "eth0", 0, false, &nlh, NULL); break;
-			}
+			r = build(which, buf, size, &nlh);
 			for (size_t i = size; i < sizeof(buf); i++)
 				if ((unsigned char)buf[i] != 0xAA)
 					fail_msg("builder %d wrote byte %zu of a %zu-byte buffer", which,
@@ -148,6 +155,13 @@ static void test_never_overruns(void **state)
 			if (r == 0) {
 				need = size;
 				assert_true(nlh->nlmsg_len <= size);
+				/* Every byte sent is set (attribute padding too): the
+				 * same message from a zeroed buffer is identical. */
+				memcpy(sent, buf, nlh->nlmsg_len);
+				memset(buf, 0, sizeof(buf));
+				r = build(which, buf, size, &nlh);
+				assert_int_equal(r, 0);
+				assert_memory_equal(sent, buf, nlh->nlmsg_len);
 				break;
 			}
 			assert_int_equal(r, -EMSGSIZE);
