@@ -97,7 +97,7 @@ static const struct nl_link *link_named(const struct bind_links *l, const char *
 	return NULL;
 }
 
-static struct pool *pool_of_port(struct daemon *d, const json_t *port)
+struct pool *gc_pool_of_port(struct daemon *d, const json_t *port)
 {
 	struct pool *p = NULL;
 	json_t *tag;
@@ -147,7 +147,7 @@ static void find_neutron(struct daemon *d, const struct gc_inputs *in, struct gc
 
 		if (!id || row_of(in, id))
 			continue;
-		p = pool_of_port(d, v);
+		p = gc_pool_of_port(d, v);
 		if (in->scope && (!p || !streq(p->key, in->scope)))
 			continue;
 		if (held_elsewhere(in, v)) {

@@ -54,6 +54,8 @@ struct gc_inputs {
 };
 
 int gc_list_neutron(struct daemon *d, json_t **ret) MUST_CHECK;
+/* The pool whose tag a Neutron port carries, or NULL. */
+struct pool *gc_pool_of_port(struct daemon *d, const json_t *port);
 void gc_find_all(struct daemon *d, const struct gc_inputs *in, struct gc_findings *fs);
 /* Checks the finding still holds, then cleans; sets f->outcome.  0 when done. */
 int gc_act(struct daemon *d, struct gc_finding *f);

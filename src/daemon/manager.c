@@ -423,17 +423,13 @@ static bool adopt_unanswered(struct daemon *d)
 	json_array_foreach(ports, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
 		struct store_port known = { 0 };
-		struct pool *p = NULL;
-		json_t *tag;
-		size_t j;
+		struct pool *p;
 
 		if (!id || store_get(d->store, id, &known) == 0) {
 			store_port_done(&known);
 			continue;
 		}
-		json_array_foreach(json_object_get(v, "tags"), j, tag)
-			if (!p && json_is_string(tag))
-				p = pool_set_find_tag(d->pools, json_string_value(tag));
+		p = gc_pool_of_port(d, v);
 		if (p && daemon_adopt_port(d, p, v) == 0) {
 			metrics_counter_inc(d->metrics->leaked_ports,
 					    (const char *const[]){ DAEMON_LEAK_NEUTRON });
@@ -448,7 +444,8 @@ void *daemon_refiller_main(void *arg)
 {
 	struct daemon *d = arg;
 	struct neutron_backoff bo = { 0 };
-	uint64_t deferred_since = 0, adopted_at = 0, collected_at = 0;
+	uint64_t deferred_since = 0, collected_at = 0;
+	bool listed_once = false;   /* no refill before a listing by tag worked */
 
 	while (!should_stop(d)) {
 		unsigned wait_ms = d->cfg.refill_interval_ms, left = backoff_left(&bo);
@@ -466,7 +463,7 @@ void *daemon_refiller_main(void *arg)
 		owed = atomic_exchange(&d->reconcile_soon, false);
 		if (owed) {
 			if (adopt_unanswered(d))
-				adopted_at = util_now_ms();
+				listed_once = true;
 			else
 				atomic_store(&d->reconcile_soon, true);
 		}
@@ -480,7 +477,7 @@ void *daemon_refiller_main(void *arg)
 		}
 		if (recheck_wiring(d) > 0 && wait_ms > WIRING_POLL_MS)
 			wait_ms = WIRING_POLL_MS;
-		if (adopted_at && !atomic_load(&d->reconcile_soon) &&
+		if (listed_once && !atomic_load(&d->reconcile_soon) &&
 		    refill_pools(d, &deferred_since) > 0)
 			wait_ms = 0;   /* more to create */
 		backoff_update(&bo, failed, "refiller");
