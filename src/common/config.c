@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +27,13 @@ static const struct config_enum_value interfaces[] = {
 	{ "public", CONFIG_INTERFACE_PUBLIC },
 	{ "internal", CONFIG_INTERFACE_INTERNAL },
 	{ "admin", CONFIG_INTERFACE_ADMIN },
+	{ NULL, 0 },
+};
+
+static const struct config_enum_value modes[] = {
+	{ "bridge", CONFIG_MODE_BRIDGE },
+	{ "macvlan", CONFIG_MODE_MACVLAN },
+	{ "vlan", CONFIG_MODE_VLAN },
 	{ NULL, 0 },
 };
 
@@ -54,6 +63,9 @@ static const struct config_key neutron_keys[] = {
 
 static const struct config_key host_keys[] = {
 	{ "name", CONFIG_STRING, H(name), NULL, 0, 0, NULL, CONFIG_REQUIRED },
+	{ "mode", CONFIG_ENUM, H(mode), "bridge", 0, 0, modes, 0 },
+	{ "link_interface", CONFIG_STRING, H(link_interface), NULL, 0, 0, NULL, 0 },
+	{ "vm_port", CONFIG_STRING, H(vm_port), NULL, 0, 0, NULL, 0 },
 };
 
 static const struct config_key daemon_keys[] = {
@@ -139,6 +151,14 @@ const char *config_interface_name(int interface)
 		if (e->value == interface)
 			return e->name;
 	return "public";
+}
+
+const char *config_mode_name(int mode)
+{
+	for (const struct config_enum_value *e = modes; e->name; e++)
+		if (e->value == mode)
+			return e->name;
+	return "bridge";
 }
 
 /* Opens `path` for reading and checks what fstat says about the open file,
@@ -305,6 +325,29 @@ static int check_auth(const struct config *cfg, struct config_error *err)
 	return 0;
 }
 
+/* Nested modes need the VM's NIC; its keys mean nothing on bare metal. */
+static int check_host(const struct config *cfg, struct config_error *err)
+{
+	const struct config_host *h = &cfg->host;
+
+	if (config_mode_nested(h->mode) && !h->link_interface)
+		return config_error_set(err, cfg->path, 0, "host", "link_interface",
+					"key 'link_interface' in [host] is required with mode = %s "
+					"(the VM's network interface, e.g. eth0)",
+					config_mode_name(h->mode));
+	if (!config_mode_nested(h->mode) && (h->link_interface || h->vm_port))
+		return config_error_set(err, cfg->path, 0, "host",
+					h->link_interface ? "link_interface" : "vm_port",
+					"key '%s' in [host] applies only with mode = macvlan or vlan",
+					h->link_interface ? "link_interface" : "vm_port");
+	if (h->link_interface && (!h->link_interface[0] || strlen(h->link_interface) >= IFNAMSIZ ||
+				  strpbrk(h->link_interface, "/ \t:")))
+		return config_error_set(err, cfg->path, 0, "host", "link_interface",
+					"key 'link_interface' in [host]: '%s' is not an interface name",
+					h->link_interface);
+	return 0;
+}
+
 /* "a, b,c" -> {"a", "b", "c", NULL}; -EINVAL for an empty element,
  * -ENOMEM without memory. */
 static int split_list(const char *raw, char ***ret, size_t *ret_n)
@@ -420,6 +463,8 @@ static int config_finish(struct config *cfg, struct config **ret, struct config_
 	int r;
 
 	r = check_auth(cfg, err);
+	if (r >= 0)
+		r = check_host(cfg, err);
 	if (r >= 0)
 		r = check_pools(cfg, err);
 	if (r < 0) {

@@ -54,9 +54,24 @@ struct config_neutron {
 	char *credentials_file;
 };
 
-struct config_host {
-	char *name;                  /* binding:host_id, the agents' `host` */
+/* How this host's containers reach their ports (docs/nested.md). */
+enum config_mode {
+	CONFIG_MODE_BRIDGE,          /* bare metal, Neutron's Linux bridge agent */
+	CONFIG_MODE_MACVLAN,         /* in a VM: macvlan on the VM's NIC, allowed address pairs */
+	CONFIG_MODE_VLAN,            /* in a VM: 802.1Q on the VM's NIC, trunk subports */
 };
+
+struct config_host {
+	char *name;                  /* binding:host_id, the agents' `host` (bare metal) */
+	int mode;                    /* enum config_mode */
+	char *link_interface;        /* nested: the VM's NIC, in the daemon's namespace */
+	char *vm_port;               /* nested: the VM's Neutron port; NULL: the NIC's MAC's */
+};
+
+static inline bool config_mode_nested(int mode)
+{
+	return mode == CONFIG_MODE_MACVLAN || mode == CONFIG_MODE_VLAN;
+}
 
 struct config_daemon {
 	char *socket;
@@ -123,6 +138,9 @@ int config_load_stream(FILE *f, const char *path, struct config **ret,
 /* Fills the Neutron client's options; the strings are borrowed from `cfg`
  * and live as long as it does. */
 int config_neutron_opts(const struct config *cfg, struct neutron_opts *ret) MUST_CHECK;
+
+/* "bridge", "macvlan" or "vlan". */
+const char *config_mode_name(int mode);
 
 /* "public", "internal" or "admin". */
 const char *config_interface_name(int interface);

@@ -272,8 +272,8 @@ int bind_recycle(struct nl_sock *host, const struct bind_links *l, const struct 
 	return 1;
 }
 
-static int configure_inside(struct nl_sock *ns, const struct portinfo *pi, const char *ifname,
-			    unsigned *ret_defaults, struct nl_extack *ext)
+int bind_configure_inside(struct nl_sock *ns, const struct portinfo *pi, const char *ifname,
+			  unsigned *ret_defaults, struct nl_extack *ext)
 {
 	unsigned defaults = 0;
 	int ifindex, r;
@@ -359,7 +359,7 @@ int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
 
 	r = netns_nl_open(netns_fd, &ns);
 	if (r >= 0)
-		r = configure_inside(ns, pi, ifname, ret_defaults, ext);
+		r = bind_configure_inside(ns, pi, ifname, ret_defaults, ext);
 	nl_sock_free(ns);
 	if (r < 0) {
 		int k = delete_by_name(host, n.sfc);
@@ -371,22 +371,15 @@ int bind_attach(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
 	return r;
 }
 
-int bind_check(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
-	       const char *ifname, struct nl_extack *ext)
+int bind_check_inside(int netns_fd, const struct portinfo *pi, const char *ifname,
+		      struct nl_extack *ext)
 {
-	struct bind_names n;
 	struct nl_sock *ns = NULL;
-	struct nl_link sfc, sfb, link;
+	struct nl_link link;
 	struct nl_addr *addrs = NULL;
 	size_t n_addrs = 0;
 	int r;
 
-	bind_names_of(pi->port_id, pi->network_id, &n);
-	if (nl_link_get_by_name(host, n.sfc, &sfc) < 0 || nl_link_get_by_name(host, n.sfb, &sfb) < 0 ||
-	    sfc.master != sfb.ifindex) {
-		snprintf(ext->msg, sizeof(ext->msg), "host end '%s' is not in '%s'", n.sfc, n.sfb);
-		return -EBADE;
-	}
 	r = netns_nl_open(netns_fd, &ns);
 	if (r < 0)
 		return r;
@@ -424,4 +417,19 @@ out:
 	free(addrs);
 	nl_sock_free(ns);
 	return r;
+}
+
+int bind_check(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
+	       const char *ifname, struct nl_extack *ext)
+{
+	struct bind_names n;
+	struct nl_link sfc, sfb;
+
+	bind_names_of(pi->port_id, pi->network_id, &n);
+	if (nl_link_get_by_name(host, n.sfc, &sfc) < 0 || nl_link_get_by_name(host, n.sfb, &sfb) < 0 ||
+	    sfc.master != sfb.ifindex) {
+		snprintf(ext->msg, sizeof(ext->msg), "host end '%s' is not in '%s'", n.sfc, n.sfb);
+		return -EBADE;
+	}
+	return bind_check_inside(netns_fd, pi, ifname, ext);
 }

@@ -83,4 +83,13 @@ int bind_recycle(struct nl_sock *host, const struct bind_links *l, const struct 
 int bind_check(struct nl_sock *host, int netns_fd, const struct portinfo *pi,
 	       const char *ifname, struct nl_extack *ext) MUST_CHECK;
 
+/* The container's side of CHECK, in any mode: `ifname` in netns_fd is up,
+ * with the port's MAC and addresses. */
+int bind_check_inside(int netns_fd, const struct portinfo *pi, const char *ifname,
+		      struct nl_extack *ext) MUST_CHECK;
+/* Sets `ifname` (in the namespace of `ns`) up with the port's addresses,
+ * default routes (see bind_attach) and host routes. */
+int bind_configure_inside(struct nl_sock *ns, const struct portinfo *pi, const char *ifname,
+			  unsigned *ret_defaults, struct nl_extack *ext) MUST_CHECK;
+
 #endif

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/bind.h"
+#include "daemon/bind_nested.h"
 #include "daemon/daemon.h"
 #include "netns/netns.h"
 
@@ -233,13 +234,22 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 		cni_error_set(err, CNI_ERR_INTERNAL, "netlink: %s", strerror(-r));
 		goto undo;
 	}
-	if (repeated && bind_check(host, fd, &pi, env->ifname, &ext) == 0)
+	if (repeated && (d->nested ? bind_check_inside(fd, &pi, env->ifname, &ext)
+				   : bind_check(host, fd, &pi, env->ifname, &ext)) == 0)
 		goto answer;
-	r = bind_attach(host, fd, &pi, env->ifname, &defaults, &ext);
+	if (d->nested)
+		r = bind_nested_attach(host, daemon_nested_link(d->nested), fd, &pi, env->ifname,
+				       row.last_netns, &defaults, &ext);
+	else
+		r = bind_attach(host, fd, &pi, env->ifname, &defaults, &ext);
 	if (r < 0) {
 		if (r == -EEXIST)
 			cni_error_set(err, CNI_ERR_INVALID_ENV,
 				      "an interface '%s' already exists in the container", env->ifname);
+		else if (r == -EOPNOTSUPP && pi.vlan_id)
+			cni_error_set(err, CNI_ERR_INTERNAL,
+				      "attaching port %s: this kernel has no 802.1Q VLAN devices "
+				      "(load the 8021q module)", row.port_id);
 		else
 			cni_error_set(err, CNI_ERR_INTERNAL, "attaching port %s: %s%s%s", row.port_id,
 				      strerror(-r), ext.msg[0] ? ": " : "", ext.msg);
@@ -302,7 +312,8 @@ static int cni_check(struct daemon *d, const struct cni_env *env, struct cni_err
 	if (r >= 0)
 		r = bind_host_nl(&host);
 	if (r >= 0)
-		r = bind_check(host, fd, &pi, env->ifname, &ext);
+		r = d->nested ? bind_check_inside(fd, &pi, env->ifname, &ext)
+			      : bind_check(host, fd, &pi, env->ifname, &ext);
 	if (r < 0)
 		cni_error_set(err, CNI_ERR_INTERNAL, "port %s: %s", row.port_id,
 			      ext.msg[0] ? ext.msg : strerror(-r));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/config.h"
 #include "common/log.h"
 #include "daemon/server.h"
 
@@ -129,6 +130,11 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	snprintf(d->deployment_tag, sizeof(d->deployment_tag), "sf-deployment=%s", cfg->deployment);
 	snprintf(d->host_tag, sizeof(d->host_tag), "sf-host=%s", cfg->host);
 
+	if (config_mode_nested(cfg->mode)) {
+		r = daemon_nested_new(cfg, &d->nested);
+		if (r < 0)
+			goto fail;
+	}
 	r = make_dir(cfg->state_dir);
 	if (r < 0) {
 		log_errno(r, "creating the state directory '%s'", cfg->state_dir);
@@ -206,6 +212,7 @@ void daemon_free(struct daemon *d)
 	daemon_metrics_free(d->metrics);
 	gc_free(d->gc);
 	pool_set_free(d->pools);
+	daemon_nested_free(d->nested);
 	store_free(d->store);
 	neutron_client_free(d->neutron);
 	pthread_mutex_destroy(&d->lock);

@@ -15,6 +15,7 @@
 #include "daemon/gc.h"
 #include "daemon/httpd.h"
 #include "daemon/pool.h"
+#include "daemon/portinfo.h"
 #include "neutron/neutron.h"
 #include "store/store.h"
 
@@ -22,7 +23,10 @@
 
 /* Everything the daemon is told, from the config file. */
 struct daemon_settings {
-	const char *host;             /* binding:host_id */
+	const char *host;             /* binding:host_id (bare metal); names the host's ports */
+	int mode;                     /* enum config_mode */
+	const char *link_interface;   /* nested: the VM's NIC */
+	const char *vm_port;          /* nested: the VM's port id; NULL: found by the NIC's MAC */
 	const char *deployment;       /* tags every port: "sf-deployment=<this>" */
 	const char *state_dir;
 	const char *socket_path;
@@ -51,6 +55,7 @@ struct daemon {
 	struct httpd_readiness readiness;
 	struct httpd *httpd;
 	struct server *server;
+	struct daemon_nested *nested;    /* NULL on bare metal (nested.c) */
 
 	atomic_bool neutron_ok;          /* the last Neutron call succeeded */
 	atomic_bool reconcile_soon;      /* a create may have happened unanswered: adopt */
@@ -102,6 +107,23 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
  * adopts) in pool `p`, WIRING, and wires its host side.  0 also when the
  * store already knew it. */
 int daemon_adopt_port(struct daemon *d, struct pool *p, const json_t *port) MUST_CHECK;
+
+/* Nested modes (nested.c): the VM's NIC and port.  daemon_nested_new
+ * resolves the NIC (its ifindex and MAC, in the daemon's namespace); the
+ * VM's port and trunk are looked up in Neutron on first use, so a daemon
+ * started while Neutron is away still serves its warm pool. */
+struct daemon_nested;
+int daemon_nested_new(const struct daemon_settings *cfg, struct daemon_nested **ret) MUST_CHECK;
+void daemon_nested_free(struct daemon_nested *dn);
+int daemon_nested_link(const struct daemon_nested *dn);
+/* WIRING ports `ids` (NULL entries skipped) become READY once the VM's port
+ * carries them: one Neutron update for all (allowed address pairs, or
+ * add_subports with their VLAN ids recorded in the store).  Returns how
+ * many are still WIRING (0) or -errno. */
+int daemon_nested_ready(struct daemon *d, char **ids, size_t n) MUST_CHECK;
+/* The reverse, for ports about to be deleted: their pairs, or subports,
+ * off the VM's port, in one update. */
+int daemon_nested_unready(struct daemon *d, const struct portinfo *pis, size_t n) MUST_CHECK;
 
 /* sfctl's queries (ctl.c): a JSON reply for {"ctl": "pools"|"ports"|"gc"}
  * (gc takes "dry_run": true|false).  -EOPNOTSUPP for another. */

@@ -32,6 +32,9 @@ static void settings_from(const struct config *cfg, struct daemon_settings *s)
 
 	memset(s, 0, sizeof(*s));
 	s->host = cfg->host.name;
+	s->mode = cfg->host.mode;
+	s->link_interface = cfg->host.link_interface;
+	s->vm_port = cfg->host.vm_port;
 	s->deployment = cfg->daemon.deployment;
 	s->state_dir = cfg->daemon.state_dir;
 	s->socket_path = cfg->daemon.socket;
@@ -192,8 +195,10 @@ int main(int argc, char **argv)
 	if (r < 0)
 		goto out;   /* daemon_new said why */
 	nc = NULL;
-	log_info("serving on '%s', metrics on '%s', host '%s'", settings.socket_path,
-		 settings.metrics_address, settings.host);
+	log_info("serving on '%s', metrics on '%s', host '%s', mode %s%s%s", settings.socket_path,
+		 settings.metrics_address, settings.host, config_mode_name(settings.mode),
+		 settings.link_interface ? " on " : "",
+		 settings.link_interface ? settings.link_interface : "");
 
 	undeclared = declare_pools(d, cfg);
 	for (;;) {

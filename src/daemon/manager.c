@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "daemon/bind.h"
+#include "daemon/bind_nested.h"
 #include "daemon/daemon.h"
 #include "daemon/gc_internal.h"
 
@@ -143,6 +144,8 @@ int daemon_adopt_port(struct daemon *d, struct pool *p, const json_t *port)
 		return 0;   /* adopted first (gc.h, adopt_unanswered) */
 	if (r < 0)
 		return r;
+	if (d->nested)
+		return 0;   /* the VM's port carries it: daemon_nested_ready */
 	r = bind_host_nl(&host);
 	if (r >= 0)
 		r = bind_prepare(host, &pi, d->cfg.deployment, &ext);
@@ -208,7 +211,8 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	uint64_t start = util_now_us(), deadline;
 	int r;
 
-	req = pool_port_request(p, d->cfg.host, d->deployment_tag, d->host_tag, n);
+	req = pool_port_request(p, d->nested ? NULL : d->cfg.host, d->deployment_tag, d->host_tag,
+				n);
 	pool_set_lock(d->pools);
 	p->creating += n;
 	pool_set_unlock(d->pools);
@@ -272,6 +276,14 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	if (ret_port_id)
 		*ret_port_id = xstrdup(ids[0]);
 
+	if (d->nested) {
+		/* Ready once the VM's port carries them; a failure leaves them
+		 * WIRING for the refiller's recheck. */
+		r = daemon_nested_ready(d, ids, n_ids);
+		if (r > 0)
+			r = -ETIMEDOUT;
+		goto out;
+	}
 	/* The agent needs a polling interval to wire the taps; ask in batches.
 	 * The timeout counts from the call: a slow create uses it up too. */
 	deadline = start / 1000 + timeout_ms;
@@ -323,6 +335,10 @@ static int recheck_wiring(struct daemon *d)
 				daemon_kick_sync(d);
 			continue;
 		}
+		if (d->nested) {
+			ids[n++] = xstrdup(sp->port_id);
+			continue;
+		}
 		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
 			continue;
 		if (bind_is_prepared(host, &pi) != 1 && bind_prepare(host, &pi, d->cfg.deployment, &ext) < 0)
@@ -330,7 +346,10 @@ static int recheck_wiring(struct daemon *d)
 		ids[n++] = xstrdup(sp->port_id);
 	}
 	/* A failed query counts all as pending: the next pass asks again. */
-	pending = n > 0 ? promote_active(d, ids, n) : 0;
+	if (n > 0 && d->nested)
+		pending = daemon_nested_ready(d, ids, n);
+	else
+		pending = n > 0 ? promote_active(d, ids, n) : 0;
 	if (pending < 0)
 		pending = (int)n;
 	for (size_t i = 0; i < n; i++)
@@ -518,7 +537,10 @@ static void process_cooldowns(struct daemon *d)
 
 		if (portinfo_from_json(sp->info, &pi) < 0)
 			continue;
-		r = bind_recycle(host, &links, &pi, expired);
+		if (d->nested)   /* the VM's port still carries it: intact */
+			r = bind_nested_release(sp->last_netns, sp->last_ifname, &pi) < 0 ? -EAGAIN : 1;
+		else
+			r = bind_recycle(host, &links, &pi, expired);
 		if (r < 0 || !expired)
 			continue;
 		if (r == 0) {
@@ -606,12 +628,33 @@ static void sync_holders(struct daemon *d)
 	store_port_list_free(l);
 }
 
+/* Nested: every port about to be deleted, off the VM's port in one call. */
+static int unready_all(struct daemon *d, const struct store_port_list *l)
+{
+	struct portinfo *pis = xcalloc(l->n, sizeof(*pis));
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (portinfo_from_json(l->ports[i].info, &pis[k]) == 0)
+			k++;
+	r = daemon_nested_unready(d, pis, k);
+	free(pis);
+	return r;
+}
+
 static void delete_ports(struct daemon *d)
 {
 	struct store_port_list *l = NULL;
 
 	if (store_list(d->store, NULL, STORE_PORT_DELETING, &l) < 0)
 		return;
+	if (d->nested && l->n > 0 && unready_all(d, l) < 0) {
+		/* A port still on the VM's port cannot go (a subport) or
+		 * would leave its pair behind: try again next round. */
+		store_port_list_free(l);
+		return;
+	}
 	for (size_t i = 0; i < l->n && !should_stop(d); i++) {
 		struct store_port *sp = &l->ports[i];
 		struct neutron_error err = { 0 };
@@ -620,7 +663,7 @@ static void delete_ports(struct daemon *d)
 		uint64_t start = util_now_us();
 		int r;
 
-		if (portinfo_from_json(sp->info, &pi) == 0 && bind_host_nl(&host) == 0 &&
+		if (!d->nested && portinfo_from_json(sp->info, &pi) == 0 && bind_host_nl(&host) == 0 &&
 		    bind_unprepare(host, &pi) < 0)
 			continue;
 		r = neutron_port_delete(d->neutron, sp->port_id, &err);

@@ -342,10 +342,15 @@ json_t *pool_port_request(const struct pool *p, const char *host, const char *de
 
 	snprintf(name, sizeof(name), "sf-pool-%s", p->name);
 	for (unsigned i = 0; i < n; i++) {
-		json_t *port = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:[s,s,s]}", "network_id",
+		json_t *port = json_pack("{s:s, s:s, s:s, s:b, s:s, s:[s,s,s]}", "network_id",
 					 p->network_id, "device_owner", "compute:superfluid",
-					 "binding:host_id", host, "name", name, "admin_state_up", 1,
+					 "name", name, "admin_state_up", 1,
 					 "device_id", "", "tags", deployment_tag, host_tag, p->tag);
+
+		/* A nested port is bound by its VM's port (a subport takes its
+		 * trunk's host) or never (an allowed address pair). */
+		if (host)
+			json_object_set_new(port, "binding:host_id", json_string(host));
 
 		if (p->subnet_id)
 			json_object_set_new(port, "fixed_ips",

@@ -91,7 +91,7 @@ void pool_set_unlock(struct pool_set *ps);
 unsigned pool_refill_count(const struct pool_sizes *sizes, unsigned ready, unsigned wiring,
 			   unsigned creating);
 
-/* Body for a bulk create of `n` ports of the pool on `host`, tagged with
+/* Body for a bulk create of `n` ports of the pool on `host` (NULL: unbound), tagged with
  * `deployment_tag`, `host_tag` and the pool's tag.  Caller json_decref()s. */
 json_t *pool_port_request(const struct pool *p, const char *host, const char *deployment_tag,
 			  const char *host_tag, unsigned n);

@@ -221,6 +221,10 @@ int portinfo_to_json(const struct portinfo *pi, char **ret)
 	json_decref(ips);
 	json_decref(routes);
 	json_decref(dns);
+	if (o && pi->vlan_id && json_object_set_new(o, "vlan", json_integer(pi->vlan_id)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (!o)
 		return -ENOMEM;
 	/* Not json_dumps(): jansson 2.14 ignores a failed append of an object
@@ -268,6 +272,10 @@ int portinfo_from_json(const char *text, struct portinfo *ret)
 	if (mtu < 68 || mtu > 65535)
 		goto out;
 	pi->mtu = (uint32_t)mtu;
+	v = json_object_get(o, "vlan");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4094))
+		goto out;
+	pi->vlan_id = v ? (uint16_t)json_integer_value(v) : 0;
 	json_array_foreach(json_object_get(o, "ips"), i, v) {
 		struct portinfo_ip *ip = &pi->ips[pi->n_ips];
 		const char *gw = json_string_value(json_object_get(v, "gateway"));

@@ -46,6 +46,7 @@ struct portinfo {
 	uint8_t mac[NL_MAC_LEN];
 	char mac_str[18];
 	uint32_t mtu;
+	uint16_t vlan_id;         /* VLAN mode: the subport's segmentation id; 0 otherwise */
 	size_t n_ips;
 	struct portinfo_ip ips[PORTINFO_MAX_IPS];
 	size_t n_routes;
