@@ -290,6 +290,52 @@ static void test_missing_required(void **state)
 		       "password", conf);
 }
 
+/* Nested modes need the VM's NIC; their keys are refused on bare metal. */
+static void test_host_mode(void **state)
+{
+	struct config_error err;
+	struct config *cfg = NULL;
+
+	write_file(conf, 0600, "[host]\nname = vm1\nmode = vlan\nlink_interface = ens3\n"
+		   "vm_port = 0b4e\n[neutron]\nauth_type = noauth\nendpoint_override = http://n\n"
+		   "project_id = p\n");
+	assert_int_equal(config_load(conf, &cfg, &err), 0);
+	assert_int_equal(cfg->host.mode, CONFIG_MODE_VLAN);
+	assert_true(config_mode_nested(cfg->host.mode));
+	assert_string_equal(cfg->host.link_interface, "ens3");
+	assert_string_equal(cfg->host.vm_port, "0b4e");
+	assert_string_equal(config_mode_name(cfg->host.mode), "vlan");
+	config_free(cfg);
+
+	write_conf("[neutron]\nauth_type = noauth\nendpoint_override = http://n\nproject_id = p\n");
+	assert_int_equal(config_load(conf, &cfg, &err), 0);
+	assert_int_equal(cfg->host.mode, CONFIG_MODE_BRIDGE);
+	assert_null(cfg->host.link_interface);
+	config_free(cfg);
+
+	write_file(conf, 0600, "[host]\nname = h\nmode = ipvlan\n");
+	load_fails(-EINVAL, &err);
+	assert_non_null(strstr(err.message, ":3: key 'mode' in [host]"));
+
+	write_file(conf, 0600, "[host]\nname = h\nmode = macvlan\n[neutron]\nauth_type = noauth\n"
+		   "endpoint_override = http://n\nproject_id = p\n");
+	load_fails(-EINVAL, &err);
+	assert_message(&err, "%s: key 'link_interface' in [host] is required with mode = macvlan "
+		       "(the VM's network interface, e.g. eth0)", conf);
+
+	write_file(conf, 0600, "[host]\nname = h\nlink_interface = eth0\n[neutron]\n"
+		   "auth_type = noauth\nendpoint_override = http://n\nproject_id = p\n");
+	load_fails(-EINVAL, &err);
+	assert_message(&err, "%s: key 'link_interface' in [host] applies only with mode = macvlan "
+		       "or vlan", conf);
+
+	write_file(conf, 0600, "[host]\nname = h\nmode = macvlan\nlink_interface = a/b\n[neutron]\n"
+		   "auth_type = noauth\nendpoint_override = http://n\nproject_id = p\n");
+	load_fails(-EINVAL, &err);
+	assert_message(&err, "%s: key 'link_interface' in [host]: 'a/b' is not an interface name",
+		       conf);
+}
+
 static void test_syntax_errors(void **state)
 {
 	struct config_error err;
@@ -538,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_and_section),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_host_mode),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_main_file_perms),

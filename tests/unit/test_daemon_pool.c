@@ -68,6 +68,7 @@ static void test_portinfo_round_trip(void **state)
 	assert_int_equal(build(port_json, network_json, 1400, &a), 0);
 	assert_int_equal(portinfo_to_json(&a, &text), 0);
 	assert_int_equal(portinfo_from_json(text, &b), 0);
+	assert_null(strstr(text, "vlan"));
 	free(text);
 	assert_int_equal(b.mtu, 1400);
 	assert_memory_equal(a.mac, b.mac, 6);
@@ -77,6 +78,14 @@ static void test_portinfo_round_trip(void **state)
 	assert_int_equal(b.ips[1].prefixlen, 64);
 	assert_int_equal(b.n_routes, 1);
 	assert_string_equal(b.dns[0], "198.18.0.53");
+	assert_int_equal(b.vlan_id, 0);
+
+	/* VLAN mode keeps the subport's id with the record. */
+	a.vlan_id = 4094;
+	assert_int_equal(portinfo_to_json(&a, &text), 0);
+	assert_int_equal(portinfo_from_json(text, &b), 0);
+	assert_int_equal(b.vlan_id, 4094);
+	free(text);
 }
 
 static void test_portinfo_refuses_bad_input(void **state)
@@ -98,6 +107,13 @@ static void test_portinfo_refuses_bad_input(void **state)
 					    "\"fa:16:3e:00:00:01\",\"mtu\":1500,\"ips\":[]}", &pi),
 			 -EINVAL);
 	assert_int_equal(portinfo_from_json(NULL, &pi), -EINVAL);
+	/* a VLAN id outside 1..4094 is not a subport's */
+	assert_int_equal(portinfo_from_json("{\"id\":\"x\",\"network_id\":\"n\",\"mac\":"
+					    "\"fa:16:3e:00:00:01\",\"mtu\":1500,\"vlan\":4095,\"ips\":"
+					    "[{\"cidr\":\"198.19.1.2/24\"}]}", &pi), -EINVAL);
+	assert_int_equal(portinfo_from_json("{\"id\":\"x\",\"network_id\":\"n\",\"mac\":"
+					    "\"fa:16:3e:00:00:01\",\"mtu\":1500,\"vlan\":\"7\",\"ips\":"
+					    "[{\"cidr\":\"198.19.1.2/24\"}]}", &pi), -EINVAL);
 	/* nothing written on failure */
 	assert_int_equal(pi.mtu, 0x5a5a5a5a);
 }

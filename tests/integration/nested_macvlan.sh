@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Nested containers, macvlan mode (docs/nested.md): a superfluidd runs
+# inside each of two simulated VMs (one on host1, one on host2) whose NIC is
+# a real Neutron port; the VMs' containers get Neutron ports of their own,
+# carried as allowed address pairs of the VM's port and reached through a
+# macvlan on the VM's NIC.  Asserted: the pool's pairs are on the VM's port
+# before any ADD, a warm ADD makes no Neutron call, nested containers on two
+# hosts reach each other, their VMs and a bare-metal container, the VM's
+# security group governs them (absent rule blocks, added rule opens), the
+# underlay carries one VXLAN header, the devices go on DEL, and a pool that
+# shrinks takes its pairs off the VM's port, leaving only what was there.
+# Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
+# shellcheck disable=SC2154,SC2317
+T=nested_macvlan
+# shellcheck source=tests/integration/lib/daemon.sh
+. "$(dirname "$0")/lib/daemon.sh"
+# shellcheck source=tests/integration/lib/vm.sh
+. "$(dirname "$0")/lib/vm.sh"
+
+pfx=$(rand_prefix)
+say "network $NAME-net ($pfx.0/24); group $NAME-vm (no ingress rule yet) for the VMs' ports"
+mk_network net_id net
+mk_subnet subnet_id "$net_id" "$pfx"
+mk_sg vmsg_id vm
+mk_sg open_id open icmp
+
+mk_vm vm1 "${NAME}a" 1 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
+mk_vm vm2 "${NAME}b" 2 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
+say "VMs ${vm1_ns} (host1, $vm1_ip) and ${vm2_ns} (host2, $vm2_ip)"
+
+pool_ini() {
+	cat <<-EOF
+	[pools]
+	min = 3
+	max = 3
+	batch = 3
+	cooldown_ms = 200
+	[pool p]
+	network = $NAME-net
+	EOF
+}
+start_instance v1 "vm-${NAME}a" < <(pool_ini)
+V1=$INSTANCE
+start_instance v2 "vm-${NAME}b" < <(pool_ini)
+V2=$INSTANCE
+start_instance bm host2 << EOF
+[pools]
+min = 1
+max = 2
+batch = 1
+[pool open]
+network = $NAME-net
+security_groups = $NAME-open
+EOF
+BM=$INSTANCE
+say "instances $V1 in VM a, $V2 in VM b, $BM on host2 (bare metal); waiting for their pools"
+wait_pool "$V1" p 3 90
+wait_pool "$V2" p 3 90
+wait_pool "$BM" open 1 60
+
+pairs_of() { port_get "$1" | jq -c '[.allowed_address_pairs[] | {ip_address, mac_address}] | sort'; }
+pool_pairs() { # INSTANCE: the pairs its ports need, from Neutron's view of them
+	local id want="[]"
+	for id in $(instance_ports "$1"); do
+		want=$(jq -c --argjson p "$(port_get "$id")" \
+			'. + [$p.fixed_ips[] | {ip_address, mac_address: $p.mac_address}] | sort' <<< "$want")
+	done
+	echo "$want"
+}
+check "VM a's port carries its pool's 3 ports as allowed address pairs before any ADD" \
+	test "$(pairs_of "$vm1_port")" = "$(pool_pairs "$V1")"
+check "the pool's ports are not bound to any host (the VM's port carries them)" \
+	jq -e 'all(.["binding:host_id"] == "")' <<< "$(for id in $(instance_ports "$V1"); do port_get "$id"; done | jq -s .)"
+
+vm_netns_of() { sed -n 's#^netns = /run/netns/##p' "$(scripts/sfhost conf "$1")"; }
+metrics() { ip netns exec "$(vm_netns_of "$1")" curl -sf "http://$(scripts/sfhost metrics "$1")/metrics"; }
+neutron_calls() {
+	metrics "$1" | awk '/^superfluid_neutron_request_duration_seconds_count/ { s += $NF }
+		END { print s + 0 }'
+}
+
+declare -A ns_of ip_of mac_of conf_of
+add() { # LABEL INSTANCE
+	local c=$1 inst=$2
+	mk_netns "ns_of[$c]" "$c"
+	conf_of[$c]=$(CONF_SOCKET=$(scripts/sfhost sock "$inst") conf 1.0.0 "$NAME-net")
+	cni ADD "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${conf_of[$c]}"
+	expect "ADD $c on $inst" 0 '.ips[0].address != null' || die "ADD $c"
+	ip_of[$c]=$(jq -r '.ips[0].address | sub("/.*"; "")' <<< "$out")
+	mac_of[$c]=$(jq -r '.interfaces[0].mac' <<< "$out")
+}
+# Let the refiller and syncer settle, then count the warm ADD's calls.
+sleep 2
+calls0=$(neutron_calls "$V1")
+add x "$V1"
+calls1=$(neutron_calls "$V1")
+check "a warm nested ADD made no Neutron call ($calls0 -> $calls1)" test "$calls1" = "$calls0"
+add y "$V2"
+conf_of[b]=$(CONF_SOCKET=$(scripts/sfhost sock "$BM") conf 1.0.0 "$NAME-net" "[\"$NAME-open\"]")
+mk_netns "ns_of[b]" b
+cni ADD "$NAME-b" "/run/netns/${ns_of[b]}" eth0 "${conf_of[b]}"
+expect "ADD b on host2 (bare metal)" 0 '.ips[0].address != null' || die "ADD b"
+ip_of[b]=$(jq -r '.ips[0].address | sub("/.*"; "")' <<< "$out")
+say "x ${ip_of[x]} in VM a, y ${ip_of[y]} in VM b, b ${ip_of[b]} on host2"
+
+check "x's eth0 is a macvlan with its port's MAC" \
+	jq -e --arg m "${mac_of[x]}" '.linkinfo.info_kind == "macvlan" and .address == $m' \
+	<<< "$(ip -d -j -n "${ns_of[x]}" link show dev eth0 | jq -c '.[0]')"
+check "VM a's namespace holds no macvlan (x's was made straight in x's namespace)" \
+	jq -e 'all(.[]; (.linkinfo.info_kind // "") != "macvlan")' <<< "$(ip -d -j -n "$vm1_ns" link show)"
+
+# The VMs' group has no ingress rule: the containers are shut off, as the
+# VMs themselves are.
+check "without an ingress rule on the VM's group, x cannot ping y" not ping_once "${ns_of[x]}" "${ip_of[y]}"
+neutron POST security-group-rules "$(jq -nc --arg sg "$vmsg_id" '{security_group_rule: {
+	security_group_id: $sg, direction: "ingress", ethertype: "IPv4", protocol: "icmp"}}')" \
+	> "$tmp/rule" || die "adding the ICMP rule"
+rule_id=$(jq -r .security_group_rule.id "$tmp/rule")
+check "with the rule added, x (VM a, host1) pings y (VM b, host2)" ping_ok "${ns_of[x]}" "${ip_of[y]}" 20
+check "y pings x" ping_ok "${ns_of[y]}" "${ip_of[x]}" 5
+check "x pings VM b itself" ping_ok "${ns_of[x]}" "$vm2_ip" 5
+check "x pings the bare-metal container b on host2" ping_ok "${ns_of[x]}" "${ip_of[b]}" 5
+check "b (bare metal) pings y (in VM b)" ping_ok "${ns_of[b]}" "${ip_of[y]}" 5
+check "the underlay carries x's ping to y in exactly one VXLAN header" \
+	underlay_capture_check "${ns_of[x]}" "${ip_of[x]}" "${ip_of[y]}"
+neutron DELETE "security-group-rules/$rule_id" > /dev/null || fail "removing the rule"
+check "with the rule removed again, x no longer reaches y" \
+	wait_until 20 not ping_once "${ns_of[x]}" "${ip_of[y]}"
+
+cni DEL "$NAME-x" "/run/netns/${ns_of[x]}" eth0 "${conf_of[x]}"
+expect "DEL x" 0 ""
+check "x's macvlan is gone after DEL" wait_until 5 link_absent "${ns_of[x]}" eth0
+check "x's port is back in the pool" wait_until 10 pool_settled "$V1" p 3
+
+# Shrink VM a's pool to nothing: every pair of ours leaves the VM's port,
+# and a pair someone else put there stays.
+foreign='{"ip_address": "'$pfx'.250", "mac_address": "fa:16:3e:00:00:fa"}'
+neutron PUT "ports/$vm1_port" "{\"port\": {\"allowed_address_pairs\": $(jq -c --argjson f "$foreign" \
+	'[.[]] + [$f]' <<< "$(pairs_of "$vm1_port")")}}" > /dev/null || die "adding a foreign pair"
+sed -i 's/^min = 3$/min = 0/; s/^max = 3$/max = 0/' "$(scripts/sfhost conf "$V1")"
+kill -HUP "$(cat "$(scripts/sfhost dir "$V1")/pid")"
+# A pool at max 0 deletes its ports as they cool; the ready ones go when
+# the daemon trims, which it does on release: claim and release them.
+for c in s1 s2 s3; do
+	mk_netns "ns_of[$c]" "$c"
+	cni ADD "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${conf_of[x]}"
+	cni DEL "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${conf_of[x]}"
+done
+no_ports() { [ -z "$(instance_ports "$V1")" ]; }
+check "VM a's pool shrank to no port in Neutron" wait_until 30 no_ports
+check "only the foreign pair is left on VM a's port" \
+	test "$(pairs_of "$vm1_port")" = "$(jq -c '[.] | sort' <<< "$foreign")"
+finish

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Nested containers, VLAN mode (docs/nested.md): a superfluidd inside a
+# simulated VM whose port is a trunk's parent.  The control plane against
+# the real Neutron: the pool's ports are the trunk's subports before any
+# ADD, each with its own VLAN id (recorded by the daemon, the same as
+# Neutron's), a subport someone else attached keeps its id and is never
+# touched, and a pool that shrinks detaches and deletes its subports.
+# The data plane needs 802.1Q devices: where the kernel has them, a nested
+# container on VLAN mode pings a container in a macvlan-mode VM... where it
+# has not (these machines), ADD fails with a CNI error saying so, and the
+# port goes back to the pool with nothing left behind; the qemu guest test
+# (vlan_guest.sh) runs the VLAN device path on a kernel that has it.
+# Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
+# shellcheck disable=SC2154,SC2317
+T=nested_vlan
+# shellcheck source=tests/integration/lib/daemon.sh
+. "$(dirname "$0")/lib/daemon.sh"
+# shellcheck source=tests/integration/lib/vm.sh
+. "$(dirname "$0")/lib/vm.sh"
+
+pfx=$(rand_prefix)
+mk_network net_id net
+mk_subnet subnet_id "$net_id" "$pfx"
+mk_sg sg_id vm icmp
+mk_vm vm1 "${NAME}v" 1 "$net_id" "$subnet_id" --sg "$sg_id" --trunk --mode vlan
+say "VM $vm1_ns on host1 ($vm1_ip), port $vm1_port, trunk $vm1_trunk"
+
+# Someone else's subport, attached before the daemon starts: its id is
+# taken, and it must survive everything below.
+foreign=$(neutron POST ports "$(jq -nc --arg n "$net_id" --arg name "$NAME-foreign" \
+	'{port: {network_id: $n, name: $name}}')" | jq -er .port.id) || die "creating a foreign port"
+neutron PUT "trunks/$vm1_trunk/add_subports" "$(jq -nc --arg p "$foreign" \
+	'{sub_ports: [{port_id: $p, segmentation_type: "vlan", segmentation_id: 1}]}')" > /dev/null ||
+	die "attaching the foreign subport"
+
+start_instance v "vm-${NAME}v" << EOF
+[pools]
+min = 3
+max = 3
+batch = 3
+cooldown_ms = 200
+[pool p]
+network = $NAME-net
+EOF
+V=$INSTANCE
+wait_pool "$V" p 3 90
+
+subports() { neutron GET "trunks/$vm1_trunk" | jq -c '[.trunk.sub_ports[] | {port_id, segmentation_id}] | sort_by(.port_id)'; }
+ours() { ctl "$V" ports | jq -c '[.ports[] | {port_id, segmentation_id: .vlan}] | sort_by(.port_id)'; }
+check "the trunk carries the pool's 3 ports with the VLAN ids the daemon recorded" \
+	test "$(subports | jq -c --arg f "$foreign" '[.[] | select(.port_id != $f)]')" = "$(ours)"
+check "the VLAN ids are distinct, in 2..4094 (1 is the foreign subport's)" \
+	jq -e 'map(.segmentation_id) | (unique | length) == 3 and all(. >= 2 and . <= 4094)' <<< "$(ours)"
+check "the foreign subport keeps VLAN 1" \
+	jq -e --arg f "$foreign" 'any(.port_id == $f and .segmentation_id == 1)' <<< "$(subports)"
+check "Neutron marks the subports trunk:subport, bound with the VM's host" \
+	jq -e 'all(.device_owner == "trunk:subport" and .["binding:host_id"] == "host1")' \
+	<<< "$(for id in $(instance_ports "$V"); do port_get "$id"; done | jq -s .)"
+
+mk_netns c1 c1
+cf=$(CONF_SOCKET=$(scripts/sfhost sock "$V") conf 1.0.0 "$NAME-net")
+cni ADD "$NAME-c1" "/run/netns/$c1" eth0 "$cf"
+if ip netns exec "$vm1_ns" ip link add link eth0 name sfprobe type vlan id 4094 2> /dev/null; then
+	ip netns exec "$vm1_ns" ip link del sfprobe
+	expect "ADD c1: an 802.1Q device on the VM's NIC" 0 '.ips[0].address != null'
+	vid=$(ctl "$V" ports | jq -r '.ports[] | select(.container_id != null) | .vlan')
+	check "c1's eth0 is VLAN $vid on the VM's NIC" jq -e --argjson v "$vid" \
+		'.linkinfo.info_kind == "vlan" and .linkinfo.info_data.id == $v' \
+		<<< "$(ip -d -j -n "$c1" link show dev eth0 | jq -c '.[0]')"
+	cni DEL "$NAME-c1" "/run/netns/$c1" eth0 "$cf"
+	expect "DEL c1" 0 ""
+else
+	say "this kernel has no 802.1Q devices: the data plane is tested in a qemu guest (vlan_guest.sh)"
+	expect "ADD c1 fails with a CNI error that says why" 999 \
+		'.code == 999 and (.msg | test("802.1Q"))'
+	check "c1 has no interface left" test "$(links_of "$c1")" = ""
+fi
+check "the port is back in the pool" wait_until 10 pool_settled "$V" p 3
+
+sed -i 's/^min = 3$/min = 0/; s/^max = 3$/max = 0/' "$(scripts/sfhost conf "$V")"
+kill -HUP "$(cat "$(scripts/sfhost dir "$V")/pid")"
+declare -A ns_of
+for c in s1 s2 s3; do
+	mk_netns "ns_of[$c]" "$c"
+	cni ADD "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "$cf"
+	cni DEL "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "$cf"
+done
+no_ports() { [ -z "$(instance_ports "$V")" ]; }
+check "the pool shrank to no port in Neutron" wait_until 30 no_ports
+check "only the foreign subport is left on the trunk" \
+	test "$(subports)" = "$(jq -nc --arg f "$foreign" '[{port_id: $f, segmentation_id: 1}]')"
+neutron PUT "trunks/$vm1_trunk/remove_subports" "$(jq -nc --arg p "$foreign" '{sub_ports: [{port_id: $p}]}')" \
+	> /dev/null || fail "detaching the foreign subport"
+finish
