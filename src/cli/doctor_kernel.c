@@ -128,6 +128,7 @@ static void probe_vlan(struct doctor *d, struct probe *p, int parent)
 	struct nl_link_attrs v = { .name = "sfprobe-vl", .netns_fd = p->peer_ns };
 	struct nl_extack ext;
 	char reason[400];
+	enum doctor_status bad;
 	int r;
 
 	if (!parent) {
@@ -136,14 +137,16 @@ static void probe_vlan(struct doctor *d, struct probe *p, int parent)
 		return;
 	}
 	r = nl_vlan_create(p->nl, parent, 100, &v, &ext);
+	/* Only a daemon in VLAN mode needs it: a failure elsewhere warns. */
+	bad = d->cfg && d->cfg->host.mode == CONFIG_MODE_VLAN ? DOCTOR_FAIL : DOCTOR_WARN;
 	if (r == -EOPNOTSUPP)
-		doctor_add(d, "kernel-vlan", DOCTOR_WARN,
+		doctor_add(d, "kernel-vlan", bad,
 			   "load the 8021q module or build CONFIG_VLAN_8021Q; or use macvlan mode "
 			   "for nested containers",
 			   "the kernel has no 802.1Q support (needed only for nested VLAN mode): %s",
 			   why(r, &ext, reason, sizeof(reason)));
 	else if (r < 0)
-		doctor_add(d, "kernel-vlan", DOCTOR_WARN, NULL,
+		doctor_add(d, "kernel-vlan", bad, NULL,
 			   "cannot create an 802.1Q VLAN device (needed only for nested VLAN "
 			   "mode): %s", why(r, &ext, reason, sizeof(reason)));
 	else
