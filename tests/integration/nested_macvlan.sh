@@ -123,6 +123,11 @@ check "x pings the bare-metal container b on host2" ping_ok "${ns_of[x]}" "${ip_
 check "b (bare metal) pings y (in VM b)" ping_ok "${ns_of[b]}" "${ip_of[y]}" 5
 check "the underlay carries x's ping to y in exactly one VXLAN header" \
 	underlay_capture_check "${ns_of[x]}" "${ip_of[x]}" "${ip_of[y]}"
+tap_capture 1 "$vm1_port" "${ns_of[x]}" "${ip_of[y]}" > "$tmp/tap.txt"
+say "on VM a's tap: $(head -1 "$tmp/tap.txt")"
+check "x's frames leave VM a plain: x's MAC, no 802.1Q tag" \
+	awk -v m="${mac_of[x]}" 'index($0, m " > ") && /ethertype IPv4/ { ok = 1 } /802\.1Q/ { bad = 1 }
+		END { exit !(ok && !bad) }' "$tmp/tap.txt"
 neutron DELETE "security-group-rules/$rule_id" > /dev/null || fail "removing the rule"
 check "with the rule removed again, x no longer reaches y" \
 	wait_until 20 not ping_once "${ns_of[x]}" "${ip_of[y]}"
