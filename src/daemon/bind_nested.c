@@ -14,15 +14,32 @@
 
 #define NETNS_RUN_DIR "/run/netns"
 
-static int create_device(struct nl_sock *host, int link, int netns_fd, const struct portinfo *pi,
-			 const char *ifname, struct nl_extack *ext)
+/* Made under a name of the port's own, straight in the container's
+ * namespace, then renamed there: before Linux 6.15 the kernel looks a new
+ * link's name up in the requesting socket's namespace, so the runtime's
+ * "eth0" would clash with the VM's own eth0 (tests/guest/vlan_dataplane.c
+ * shows it on Debian 12's kernel). */
+static int create_device(struct nl_sock *host, struct nl_sock *ns, int link, int netns_fd,
+			 const struct portinfo *pi, const char *ifname, struct nl_extack *ext)
 {
-	struct nl_link_attrs a = { .name = ifname, .mac = pi->mac, .mtu = pi->mtu,
+	char tmp[IFNAMSIZ];
+	struct nl_link_attrs a = { .name = tmp, .mac = pi->mac, .mtu = pi->mtu,
 				   .netns_fd = netns_fd };
+	int ifindex, r;
 
+	snprintf(tmp, sizeof(tmp), "sfn%.11s", pi->port_id);
 	if (pi->vlan_id)
-		return nl_vlan_create(host, link, pi->vlan_id, &a, ext);
-	return nl_macvlan_create(host, link, &a, ext);
+		r = nl_vlan_create(host, link, pi->vlan_id, &a, ext);
+	else
+		r = nl_macvlan_create(host, link, &a, ext);
+	if (r < 0)
+		return r;
+	r = nl_link_index(ns, tmp, &ifindex);
+	if (r >= 0)
+		r = nl_link_set_name(ns, ifindex, ifname, ext);
+	if (r < 0 && nl_link_index(ns, tmp, &ifindex) == 0 && nl_link_delete(ns, ifindex, NULL) < 0)
+		log_debug("port %s: removing '%s' after a failed rename", pi->port_id, tmp);
+	return r;
 }
 
 /* Removes, in the namespace at `path`, every macvlan or VLAN device with
@@ -101,14 +118,16 @@ int bind_nested_attach(struct nl_sock *host, int link, int netns_fd, const struc
 	r = netns_nl_open(netns_fd, &ns);
 	if (r < 0)
 		return r;
-	r = create_device(host, link, netns_fd, pi, ifname, ext);
-	if (r == -EEXIST) {
-		/* Either the name is taken in the container, or (VLAN) the
-		 * kernel holds a device with this id on the NIC elsewhere. */
-		if (nl_link_get_by_name(ns, ifname, &old) == 0)
-			goto out;
-		if (remove_stale(pi, stale_netns, netns_fd) > 0)
-			r = create_device(host, link, netns_fd, pi, ifname, ext);
+	if (nl_link_get_by_name(ns, ifname, &old) == 0) {
+		r = -EEXIST;   /* the name is taken in the container */
+		goto out;
+	}
+	r = create_device(host, ns, link, netns_fd, pi, ifname, ext);
+	if (r == -EEXIST && remove_stale(pi, stale_netns, netns_fd) > 0) {
+		/* (VLAN) the kernel holds a device with this id on the NIC in
+		 * another namespace: this port's, left behind. */
+		ext->msg[0] = '\0';
+		r = create_device(host, ns, link, netns_fd, pi, ifname, ext);
 	}
 	if (r < 0)
 		goto out;

@@ -5,10 +5,12 @@
  * Neutron port carries the container's port (allowed address pair or
  * subport), and the device is made on the hot path.
  *
- * The device is created directly in the container's namespace with its
- * final name: the same outcome as Kuryr's temporary name, move and rename
- * (no clash in the VM's namespace, the name the runtime asked for), minus
- * the move, which costs an RCU grace period (20 to 35 ms here). */
+ * The device is created directly in the container's namespace under a
+ * temporary name and renamed there: Kuryr's temporary name, move and
+ * rename, minus the move, which costs an RCU grace period (20 to 35 ms
+ * here).  The temporary name is needed: before Linux 6.15 the kernel checks
+ * a new link's name in the requesting namespace, where the VM's own NIC
+ * may be called what the runtime asks for (eth0). */
 #ifndef SF_DAEMON_BIND_NESTED_H
 #define SF_DAEMON_BIND_NESTED_H
 
