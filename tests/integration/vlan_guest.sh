@@ -23,25 +23,30 @@ fail=0
 out=$("$DP" 2>&1)
 rc=$?
 case $rc in
-0) echo "native: vlan_dataplane passed (this kernel has 802.1Q)" ;;
+0) native="native: vlan_dataplane passed (this kernel has 802.1Q)" ;;
 77) if grep -q "cannot make 802.1Q devices" <<<"$out"; then
-	echo "native: vlan_dataplane skipped, as it must here: $(grep -m1 skip <<<"$out")"
+	native="native: vlan_dataplane exits 77 here, as it must: $(grep -m1 kernel <<<"$out")"
     else
-	echo "FAIL: native vlan_dataplane skipped for another reason: $out"; fail=1
+	native="FAIL: native vlan_dataplane exited 77 for another reason: $out"; fail=1
     fi ;;
-*) echo "FAIL: native vlan_dataplane exited $rc:"; echo "$out"; fail=1 ;;
+*) native="FAIL: native vlan_dataplane exited $rc: $out"; fail=1 ;;
 esac
 
 mkdir -p "$B/test-logs/integration"
 console=$B/test-logs/integration/vlan_guest.console.log
-start=$(date +%s.%N)
-O=$B SF_GUEST_MODULES="8021q veth macvlan bridge" tests/guest/run -t 110 -l "$console" "$DP" "$NL"
+start=$(date +%s%N)
+run=$(O=$B SF_GUEST_MODULES="8021q veth macvlan bridge" tests/guest/run -t 110 -l "$console" \
+	"$DP" "$NL" 2>&1)
 rc=$?
-took=$(echo "$(date +%s.%N) - $start" | bc)
+took=$(awk -v n="$(date +%s%N)" -v s="$start" 'BEGIN { printf "%.1f", (n - s) / 1e9 }')
 if [ $rc -eq 77 ]; then
-	echo "SKIP: the qemu guest cannot run here (above: why)"
+	# tests/run shows the first line with "skip": the reason.
+	echo "SKIP: the qemu guest cannot run here: $(grep -m1 -o 'SKIP: .*' <<<"$run" | cut -c7-)"
+	echo "$native"
 	exit 77
 fi
+echo "$native"
+echo "$run"
 guest=$(tr -d '\r' <"$console")
 echo "guest: boot + tests took ${took}s on the wall (the harness included)"
 echo "guest: uptime when the tests started / ended: $(grep -o 'GUEST-BOOTED.*' <<<"$guest" |
