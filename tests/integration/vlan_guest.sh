@@ -10,7 +10,7 @@
 # Does not use the OpenStack test bed.  Exit 0: passed; 1: failed; 77:
 # skipped (no root, not built, no qemu or no guest kernel: the reason).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 B=${SF_BUILD:-${O:-build}}
 DP=$B/tests/guest/vlan_dataplane
 NL=$B/tests/integration/it_netlink
