@@ -66,12 +66,15 @@ ifneq ($(FAULT),1)
 UNIT_SRCS   := $(filter-out $(FAULT_SRCS),$(UNIT_SRCS))
 endif
 IT_SRCS     := $(wildcard tests/integration/it_*.c)
+# Tests that need a kernel this machine lacks: run in tests/guest/run's guest.
+GUEST_SRCS  := $(wildcard tests/guest/*.c)
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 LIB      := $(O)/libsuperfluid.a
 PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
+GUEST_BINS := $(patsubst tests/guest/%.c,$(O)/tests/guest/%,$(GUEST_SRCS))
 
 .PHONY: all check check-unit check-integration check-fault asan install clean tests
 # Objects reached through pattern rules are kept: a rebuild redoes only what changed.
@@ -101,7 +104,7 @@ $(O)/tests/%: $(O)/tests/%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 
-tests: $(PROGS) $(UNIT_BINS) $(IT_BINS)
+tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS)
 
 # Micro-benchmarks (root): `make bench`, then run $(O)/bench/<name>.
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
