@@ -137,6 +137,28 @@ expect "DEL x" 0 ""
 check "x's macvlan is gone after DEL" wait_until 5 link_absent "${ns_of[x]}" eth0
 check "x's port is back in the pool" wait_until 10 pool_settled "$V1" p 3
 
+# A container that died without a DEL may leave its macvlan up in a
+# namespace that lives on; the kernel then refuses a second one with that
+# MAC on the NIC.  The next holder of the port must not pay for it.
+mk_netns "ns_of[stale]" stale
+k=0
+for mac in $(ctl "$V1" ports | jq -r '.ports[] | select(.state | ascii_downcase == "ready") | .mac'); do
+	k=$((k + 1))
+	ip -n "$vm1_ns" link add link eth0 name "sfleft$k" netns "${ns_of[stale]}" address "$mac" \
+		type macvlan mode bridge && ip -n "${ns_of[stale]}" link set "sfleft$k" up ||
+		die "making a leftover macvlan"
+done
+add z "$V1"
+check "z's ADD removed the leftover macvlan with its port's MAC" \
+	test "$(ip -n "${ns_of[stale]}" -j link | jq --arg m "${mac_of[z]}" '[.[] | select(.address == $m)] | length')" = 0
+check "the other leftovers are untouched" \
+	test "$(ip -n "${ns_of[stale]}" -j link | jq '[.[] | select(.ifname | startswith("sfleft"))] | length')" = $((k - 1))
+check "z's eth0 is up with its port's MAC" \
+	jq -e --arg m "${mac_of[z]}" '.address == $m and (.flags | index("UP"))' <<< "$(link_json "${ns_of[z]}" eth0)"
+cni DEL "$NAME-z" "/run/netns/${ns_of[z]}" eth0 "${conf_of[z]}"
+expect "DEL z" 0 ""
+ip netns del "${ns_of[stale]}"
+
 # Shrink VM a's pool to nothing: every pair of ours leaves the VM's port,
 # and a pair someone else put there stays.
 foreign='{"ip_address": "'$pfx'.250", "mac_address": "fa:16:3e:00:00:fa"}'
