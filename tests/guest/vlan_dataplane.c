@@ -32,6 +32,7 @@
 
 #include "netlink/nl.h"
 #include "netns/netns.h"
+#include "daemon/bind_nested.h"
 
 static const uint8_t mac_hv[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x00, 0x01 };
 static const uint8_t mac_vm[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x00, 0x02 };
@@ -121,26 +122,21 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Creates the container's eth0 directly in `ns` (nothing moved): under a
- * name of its own, then renamed from inside.  Not with its final name at
- * once: kernels before 6.15 look the new name up in the *requesting*
- * socket's namespace, so "eth0" clashes with the VM's own eth0
- * (test_name_clash_in_parent).  The one call to swap for the daemon's
- * nested attach. */
+/* Creates the container's eth0 directly in `ns` with the daemon's own hot
+ * path, bind_nested_attach: under a name of its own, then renamed from
+ * inside (nothing moved).  Not with its final name at once: kernels before
+ * 6.15 look the new name up in the *requesting* socket's namespace, so
+ * "eth0" clashes with the VM's own eth0 (test_name_clash_in_parent).  The
+ * port has no addresses here: the tests add their own. */
 static int create_in(struct env *e, int ns, struct nl_sock *s, uint16_t vid,
 		     const uint8_t *mac, struct nl_extack *ext)
 {
-	struct nl_link_attrs a = { .name = "sfnew0", .mac = mac, .mtu = 1400, .netns_fd = ns };
-	int r, ifindex = 0;
+	struct portinfo pi = { .port_id = "guest-test", .mtu = 1400, .vlan_id = vid };
+	unsigned defaults = 0;
 
-	r = vid ? nl_vlan_create(e->svm, e->vm_eth0, vid, &a, ext) :
-		  nl_macvlan_create(e->svm, e->vm_eth0, &a, ext);
-	if (r < 0)
-		return r;
-	r = nl_link_index(s, "sfnew0", &ifindex);
-	if (r == 0)
-		r = nl_link_set_name(s, ifindex, "eth0", ext);
-	return r;
+	(void)s;
+	memcpy(pi.mac, mac, NL_MAC_LEN);
+	return bind_nested_attach(e->svm, e->vm_eth0, ns, &pi, "eth0", NULL, &defaults, ext);
 }
 
 /* A container: a new namespace whose eth0 is an 802.1Q device with `vid`
@@ -418,6 +414,29 @@ static void test_stale_vlan_blocks(void **state)
 	free(links);
 	assert_int_equal(n, 1);
 
+	{
+		/* The daemon's recovery: the same port (MAC) left in `old`. */
+		struct portinfo pi = { .port_id = "guest-stale", .mtu = 1400, .vlan_id = 101 };
+		char hint[64];
+		unsigned d = 0;
+		int ns3;
+		struct nl_sock *s3;
+
+		must(netns_new_anonymous(&ns3), NULL, "ns3");
+		must(netns_nl_open(ns3, &s3), NULL, "s3");
+		memcpy(pi.mac, mac_c2, NL_MAC_LEN);
+		snprintf(hint, sizeof(hint), "/proc/self/fd/%d", old);
+		r = bind_nested_attach(e->svm, e->vm_eth0, ns3, &pi, "eth0", hint, &d, &ext);
+		printf("bind_nested_attach, the same port left in the old ns (hint given): %d '%s'\n", r, ext.msg);
+		must(r, &ext, "bind_nested_attach with a hint");
+		must(nl_link_get_by_name(s3, "eth0", &l), NULL, "eth0 in ns3");
+		assert_memory_equal(l.mac, mac_c2, NL_MAC_LEN);
+		assert_int_equal(nl_link_get_by_name(sold, "eth0", &l), -ENODEV);
+		must(nl_link_delete(s3, index_of(s3, "eth0"), &ext), &ext, "del ns3 eth0");
+		nl_sock_free(s3);
+		close(ns3);
+		must(create_in(e, old, sold, 101, mac_c2, &ext), &ext, "the stale one again");
+	}
 	/* Removed where it is, the id is free again at once. */
 	must(nl_link_delete(sold, index_of(sold, "eth0"), &ext), &ext, "delete the stale one");
 	must(create_in(e, fresh, snew, 101, mac_c1, &ext), &ext, "vlan after delete");
