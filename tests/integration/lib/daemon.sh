@@ -69,6 +69,9 @@ made_links=()   # "NAMESPACE IFNAME" of interfaces a test made by hand
 # Test-bed services a test stopped or froze (svc_stop, svc_freeze): the trap
 # brings them back first, since the rest of the cleanup needs them.
 stopped_svcs=() frozen_svcs=()
+# Functions other libs (lib/vm.sh) add to remove what they made: run after
+# the instances stop, before the namespaces, networks and groups go.
+cleanup_hooks=()
 
 host_ns() { # hostN -> its namespace
 	local v="SF_TB_HOST${1#host}_NS"
@@ -96,6 +99,7 @@ cleanup() {
 		fi
 		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging instance $i failed"
 	done
+	for i in "${cleanup_hooks[@]}"; do "$i"; done
 	for i in "${made_netns[@]}"; do ip netns del "$i" 2> /dev/null; done
 	for i in "${made_links[@]}"; do ip -n "${i%% *}" link del "${i#* }" 2> /dev/null; done
 	for id in "${made_networks[@]}"; do
