@@ -6,7 +6,7 @@
 # both, the underlay carries the VMs' ICMP under exactly one VXLAN header,
 # the VM reaches the APIs over mgmt0, and the trap leaves nothing behind.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
-# shellcheck disable=SC2154,SC2317
+# shellcheck disable=SC2154,SC2317,SC2016  # SC2016: jq programs
 T=testbed_vms
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2015,SC2154  # A && B || die; tmp is lib/daemon.sh's
 # Simulated VMs for the integration tests: sourced after lib/daemon.sh,
 # never run.  docs/testbed.md ("Simulated VMs") says what one is.
 #
