@@ -44,6 +44,8 @@ check "vm1's tap is in host1's brq of the network" jq -e --arg b "brq${net_id:0:
 check "vm1 (host1) pings vm2 (host2) over VXLAN" ping_ok "$vm1_ns" "$vm2_ip" 15
 check "vm2 pings vm1" ping_ok "$vm2_ns" "$vm1_ip" 5
 
+check "the capture's checker rejects a second VXLAN header, a lost reply, other addresses" \
+	python3 tests/integration/lib/vxlan_check.py --self-test
 say "capture on host1's underlay port while vm1 pings vm2"
 check "the underlay carries vm1's ICMP in exactly one VXLAN header (UDP 8472)" \
 	underlay_capture_check host1 "$vm1_ns" "$vm1_ip" "$vm2_ip"

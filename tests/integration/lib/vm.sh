@@ -189,8 +189,10 @@ underlay_capture_check() {
 	sleep 0.5
 	kill -INT "$pid"
 	wait "$pid" 2> /dev/null
-	python3 "$(dirname "${BASH_SOURCE[0]}")/vxlan_check.py" "$pcap" "$src" "$dst"
+	python3 "$(dirname "${BASH_SOURCE[0]}")/vxlan_check.py" "$pcap" "$src" "$dst" > "$pcap.out"
 	r=$?
-	rm -f "$pcap" "$pcap.log"
+	# On stderr: `check` drops stdout.
+	tail -n 4 "$pcap.out" | sed "s/^/$T: /" >&2
+	rm -f "$pcap" "$pcap.log" "$pcap.out"
 	return "$r"
 }

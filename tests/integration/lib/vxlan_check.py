@@ -5,7 +5,9 @@ captured on the underlay), counts those that are IPv4/UDP to or from port
 SRC_IP and DST_IP (request SRC->DST, reply DST->SRC).  Exit 0 when there
 is at least one request and one reply and no frame carries these inner
 addresses under a second VXLAN header (or any other way); 1 otherwise.
-Used by underlay_capture_check (lib/vm.sh)."""
+Used by underlay_capture_check (lib/vm.sh).
+vxlan_check.py --self-test: checks the checker on frames it builds: one
+VXLAN header passes; a second one, a missing reply or other addresses fail."""
 import ipaddress
 import struct
 import sys
@@ -63,10 +65,16 @@ def vxlan_inner(ip):
 
 
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     pcap, src, dst = sys.argv[1:4]
+    return verdict(frames(pcap), src, dst)
+
+
+def verdict(frame_list, src, dst):
     pair = {src, dst}
     req = rep = bad = 0
-    for fr in frames(pcap):
+    for fr in frame_list:
         e = ether(fr)
         if not e or e[0] != 0x0800:
             continue
@@ -107,6 +115,35 @@ def main():
               f"inner {isrc}>{idst} icmp type {payload[0]}")
     print(f"vxlan_check: {req} request(s), {rep} reply(s) in one VXLAN header, {bad} bad")
     return 0 if req > 0 and rep > 0 and bad == 0 else 1
+
+
+def build(src, dst, icmp_type, layers):
+    """An Ethernet frame: ICMP src->dst wrapped in `layers` VXLAN headers."""
+    def ip(s, d, proto, payload):
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0, 64, proto, 0,
+                        ipaddress.ip_address(s).packed, ipaddress.ip_address(d).packed)
+        return h + payload
+    eth = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00"
+    fr = eth + ip(src, dst, 1, bytes([icmp_type, 0, 0, 0, 0, 1, 0, 1]))
+    for n in range(layers):
+        udp = struct.pack("!HHHH", 40000 + n, 8472, 16 + len(fr), 0)
+        fr = eth + ip("198.18.0.11", "198.18.0.12", 17, udp + b"\x08\0\0\0\0\0\x05\0" + fr)
+    return fr
+
+
+def self_test():
+    a, b = "10.0.0.1", "10.0.0.2"
+    one = [build(a, b, 8, 1), build(b, a, 0, 1)]
+    cases = [("one header", one, 0), ("no reply", one[:1], 1),
+             ("other addresses", [build("10.9.9.9", b, 8, 1), build(b, "10.9.9.9", 0, 1)], 1),
+             ("a second header", one + [build(a, b, 8, 2)], 1),
+             ("not encapsulated", [build(a, b, 8, 0), build(b, a, 0, 0)], 1)]
+    bad = 0
+    for name, frs, want in cases:
+        got = verdict(frs, a, b)
+        print(f"vxlan_check self-test: {name}: exit {got}, want {want}")
+        bad += got != want
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
