@@ -82,6 +82,19 @@ check "vm1 pings the container" ping_ok "$vm1_ns" "$c_ip" 5
 CONF_SOCKET=$(scripts/sfhost sock "$H2") cni DEL "$NAME-c" "/run/netns/$c" eth0 "$cf"
 expect "DEL the container" 0 ""
 
+# A subport on vm2's trunk (as nested VLAN mode will add): the cleanup must
+# remove it before the trunk.
+mk_network net2_id net2
+mk_subnet subnet2_id "$net2_id" "$(rand_prefix)"
+sp=$(neutron POST ports "$(jq -nc --arg n "$NAME-sub" --arg net "$net2_id" \
+	'{port: {name: $n, network_id: $net}}')" | jq -er .port.id) || die "creating a subport's port"
+neutron PUT "trunks/$vm2_trunk/add_subports" "$(jq -nc --arg p "$sp" \
+	'{sub_ports: [{port_id: $p, segmentation_type: "vlan", segmentation_id: 100}]}')" > /dev/null ||
+	die "adding the subport"
+check "vm2's trunk has the subport (VLAN 100)" jq -e --arg p "$sp" \
+	'.sub_ports == [{port_id: $p, segmentation_type: "vlan", segmentation_id: 100}]' \
+	<<< "$(neutron GET "trunks/$vm2_trunk/get_subports")"
+
 # The trap's VM part, run now so that its result can be checked.
 ports="$vm1_port $vm2_port"
 vm_cleanup
@@ -91,7 +104,8 @@ for p in $ports; do
 	for h in sf-host1 sf-host2; do check "tap${p:0:11} is gone from $h" link_absent "$h" "tap${p:0:11}"; done
 	check "its underlay veth is gone" not ip link show dev "vm-${p:0:8}-u"
 done
-check "the trunk is gone" not neutron GET "trunks/$vm2_trunk" 2> /dev/null
+check "the trunk is gone, its subport first" not neutron GET "trunks/$vm2_trunk" 2> /dev/null
+check "the subport's port is left to its owner (not a VM's)" neutron GET "ports/$sp"
 check "the VMs' configs are gone" not test -e "$SF_TB_DIR/hosts/$vm1_host"
 check "no underlay address is still taken for them" not grep -rqs "$RND" "$vm_ipdir"
 
