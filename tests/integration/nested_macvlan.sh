@@ -24,8 +24,8 @@ mk_subnet subnet_id "$net_id" "$pfx"
 mk_sg vmsg_id vm
 mk_sg open_id open icmp
 
-mk_vm vm1 "${NAME}a" 1 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
-mk_vm vm2 "${NAME}b" 2 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
+mk_vm vm1 a host1 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
+mk_vm vm2 b host2 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
 say "VMs ${vm1_ns} (host1, $vm1_ip) and ${vm2_ns} (host2, $vm2_ip)"
 
 pool_ini() {
@@ -39,9 +39,9 @@ pool_ini() {
 	network = $NAME-net
 	EOF
 }
-start_instance v1 "vm-${NAME}a" < <(pool_ini)
+start_instance v1 "$vm1_host" < <(pool_ini)
 V1=$INSTANCE
-start_instance v2 "vm-${NAME}b" < <(pool_ini)
+start_instance v2 "$vm2_host" < <(pool_ini)
 V2=$INSTANCE
 start_instance bm host2 << EOF
 [pools]
@@ -122,7 +122,7 @@ check "x pings VM b itself" ping_ok "${ns_of[x]}" "$vm2_ip" 5
 check "x pings the bare-metal container b on host2" ping_ok "${ns_of[x]}" "${ip_of[b]}" 5
 check "b (bare metal) pings y (in VM b)" ping_ok "${ns_of[b]}" "${ip_of[y]}" 5
 check "the underlay carries x's ping to y in exactly one VXLAN header" \
-	underlay_capture_check "${ns_of[x]}" "${ip_of[x]}" "${ip_of[y]}"
+	underlay_capture_check host1 "${ns_of[x]}" "${ip_of[x]}" "${ip_of[y]}"
 tap_capture 1 "$vm1_port" "${ns_of[x]}" "${ip_of[y]}" > "$tmp/tap.txt"
 say "on VM a's tap: $(head -1 "$tmp/tap.txt")"
 check "x's frames leave VM a plain: x's MAC, no 802.1Q tag" \

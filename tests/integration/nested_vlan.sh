@@ -22,7 +22,7 @@ pfx=$(rand_prefix)
 mk_network net_id net
 mk_subnet subnet_id "$net_id" "$pfx"
 mk_sg sg_id vm icmp
-mk_vm vm1 "${NAME}v" 1 "$net_id" "$subnet_id" --sg "$sg_id" --trunk --mode vlan
+mk_vm vm1 v host1 "$net_id" "$subnet_id" --sg "$sg_id" --trunk --mode vlan
 say "VM $vm1_ns on host1 ($vm1_ip), port $vm1_port, trunk $vm1_trunk"
 
 # Someone else's subport, attached before the daemon starts: its id is
@@ -33,7 +33,7 @@ neutron PUT "trunks/$vm1_trunk/add_subports" "$(jq -nc --arg p "$foreign" \
 	'{sub_ports: [{port_id: $p, segmentation_type: "vlan", segmentation_id: 1}]}')" > /dev/null ||
 	die "attaching the foreign subport"
 
-start_instance v "vm-${NAME}v" << EOF
+start_instance v "$vm1_host" << EOF
 [pools]
 min = 3
 max = 3

@@ -66,10 +66,12 @@ tmp=$(mktemp -d "/tmp/sf-$T.XXXXXX")
 # Everything made, for the trap.
 made_instances=() made_netns=() made_networks=() made_sgs=()
 made_links=()   # "NAMESPACE IFNAME" of interfaces a test made by hand
-cleanup_hooks=() # functions of sourced libraries (lib/vm.sh), run by cleanup
 # Test-bed services a test stopped or froze (svc_stop, svc_freeze): the trap
 # brings them back first, since the rest of the cleanup needs them.
 stopped_svcs=() frozen_svcs=()
+# Functions other libs (lib/vm.sh) add to remove what they made: run after
+# the instances stop, before the namespaces, networks and groups go.
+cleanup_hooks=()
 
 host_ns() { # hostN -> its namespace
 	local v="SF_TB_HOST${1#host}_NS"
@@ -97,7 +99,6 @@ cleanup() {
 		fi
 		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging instance $i failed"
 	done
-	# Sourced libraries' own (lib/vm.sh): after the daemons, before networks.
 	for i in "${cleanup_hooks[@]}"; do "$i"; done
 	for i in "${made_netns[@]}"; do ip netns del "$i" 2> /dev/null; done
 	for i in "${made_links[@]}"; do ip -n "${i%% *}" link del "${i#* }" 2> /dev/null; done

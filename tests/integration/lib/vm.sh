@@ -1,152 +1,200 @@
-# Simulated VMs for the nested tests: sourced after lib/daemon.sh, never run.
+# shellcheck shell=bash disable=SC2015,SC2154  # A && B || die; tmp is lib/daemon.sh's
+# Simulated VMs for the integration tests: sourced after lib/daemon.sh,
+# never run.  docs/testbed.md ("Simulated VMs") says what one is.
 #
-# A simulated VM is a network namespace sf-vm-NAME whose NIC eth0 is a
-# Neutron port bound to a simulated host and plugged as Nova and os-vif
-# plug one with the Linux bridge agent: the port is made with
-# device_owner compute:nova and binding:host_id hostN, then a veth
-# tap<port11> (in sf-hostN, enslaved to the network's bridge brq<net11>,
-# which the plugging side creates if the agent has not: the agent leaves
-# compute:* ports to it) / eth0 (made in the VM with the port's MAC, MTU,
-# address and default route).  Neutron then marks it ACTIVE, and the
-# agent's firewall (the port's groups, anti-spoofing with its allowed
-# address pairs) sits on the tap, as for a real VM.
-#
-# The VM also gets mgmt0 on the underlay (198.18.0.100-249), its stand-in
-# for a real VM's route to the OpenStack API, so the daemon inside it
-# reaches Keystone and Neutron; the tenant side has no path to it.
-#
-# mk_vm writes $SF_TB_DIR/hosts/vm-NAME/superfluid.conf (the hypervisor's
-# config with the nested [host] keys), so `start_instance LABEL vm-NAME`
-# runs a superfluidd inside the VM.  Everything is removed by the EXIT trap.
+# A VM is a namespace sf-vm-<name> whose eth0 is a Neutron port
+# (device_owner compute:nova, bound to a simulated host, optionally a
+# trunk's parent) plugged as Nova + os-vif plug it with the Linux bridge
+# agent: a veth tap<port11> in the host's namespace, enslaved to
+# brq<net11>, whose peer is eth0.  Its mgmt0 is a veth to the underlay
+# bridge (198.18.0.100-199), the stand-in for a real VM's route to the
+# APIs, so that a superfluidd inside it reaches Keystone and Neutron.
+# Everything is recorded so that lib/daemon.sh's EXIT trap removes it.
 # shellcheck disable=SC2034
 
-made_vms=()
+VM_UNDERLAY_FIRST=100 VM_UNDERLAY_LAST=199
+# The underlay addresses taken, one file per address naming its VM's
+# namespace; made with noclobber (atomic) so that tests running at the
+# same time never share one.  A file whose namespace is gone is stale.
+vm_ipdir=$SF_TB_DIR/vms/underlay-ips
 
-# mk_vm VAR NAME HOSTN NET_ID [SUBNET_ID] [--trunk] [--sg SG_ID] [--mode macvlan|vlan]
-# Sets VAR_port, VAR_trunk ("" without --trunk), VAR_ns, VAR_ip, VAR_mac.
+made_vms=() # "NS PORT_ID TRUNK_ID|- HOSTNS TAP IPFILE CONFDIR", in order
+cleanup_hooks+=(vm_cleanup)
+
+# vm_underlay_take NS -> an address 198.18.0.X, recorded for NS.
+vm_underlay_take() {
+	local i f
+	mkdir -p "$vm_ipdir" || return 1
+	for i in $(seq "$VM_UNDERLAY_FIRST" "$VM_UNDERLAY_LAST"); do
+		f=$vm_ipdir/$i
+		if [ -f "$f" ] && [ ! -e "/run/netns/$(cat "$f" 2> /dev/null)" ]; then
+			# Left by a killed run: reclaim it, unless another test
+			# just did (then the noclobber below fails).
+			rm -f "$f"
+		fi
+		if (set -o noclobber; printf '%s' "$1" > "$f") 2> /dev/null; then
+			printf '198.18.0.%s' "$i"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# mk_vm VAR NAME HOSTN NET_ID [SUBNET_ID] [--trunk] [--sg SG_ID]
+#       [--mode macvlan|vlan]
+# Sets VAR_port, VAR_trunk (empty without --trunk), VAR_ns (sf-vm-X),
+# VAR_host (vm-X: the HOST argument of scripts/sfhost start), VAR_ip (the
+# tenant address), VAR_mac, VAR_mgmt_ip.  X is NAME plus this test's random
+# suffix, so that tests running at the same time never collide.
 mk_vm() {
-	local var=$1 name=$2 hostn=$3 net=$4 subnet="" trunk=0 sg="" mode=macvlan
+	local _vm_var=$1 _vm_label=$2 _vm_name=$2-$RND _vm_hostn=$3 _vm_net=$4 _vm_subnet="" _vm_trunk=""
+	local _vm_sg="" _vm_mode=macvlan _vm_body _vm_port _vm_tid=- _vm_ns _vm_hns _vm_mtu
+	local _vm_ip _vm_mac _vm_sub _vm_cidr _vm_gw _vm_tap _vm_u _vm_mip _vm_cd _vm_pj
 	shift 4
+	if [ $# -gt 0 ] && [[ $1 != --* ]]; then _vm_subnet=$1; shift; fi
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--trunk) trunk=1 ;;
-		--sg) sg=$2; shift ;;
-		--mode) mode=$2; shift ;;
-		*) subnet=$1 ;;
+		--trunk) _vm_trunk=1 ;;
+		--sg) _vm_sg=$2; shift ;;
+		--mode) _vm_mode=$2; shift ;;
+		*) die "mk_vm: unknown option $1" ;;
 		esac
 		shift
 	done
-	local ns=sf-vm-$name hns body port id mac ip cidr plen gw mtu tid="" brq tap k addr
-	hns=$(host_ns "host$hostn")
-	body=$(jq -nc --arg n "$net" --arg s "$subnet" --arg sg "$sg" --arg h "host$hostn" \
-		--arg name "$NAME-vm-$name" '{port: ({network_id: $n, name: $name,
-		device_owner: "compute:nova", device_id: $name, "binding:host_id": $h}
-		+ (if $s != "" then {fixed_ips: [{subnet_id: $s}]} else {} end)
-		+ (if $sg != "" then {security_groups: [$sg]} else {} end))}')
-	port=$(neutron POST ports "$body" | jq -c .port) || die "creating VM $name's port"
-	id=$(jq -r .id <<< "$port")
-	mac=$(jq -r .mac_address <<< "$port")
-	ip=$(jq -r '.fixed_ips[0].ip_address' <<< "$port")
-	made_vms+=("$name $hostn $id")
-	cidr=$(neutron GET "subnets/$(jq -r '.fixed_ips[0].subnet_id' <<< "$port")" | jq -c .subnet)
-	plen=$(jq -r '.cidr | sub(".*/"; "")' <<< "$cidr")
-	gw=$(jq -r '.gateway_ip // ""' <<< "$cidr")
-	mtu=$(neutron GET "networks/$net" | jq -r .network.mtu)
-	if [ "$trunk" = 1 ]; then
-		tid=$(neutron POST trunks "$(jq -nc --arg p "$id" --arg n "$NAME-trunk-$name" \
-			'{trunk: {port_id: $p, name: $n}}')" | jq -er .trunk.id) || die "creating VM $name's trunk"
+	_vm_ns=sf-vm-$_vm_name
+	_vm_hns=$(host_ns "$_vm_hostn")
+	[ -n "$_vm_hns" ] || die "mk_vm: no simulated host $_vm_hostn"
+	_vm_mtu=$(neutron GET "networks/$_vm_net" | jq -er .network.mtu) || die "mk_vm: network $_vm_net"
+
+	_vm_body=$(jq -nc --arg n "$NAME-vm-$_vm_label" --arg net "$_vm_net" --arg h "$_vm_hostn" \
+		--arg s "$_vm_subnet" --arg sg "$_vm_sg" --arg dev "$(cat /proc/sys/kernel/random/uuid)" \
+		'{port: ({name: $n, network_id: $net, device_owner: "compute:nova", device_id: $dev,
+		  "binding:host_id": $h}
+		  + (if $s != "" then {fixed_ips: [{subnet_id: $s}]} else {} end)
+		  + (if $sg != "" then {security_groups: [$sg]} else {} end))}')
+	_vm_pj=$(neutron POST ports "$_vm_body" | jq -ec .port) || die "mk_vm $_vm_label: creating its port"
+	_vm_port=$(jq -r .id <<< "$_vm_pj")
+	_vm_tap=tap${_vm_port:0:11}
+	_vm_cd=$SF_TB_DIR/hosts/vm-$_vm_name
+	# Recorded at once, completed below: the trap removes what exists.
+	made_vms+=("$_vm_ns $_vm_port - $_vm_hns $_vm_tap - $_vm_cd")
+	if [ -n "$_vm_trunk" ]; then
+		_vm_tid=$(neutron POST trunks "$(jq -nc --arg p "$_vm_port" --arg n "$NAME-vm-$_vm_label" \
+			'{trunk: {port_id: $p, name: $n}}')" | jq -er .trunk.id) || die "mk_vm $_vm_label: trunk"
+		made_vms[-1]="$_vm_ns $_vm_port $_vm_tid $_vm_hns $_vm_tap - $_vm_cd"
 	fi
-	ip netns add "$ns" || die "creating namespace $ns"
-	ip -n "$ns" link set lo up
-	brq=brq${net:0:11} tap=tap${id:0:11}
-	if ! ip -n "$hns" link show "$brq" > /dev/null 2>&1; then
-		ip -n "$hns" link add "$brq" type bridge 2> /dev/null
-		ip -n "$hns" link set "$brq" up
+	_vm_mac=$(jq -r .mac_address <<< "$_vm_pj")
+	_vm_ip=$(jq -r '.fixed_ips[0].ip_address' <<< "$_vm_pj")
+	_vm_sub=$(neutron GET "subnets/$(jq -r '.fixed_ips[0].subnet_id' <<< "$_vm_pj")" | jq -ec .subnet) ||
+		die "mk_vm $_vm_label: its subnet"
+	_vm_cidr=$(jq -r .cidr <<< "$_vm_sub")
+	_vm_gw=$(jq -r '.gateway_ip // ""' <<< "$_vm_sub")
+
+	# The plug, as os-vif does it: the bridge if the agent has not made it
+	# yet (it leaves compute:* taps to the plugging side), the tap in it.
+	ip netns add "$_vm_ns" || die "mk_vm $_vm_label: ip netns add $_vm_ns"
+	ip -n "$_vm_ns" link set lo up
+	if ! ip -n "$_vm_hns" link show dev "brq${_vm_net:0:11}" > /dev/null 2>&1; then
+		ip -n "$_vm_hns" link add "brq${_vm_net:0:11}" type bridge 2> /dev/null ||
+			ip -n "$_vm_hns" link show dev "brq${_vm_net:0:11}" > /dev/null ||
+			die "mk_vm $_vm_label: brq${_vm_net:0:11}"
 	fi
-	ip -n "$hns" link add "$tap" mtu "$mtu" type veth peer name eth0 netns "$ns" ||
-		die "plugging VM $name"
-	ip -n "$hns" link set "$tap" master "$brq" up || die "enslaving $tap to $brq"
-	ip -n "$ns" link set eth0 address "$mac" mtu "$mtu" up
-	ip -n "$ns" addr add "$ip/$plen" dev eth0
-	[ -n "$gw" ] && ip -n "$ns" route add default via "$gw" dev eth0
-	# The management NIC: the first free underlay address from .100 up.
-	for k in $(seq 100 249); do
-		addr=198.18.0.$k
-		ip -br -4 addr show | grep -q " $addr/" && continue
-		grep -qs "^$addr\$" "$SF_TB_DIR"/vm-mgmt.* && continue
-		echo "$addr" > "$SF_TB_DIR/vm-mgmt.$name" && break
-	done
-	ip link add "sfm${id:0:11}" type veth peer name mgmt0 netns "$ns" || die "VM $name's mgmt0"
-	ip link set "sfm${id:0:11}" master sf-underlay up
-	ip -n "$ns" addr add "$addr/24" dev mgmt0
-	ip -n "$ns" link set mgmt0 up
-	vm_active() { [ "$(port_get "$1" | jq -r .status)" = ACTIVE ]; }
-	wait_until 30 vm_active "$id" || die "VM $name's port $id did not turn ACTIVE"
-	mkdir -p "$SF_TB_DIR/hosts/vm-$name"
-	awk -v name="vm-$name" -v mode="$mode" -v port="$id" '
-		/^\[/ { sect = $0 }
-		sect == "[daemon]" { next }
-		sect == "[host]" && /^name =/ { print "name = " name; print "mode = " mode;
-			print "link_interface = eth0"; print "vm_port = " port; next }
-		{ print }' "$SF_TB_DIR/hosts/host$hostn/superfluid.conf" \
-		> "$SF_TB_DIR/hosts/vm-$name/superfluid.conf"
-	printf -v "${var}_port" '%s' "$id"
-	printf -v "${var}_trunk" '%s' "$tid"
-	printf -v "${var}_ns" '%s' "$ns"
-	printf -v "${var}_ip" '%s' "$ip"
-	printf -v "${var}_mac" '%s' "$mac"
+	ip -n "$_vm_hns" link set "brq${_vm_net:0:11}" up
+	ip -n "$_vm_hns" link add "$_vm_tap" mtu "$_vm_mtu" type veth peer name eth0 \
+		netns "$_vm_ns" address "$_vm_mac" mtu "$_vm_mtu" || die "mk_vm $_vm_label: the tap"
+	ip -n "$_vm_hns" link set "$_vm_tap" master "brq${_vm_net:0:11}" up || die "mk_vm $_vm_label: tap into brq"
+	ip -n "$_vm_ns" addr add "$_vm_ip/${_vm_cidr#*/}" dev eth0 || die "mk_vm $_vm_label: eth0's address"
+	ip -n "$_vm_ns" link set eth0 up
+	if [ -n "$_vm_gw" ]; then
+		ip -n "$_vm_ns" route add default via "$_vm_gw" dev eth0 || die "mk_vm $_vm_label: default route"
+	fi
+
+	# The management NIC, on the underlay.
+	_vm_mip=$(vm_underlay_take "$_vm_ns") || die "mk_vm $_vm_label: no free underlay address"
+	made_vms[-1]="$_vm_ns $_vm_port $_vm_tid $_vm_hns $_vm_tap $vm_ipdir/${_vm_mip##*.} $_vm_cd"
+	_vm_u=vm-${_vm_port:0:8}-u
+	ip link add "$_vm_u" type veth peer name mgmt0 netns "$_vm_ns" || die "mk_vm $_vm_label: mgmt0"
+	ip link set "$_vm_u" master sf-underlay up || die "mk_vm $_vm_label: $_vm_u into sf-underlay"
+	ip -n "$_vm_ns" addr add "$_vm_mip/24" dev mgmt0
+	ip -n "$_vm_ns" link set mgmt0 up
+
+	# The base config of a superfluidd inside the VM (scripts/sfhost
+	# start INSTANCE vm-X): the hypervisor's, plus the nested keys.
+	mkdir -p "$_vm_cd" && chmod 0700 "$_vm_cd" || die "mk_vm $_vm_label: $_vm_cd"
+	awk -v mode="$_vm_mode" -v port="$_vm_port" '{ print }
+		$0 == "[host]" { print "mode = " mode; print "link_interface = eth0"
+			print "vm_port = " port }' "$SF_TB_DIR/hosts/$_vm_hostn/superfluid.conf" \
+		> "$_vm_cd/superfluid.conf" && chmod 0600 "$_vm_cd/superfluid.conf" ||
+		die "mk_vm $_vm_label: its superfluid.conf"
+
+	wait_until 30 vm_port_active "$_vm_port" ||
+		die "mk_vm $_vm_label: port $_vm_port is not ACTIVE after 30 s: $(port_get "$_vm_port")"
+	printf -v "${_vm_var}_port" '%s' "$_vm_port"
+	printf -v "${_vm_var}_trunk" '%s' "${_vm_tid#-}"
+	printf -v "${_vm_var}_ns" '%s' "$_vm_ns"
+	printf -v "${_vm_var}_host" '%s' "vm-$_vm_name"
+	printf -v "${_vm_var}_ip" '%s' "$_vm_ip"
+	printf -v "${_vm_var}_mac" '%s' "$_vm_mac"
+	printf -v "${_vm_var}_mgmt_ip" '%s' "$_vm_mip"
 }
 
-# The EXIT trap's part (lib/daemon.sh runs it after stopping the daemons,
-# before deleting networks): subports off, trunk, namespace, veths, port.
-cleanup_vms() {
-	local v name hostn id tid subs
-	for v in "${made_vms[@]}"; do
-		read -r name hostn id <<< "$v"
-		for tid in $(neutron GET "trunks?port_id=$id" | jq -r '.trunks[].id'); do
-			subs=$(neutron GET "trunks/$tid" | jq -c '{sub_ports: [.trunk.sub_ports[] | {port_id}]}')
-			[ "$(jq '.sub_ports | length' <<< "$subs")" -gt 0 ] &&
-				neutron PUT "trunks/$tid/remove_subports" "$subs" > /dev/null
+vm_port_active() { [ "$(neutron GET "ports/$1" | jq -r .port.status)" = ACTIVE ]; }
+
+# The trap's part (cleanup_hooks): newest first.  The namespace takes eth0
+# and mgmt0 and so their peers (tap, vm-*-u); a trunk goes before its
+# parent port, and its subports before it (Neutron refuses otherwise).
+vm_cleanup() {
+	local i ns port tid hns tap ipf cd sp
+	for ((i = ${#made_vms[@]} - 1; i >= 0; i--)); do
+		read -r ns port tid hns tap ipf cd <<< "${made_vms[$i]}"
+		ip netns del "$ns" 2> /dev/null
+		ip -n "$hns" link del "$tap" 2> /dev/null
+		if [ "$tid" != - ]; then
+			sp=$(neutron GET "trunks/$tid/get_subports" | jq -c '{sub_ports: [.sub_ports[] | {port_id}]}')
+			if [ -n "$sp" ] && [ "$(jq '.sub_ports | length' <<< "$sp")" -gt 0 ]; then
+				neutron PUT "trunks/$tid/remove_subports" "$sp" > /dev/null ||
+					say "removing the subports of trunk $tid failed"
+			fi
 			neutron DELETE "trunks/$tid" > /dev/null || say "deleting trunk $tid failed"
-		done
-		ip netns del "sf-vm-$name" 2> /dev/null
-		ip -n "$(host_ns "host$hostn")" link del "tap${id:0:11}" 2> /dev/null
-		ip link del "sfm${id:0:11}" 2> /dev/null
-		neutron DELETE "ports/$id" > /dev/null || say "deleting VM port $id failed"
-		rm -rf "${SF_TB_DIR:?}/hosts/vm-$name" "$SF_TB_DIR/vm-mgmt.$name"
+		fi
+		neutron DELETE "ports/$port" > /dev/null || say "deleting VM port $port failed"
+		[ "$ipf" = - ] || rm -f "$ipf"
+		rm -rf "$cd"
 	done
+	made_vms=()
 }
-cleanup_hooks+=(cleanup_vms)
 
-# underlay_capture_check NS SRC_IP DST_IP [HOSTN]: pings DST_IP from NS
-# while capturing VXLAN (UDP 8472, the Linux bridge agent's port) on hostN's
-# underlay link (default host1), and succeeds when the capture shows the
-# echo requests SRC_IP > DST_IP directly inside one VXLAN header: the inner
-# frame is the container's own ICMP, not a second tunnel.
+# --- the underlay --------------------------------------------------------------------
+
+# underlay_capture_check HOSTN SRC_NS SRC_IP DST_IP: captures the VXLAN
+# traffic host HOSTN sends and receives on the underlay while SRC_NS pings
+# DST_IP (SRC_IP being its address), and checks that the ping's frames
+# cross it as UDP to port 8472 (the Linux bridge agent's VXLAN port:
+# `ip -d link show vxlan-<vni>` says dstport 8472) with exactly one VXLAN
+# header whose inner frame is the ping's ICMP, SRC_IP to DST_IP and back:
+# no second encapsulation.  It captures on sf-hostN-u, the host's port of
+# the sf-underlay bridge: a capture on the bridge device itself sees only
+# what the bridge delivers to the root namespace, not unicast it forwards
+# between its ports.  Prints what it saw; fails when it saw no such frame
+# or any frame of these addresses otherwise encapsulated.
 underlay_capture_check() {
-	local ns=$1 src=$2 dst=$3 link=sf-host${4:-1}-u pcap pid txt
-	pcap=$(mktemp "$tmp/underlay.XXXXXX")
-	tcpdump -i "$link" -U -s 256 -c 12 -w "$pcap" "udp port 8472 and greater 100" 2> /dev/null &
+	local hostn=$1 ns=$2 src=$3 dst=$4 pcap pid r
+	command -v tcpdump > /dev/null || { say "tcpdump is missing (scripts/deps)"; return 1; }
+	pcap=$(mktemp "$tmp/underlay.XXXXXX.pcap")
+	tcpdump -i "sf-$hostn-u" -nn -U -s 256 -w "$pcap" udp > "$pcap.log" 2>&1 &
 	pid=$!
-	sleep 1
-	ip netns exec "$ns" ping -c 5 -i 0.2 -W 1 "$dst" > /dev/null 2>&1
-	for _ in $(seq 1 20); do [ -d "/proc/$pid" ] || break; sleep 0.2; done
-	[ -d "/proc/$pid" ] && kill "$pid" 2> /dev/null
+	# Capturing once tcpdump says so (its stderr).
+	wait_until 10 grep -q 'listening on' "$pcap.log" || { kill "$pid"; say "tcpdump did not start"; return 1; }
+	ip netns exec "$ns" ping -c 3 -i 0.3 -W 1 "$dst" > /dev/null 2>&1
+	sleep 0.5
+	kill -INT "$pid"
 	wait "$pid" 2> /dev/null
-	txt=$(tcpdump -r "$pcap" -nn -T vxlan 2> /dev/null)
-	say "underlay ($link): $(head -2 <<< "$txt" | tr '\n' ' ')" >&2
-	# tcpdump prints each packet as two lines: the outer UDP with its one
-	# VXLAN header, then the inner frame.  Of the packets between the two
-	# addresses (others' multicast may pass too), every inner frame must be
-	# the ICMP itself, never another UDP/VXLAN header.
-	awk -v s="$src" -v d="$dst" '
-		NR % 2 == 1 { outer = $0; next }
-		!index($0, s) || !index($0, d) { next }
-		outer !~ /\.8472: VXLAN, flags \[I\] \(0x08\), vni [0-9]+$/ { bad = 1 }
-		index($0, "IP " s " > " d ": ICMP echo request") == 1 { req++; next }
-		index($0, "IP " d " > " s ": ICMP echo reply") == 1 { next }
-		{ bad = 1 }
-		END { exit (bad || !req || NR % 2) }' <<< "$txt"
+	python3 "$(dirname "${BASH_SOURCE[0]}")/vxlan_check.py" "$pcap" "$src" "$dst" > "$pcap.out"
+	r=$?
+	# On stderr: `check` drops stdout.
+	tail -n 4 "$pcap.out" | sed "s/^/$T: /" >&2
+	rm -f "$pcap" "$pcap.log" "$pcap.out"
+	return "$r"
 }
 
 # tap_capture HOSTN VM_PORT NS DST: the link-level view (tcpdump -e) of the
