@@ -121,7 +121,12 @@ mk_vm() {
 	# The base config of a superfluidd inside the VM (scripts/sfhost
 	# start INSTANCE vm-X): the hypervisor's, plus the nested keys.
 	mkdir -p "$_vm_cd" && chmod 0700 "$_vm_cd" || die "mk_vm $_vm_label: $_vm_cd"
-	awk -v mode="$_vm_mode" -v port="$_vm_port" '{ print }
+	# Its [host] name is the VM's: nested ports are bound by the VM's port,
+	# the name only tags them (sf-host=vm-X).
+	awk -v mode="$_vm_mode" -v port="$_vm_port" -v name="vm-$_vm_name" '
+		/^\[/ { sect = $0 }
+		sect == "[host]" && /^name =/ { print "name = " name; next }
+		{ print }
 		$0 == "[host]" { print "mode = " mode; print "link_interface = eth0"
 			print "vm_port = " port }' "$SF_TB_DIR/hosts/$_vm_hostn/superfluid.conf" \
 		> "$_vm_cd/superfluid.conf" && chmod 0600 "$_vm_cd/superfluid.conf" ||
