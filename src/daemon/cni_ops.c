@@ -126,6 +126,12 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port", p->name);
 		return -ENOENT;
 	}
+	if (daemon_nested_full(d)) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port, and the VM's port "
+			      "takes no more allowed address pairs (Neutron's max_allowed_address_pair)",
+			      p->name);
+		return -ENOSPC;
+	}
 	for (;;) {
 		struct neutron_error nerr = { 0 };
 		uint64_t now = util_now_ms();

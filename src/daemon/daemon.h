@@ -119,8 +119,13 @@ int daemon_nested_link(const struct daemon_nested *dn);
 /* WIRING ports `ids` (NULL entries skipped) become READY once the VM's port
  * carries them: one Neutron update for all (allowed address pairs, or
  * add_subports with their VLAN ids recorded in the store).  Returns how
- * many are still WIRING (0) or -errno. */
-int daemon_nested_ready(struct daemon *d, char **ids, size_t n) MUST_CHECK;
+ * many are still WIRING, or -errno (Neutron's words in ret_err, may be
+ * NULL).  Ports the VM's port refuses (Neutron's max_allowed_address_pair)
+ * are given back to Neutron: -ENOSPC when that was all of them. */
+int daemon_nested_ready(struct daemon *d, char **ids, size_t n,
+			struct neutron_error *ret_err) MUST_CHECK;
+/* The VM's port refused more ports lately: refills wait. */
+bool daemon_nested_full(struct daemon *d);
 /* The reverse, for ports about to be deleted: their pairs, or subports,
  * off the VM's port, in one update. */
 int daemon_nested_unready(struct daemon *d, const struct portinfo *pis, size_t n) MUST_CHECK;

@@ -279,7 +279,7 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 	if (d->nested) {
 		/* Ready once the VM's port carries them; a failure leaves them
 		 * WIRING for the refiller's recheck. */
-		r = daemon_nested_ready(d, ids, n_ids);
+		r = daemon_nested_ready(d, ids, n_ids, ret_err);
 		if (r > 0)
 			r = -ETIMEDOUT;
 		goto out;
@@ -347,7 +347,7 @@ static int recheck_wiring(struct daemon *d)
 	}
 	/* A failed query counts all as pending: the next pass asks again. */
 	if (n > 0 && d->nested)
-		pending = daemon_nested_ready(d, ids, n);
+		pending = daemon_nested_ready(d, ids, n, NULL);
 	else
 		pending = n > 0 ? promote_active(d, ids, n) : 0;
 	if (pending < 0)
@@ -385,7 +385,7 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		 * most BULK_MAX ports (each must fit the client's timeout), one
 		 * per pass, until the whole refill is made. */
 		pool_set_lock(d->pools);
-		if (util_now_ms() < p->backoff_until_ms)
+		if (util_now_ms() < p->backoff_until_ms || daemon_nested_full(d))
 			p->refill_left = 0;
 		else if (p->refill_left == 0)
 			p->refill_left = pool_refill_count(&p->sizes, ready, wiring, p->creating);

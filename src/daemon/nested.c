@@ -3,6 +3,7 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +12,15 @@
 #include "daemon/bind.h"
 #include "daemon/vmport.h"
 
+#define NESTED_FULL_RETRY_MS 60000
+
 struct daemon_nested {
 	int mode;                   /* CONFIG_MODE_MACVLAN or CONFIG_MODE_VLAN */
 	int link;                   /* the VM's NIC, in the daemon's namespace */
 	uint8_t mac[NL_MAC_LEN];    /* its MAC: finds the VM's port */
 	char *vm_port;              /* configured id, or NULL */
 	pthread_mutex_t lock;       /* guards vp's creation */
+	_Atomic uint64_t full_until_ms;   /* the VM's port refused more pairs: no refill */
 	struct vmport *vp;          /* found on first use */
 };
 
@@ -176,12 +180,78 @@ static int carry(struct daemon *d, struct portinfo *pis, size_t n, bool add,
 	}
 }
 
-int daemon_nested_ready(struct daemon *d, char **ids, size_t n)
+static int mark_ready(struct daemon *d, const struct portinfo *pi)
+{
+	char *info = NULL;
+	int r;
+
+	/* The VLAN id must be in the record before anyone can claim it. */
+	r = pi->vlan_id ? portinfo_to_json(pi, &info) : 0;
+	if (r >= 0 && info)
+		r = store_set_info(d->store, pi->port_id, info);
+	free(info);
+	if (r >= 0)
+		r = store_set_state(d->store, pi->port_id, STORE_PORT_WIRING, STORE_PORT_READY);
+	if (r < 0 && r != -ESTALE)
+		log_warn("port %s: marking ready: %s", pi->port_id, strerror(-r));
+	return r == -ESTALE ? 0 : r;
+}
+
+/* Neutron refused the pairs (a 400): most likely the VM's port is at
+ * Neutron's max_allowed_address_pair (10 by default).  Each port is tried
+ * alone; from the first refused on, the ports go back to Neutron, and the
+ * refills stop for NESTED_FULL_RETRY_MS or until pairs are removed.
+ * Returns how many were given back. */
+static size_t carry_each(struct daemon *d, struct portinfo *pis, size_t n, size_t *ret_pending,
+			 struct neutron_error *err)
+{
+	struct daemon_nested *dn = d->nested;
+	size_t dropped = 0, pending = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (dropped == 0) {
+			r = carry(d, &pis[i], 1, true, err);
+			if (r >= 0) {
+				pending += mark_ready(d, &pis[i]) < 0;
+				continue;
+			}
+			if (r != -EINVAL) {
+				pending++;   /* not a refusal: tried again later */
+				continue;
+			}
+			if (atomic_exchange(&dn->full_until_ms, util_now_ms() + NESTED_FULL_RETRY_MS) == 0)
+				log_warn("the VM's port %s takes no more allowed address pairs (%s): new "
+					 "ports go back to Neutron and refills wait; raise "
+					 "max_allowed_address_pair in neutron.conf for more",
+					 dn->vp ? vmport_id(dn->vp) : "?", err->message);
+		}
+		if (store_set_state(d->store, pis[i].port_id, STORE_PORT_WIRING,
+				    STORE_PORT_DELETING) == 0)
+			dropped++;
+	}
+	if (dropped)
+		daemon_kick_sync(d);
+	*ret_pending = pending;
+	return dropped;
+}
+
+bool daemon_nested_full(struct daemon *d)
+{
+	uint64_t until;
+
+	if (!d->nested)
+		return false;
+	until = atomic_load(&d->nested->full_until_ms);
+	return until && util_now_ms() < until;
+}
+
+int daemon_nested_ready(struct daemon *d, char **ids, size_t n, struct neutron_error *ret_err)
 {
 	struct neutron_error err = { 0 };
 	struct portinfo *pis;
-	size_t k;
-	int r, pending = 0;
+	size_t k, pending = 0, dropped = 0;
+	int r;
 
 	pis = xcalloc(n + 1, sizeof(*pis));
 	k = load_infos(d, ids, n, pis);
@@ -190,30 +260,23 @@ int daemon_nested_ready(struct daemon *d, char **ids, size_t n)
 		goto out;
 	}
 	r = carry(d, pis, k, true, &err);
+	if (r == -EINVAL && d->nested->mode == CONFIG_MODE_MACVLAN) {
+		dropped = carry_each(d, pis, k, &pending, &err);
+		r = dropped == k ? -ENOSPC : (int)pending;
+		goto out;
+	}
 	if (r < 0) {
 		log_warn("%s %zu port(s) on the VM's port: %s",
 			 d->nested->mode == CONFIG_MODE_VLAN ? "attaching" : "allowing", k,
 			 err.message[0] ? err.message : strerror(-r));
 		goto out;
 	}
-	for (size_t i = 0; i < k; i++) {
-		char *info = NULL;
-
-		/* The VLAN id must be in the record before anyone can claim it. */
-		r = pis[i].vlan_id ? portinfo_to_json(&pis[i], &info) : 0;
-		if (r >= 0 && info)
-			r = store_set_info(d->store, pis[i].port_id, info);
-		free(info);
-		if (r >= 0)
-			r = store_set_state(d->store, pis[i].port_id, STORE_PORT_WIRING,
-					    STORE_PORT_READY);
-		if (r < 0 && r != -ESTALE) {
-			log_warn("port %s: marking ready: %s", pis[i].port_id, strerror(-r));
-			pending++;
-		}
-	}
-	r = pending;
+	for (size_t i = 0; i < k; i++)
+		pending += mark_ready(d, &pis[i]) < 0;
+	r = (int)pending;
 out:
+	if (r < 0 && ret_err)
+		*ret_err = err;
 	free(pis);
 	return r;
 }
@@ -229,6 +292,8 @@ int daemon_nested_unready(struct daemon *d, const struct portinfo *pis, size_t n
 	copy = xcalloc(n, sizeof(*copy));
 	memcpy(copy, pis, n * sizeof(*copy));
 	r = carry(d, copy, n, false, &err);
+	if (r > 0)   /* pairs came off the VM's port: room again */
+		atomic_store(&d->nested->full_until_ms, 0);
 	if (r < 0)
 		log_warn("taking %zu port(s) off the VM's port: %s", n,
 			 err.message[0] ? err.message : strerror(-r));

@@ -244,11 +244,13 @@ static int change_pairs(struct vmport *vp, struct neutron_client *nc, const stru
 		pairs = new_pairs(port, p, n, add);
 		json_decref(port);
 		if (!pairs)
-			break;   /* already as wanted */
+			break;   /* already as wanted: r is 0 */
 		attrs = json_pack("{s:o}", "allowed_address_pairs", pairs);
 		/* If-Match: a pair someone else added meanwhile must not be lost. */
 		r = neutron_port_update(nc, vp->id, attrs, rev > 0 ? rev : -1, NULL, err);
 		json_decref(attrs);
+		if (r >= 0)
+			r = 1;   /* changed */
 		if (r != -ESTALE)
 			break;
 		log_debug("the VM's port %s changed under us (412); reading it again", vp->id);

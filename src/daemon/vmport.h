@@ -39,7 +39,8 @@ struct vmport_pair {
 /* Adds the pairs the VM's port does not have yet, or removes those given,
  * leaving every other pair alone: read the port, write the new list with
  * If-Match on the revision read; a 412 (the port changed meanwhile) reads
- * again, up to VMPORT_TRIES times.  No change needed: no update sent. */
+ * again, up to VMPORT_TRIES times.  Returns 1 when the port was updated,
+ * 0 when no change was needed (and no update sent), or -errno. */
 #define VMPORT_TRIES 10
 int vmport_pairs_add(struct vmport *vp, struct neutron_client *nc, const struct vmport_pair *p,
 		     size_t n, struct neutron_error *err) MUST_CHECK;
