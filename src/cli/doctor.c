@@ -188,7 +188,11 @@ int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 	doctor_check_keystone(&d);
 	doctor_check_neutron(&d);
 	doctor_check_extensions(&d);
-	doctor_check_agent(&d);
+	/* In a VM the daemon needs its port, not an agent of its own. */
+	if (d.cfg && config_mode_nested(d.cfg->host.mode))
+		doctor_check_vm_port(&d);
+	else
+		doctor_check_agent(&d);
 	doctor_check_kernel(&d);
 
 	for (unsigned i = 0; i < d.n; i++)

@@ -43,6 +43,8 @@ void doctor_check_keystone(struct doctor *d);
 void doctor_check_neutron(struct doctor *d);
 void doctor_check_extensions(struct doctor *d);
 void doctor_check_agent(struct doctor *d);
+/* Nested modes: the VM's NIC and its Neutron port (and trunk). */
+void doctor_check_vm_port(struct doctor *d);
 void doctor_check_kernel(struct doctor *d);
 
 #endif

@@ -59,6 +59,16 @@ for id in $(instance_ports "$V"); do port_get "$id"; done | jq -s . > "$tmp/subs
 # shown, not asserted (docs/nested.md).
 say "subports per Neutron: $(jq -c '[.[] | {device_owner, host: .["binding:host_id"], status}]' "$tmp/subs.json")"
 
+# sfctl doctor with the VM's daemon config: its port and trunk, not an agent.
+"$B/sfctl" -c "$(scripts/sfhost conf "$V")" doctor --json > "$tmp/doctor.json" 2> /dev/null
+check "sfctl doctor finds the VM's port and its trunk" jq -e --arg p "$vm1_port" --arg t "$vm1_trunk" \
+	'.checks[] | select(.name == "vm-port") | .status == "ok" and (.message | contains($p) and contains($t))' \
+	"$tmp/doctor.json"
+check "... and asks no agent of the VM" jq -e '[.checks[] | select(.name == "agent")] | length == 0' \
+	"$tmp/doctor.json"
+check "... and, in VLAN mode, the 802.1Q probe is no mere warning" \
+	jq -e '.checks[] | select(.name == "kernel-vlan") | .status == "ok" or .status == "fail"' "$tmp/doctor.json"
+
 mk_netns c1 c1
 cf=$(CONF_SOCKET=$(scripts/sfhost sock "$V") conf 1.0.0 "$NAME-net")
 cni ADD "$NAME-c1" "/run/netns/$c1" eth0 "$cf"
