@@ -59,6 +59,7 @@ struct daemon {
 
 	atomic_bool neutron_ok;          /* the last Neutron call succeeded */
 	atomic_bool reconcile_soon;      /* a create may have happened unanswered: adopt */
+	atomic_bool create_lost;         /* ... and it was this life's: list twice */
 	atomic_uint_fast64_t last_request_ms;
 
 	pthread_mutex_t lock;            /* guards stop and the wakeups */

@@ -25,6 +25,10 @@
 #define SYNC_TICK_MS 200
 #define RECYCLE_TICK_MS 100
 #define WIRING_POLL_MS 300
+/* A create that got no answer may still be running in the server when the
+ * first listing by tag is answered (the server serves both at once, and the
+ * listing can win): the refill waits for a second listing this much later. */
+#define LOST_CREATE_SETTLE_MS 3000
 #define SYNC_MIN_PER_PASS 8
 #define BULK_MAX 16                /* ports per bulk create */
 #define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
@@ -236,8 +240,10 @@ int daemon_make_ports(struct daemon *d, struct pool *p, unsigned n, unsigned tim
 			*ret_err = err;
 		/* No answer is not "not created": list by tag before trying
 		 * again, so that a slow create is adopted, not repeated. */
-		if (err.http_status == 0 || err.http_status >= 500)
+		if (err.http_status == 0 || err.http_status >= 500) {
+			atomic_store(&d->create_lost, true);
 			atomic_store(&d->reconcile_soon, true);
+		}
 		pool_set_lock(d->pools);
 		p->creating -= n;
 		pool_set_unlock(d->pools);
@@ -463,7 +469,7 @@ void *daemon_refiller_main(void *arg)
 {
 	struct daemon *d = arg;
 	struct neutron_backoff bo = { 0 };
-	uint64_t deferred_since = 0, collected_at = 0;
+	uint64_t deferred_since = 0, collected_at = 0, settle_at = 0;
 	bool listed_once = false;   /* no refill before a listing by tag worked */
 
 	while (!should_stop(d)) {
@@ -481,11 +487,19 @@ void *daemon_refiller_main(void *arg)
 		 * twice, so no refill runs while the flag stands. */
 		owed = atomic_exchange(&d->reconcile_soon, false);
 		if (owed) {
-			if (adopt_unanswered(d))
+			bool lost = atomic_exchange(&d->create_lost, false);
+
+			if (adopt_unanswered(d)) {
 				listed_once = true;
-			else
+				if (lost)
+					settle_at = util_now_ms() + LOST_CREATE_SETTLE_MS;
+			} else {
+				atomic_store(&d->create_lost, lost);
 				atomic_store(&d->reconcile_soon, true);
+			}
 		}
+		if (settle_at && util_now_ms() >= settle_at && adopt_unanswered(d))
+			settle_at = 0;
 		/* A failed pass (the store) is tried again at the next interval. */
 		if (!collected_at || util_now_ms() - collected_at >= d->cfg.gc_interval_ms) {
 			struct gc_opts o = { 0 };
@@ -496,9 +510,17 @@ void *daemon_refiller_main(void *arg)
 		}
 		if (recheck_wiring(d) > 0 && wait_ms > WIRING_POLL_MS)
 			wait_ms = WIRING_POLL_MS;
-		if (listed_once && !atomic_load(&d->reconcile_soon) &&
+		if (listed_once && !settle_at && !atomic_load(&d->reconcile_soon) &&
 		    refill_pools(d, &deferred_since) > 0)
 			wait_ms = 0;   /* more to create */
+		if (settle_at) {
+			uint64_t now = util_now_ms();
+
+			if (settle_at <= now)
+				wait_ms = WIRING_POLL_MS;   /* the second listing failed */
+			else if (settle_at - now < wait_ms)
+				wait_ms = (unsigned)(settle_at - now);
+		}
 		backoff_update(&bo, failed, "refiller");
 		if (bo.failures)
 			wait_ms = backoff_left(&bo);
