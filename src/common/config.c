@@ -66,6 +66,8 @@ static const struct config_key host_keys[] = {
 	{ "mode", CONFIG_ENUM, H(mode), "bridge", 0, 0, modes, 0 },
 	{ "link_interface", CONFIG_STRING, H(link_interface), NULL, 0, 0, NULL, 0 },
 	{ "vm_port", CONFIG_STRING, H(vm_port), NULL, 0, 0, NULL, 0 },
+	{ "ovsdb", CONFIG_STRING, H(ovsdb), "unix:/run/openvswitch/db.sock", 0, 0, NULL, 0 },
+	{ "ovs_vsctl", CONFIG_STRING, H(ovs_vsctl), "ovs-vsctl", 0, 0, NULL, 0 },
 };
 
 static const struct config_key daemon_keys[] = {

@@ -66,6 +66,8 @@ struct config_host {
 	int mode;                    /* enum config_mode */
 	char *link_interface;        /* nested: the VM's NIC, in the daemon's namespace */
 	char *vm_port;               /* nested: the VM's Neutron port; NULL: the NIC's MAC's */
+	char *ovsdb;                 /* OVS hosts: OVSDB's address, for ovs-vsctl --db */
+	char *ovs_vsctl;             /* OVS hosts: the ovs-vsctl program */
 };
 
 static inline bool config_mode_nested(int mode)

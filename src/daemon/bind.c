@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "daemon/bind_ovs.h"
 #include "netns/netns.h"
 
 void bind_names_of(const char *port_id, const char *network_id, struct bind_names *ret)
@@ -97,14 +98,15 @@ static int ensure_bridge(struct nl_sock *host, const char *name, uint32_t mtu, i
 	return 0;
 }
 
-/* Puts an existing link into `master` and up, and gives it `alias`, if it
- * is not so already. */
+/* Puts an existing link into `master` (0: leaves its master alone) and up,
+ * and gives it `alias`, if it is not so already. */
 static int ensure_member(struct nl_sock *host, const struct nl_link *link, int master,
 			 const char *alias, struct nl_extack *ext)
 {
 	struct nl_link_change c = { 0 };
 
-	if (link->master == master && (link->flags & IFF_UP) && streq(link->alias, alias))
+	if ((!master || link->master == master) && (link->flags & IFF_UP) &&
+	    streq(link->alias, alias))
 		return 0;
 	c.master = master;
 	c.up = 1;
@@ -112,19 +114,21 @@ static int ensure_member(struct nl_sock *host, const struct nl_link *link, int m
 	return nl_link_change(host, link->ifindex, &c, ext);
 }
 
-int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const char *deployment,
+int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const struct bind_host_cfg *hc,
 		 struct nl_extack *ext)
 {
 	char alias[NL_ALIAS_SIZE];
 	struct bind_names n;
 	struct nl_link tap, sfp, bridge;
-	int brq, sfb, r;
+	int brq = 0, sfb, r;   /* brq 0: an OVS port, no Linux bridge */
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
-	bind_alias_of(deployment, pi->port_id, alias, sizeof(alias));
-	r = ensure_bridge(host, n.brq, 0, &brq, ext);
-	if (r < 0)
-		return r;
+	bind_alias_of(hc->deployment, pi->port_id, alias, sizeof(alias));
+	if (!pi->ovs_bridge[0]) {
+		r = ensure_bridge(host, n.brq, 0, &brq, ext);
+		if (r < 0)
+			return r;
+	}
 	r = ensure_bridge(host, n.sfb, pi->mtu, &sfb, ext);
 	if (r < 0)
 		return r;
@@ -155,22 +159,28 @@ int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const char *de
 	if (r < 0)
 		return r;
 	r = ensure_member(host, &tap, brq, alias, ext);
-	if (r < 0)
-		return r;
-	return ensure_member(host, &sfp, sfb, alias, ext);
+	if (r >= 0)
+		r = ensure_member(host, &sfp, sfb, alias, ext);
+	/* Last: the agent starts wiring a port once OVSDB shows it. */
+	if (r >= 0 && pi->ovs_bridge[0])
+		r = bind_ovs_plug(&hc->ovs, pi, n.tap, hc->deployment, ext);
+	return r;
 }
 
-int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi)
+int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi, const struct bind_host_cfg *hc)
 {
 	struct bind_names n;
-	struct nl_link brq, sfb, tap, sfp;
+	struct nl_link brq = { .ifindex = 0 }, sfb, tap, sfp;
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
-	if (nl_link_get_by_name(host, n.brq, &brq) < 0 || nl_link_get_by_name(host, n.sfb, &sfb) < 0 ||
-	    nl_link_get_by_name(host, n.tap, &tap) < 0 || nl_link_get_by_name(host, n.sfp, &sfp) < 0)
+	if ((!pi->ovs_bridge[0] && nl_link_get_by_name(host, n.brq, &brq) < 0) ||
+	    nl_link_get_by_name(host, n.sfb, &sfb) < 0 || nl_link_get_by_name(host, n.tap, &tap) < 0 ||
+	    nl_link_get_by_name(host, n.sfp, &sfp) < 0)
 		return 0;
-	return tap.master == brq.ifindex && sfp.master == sfb.ifindex &&
-	       (tap.flags & IFF_UP) && (sfp.flags & IFF_UP) && (sfb.flags & IFF_UP);
+	if ((!pi->ovs_bridge[0] && tap.master != brq.ifindex) || sfp.master != sfb.ifindex ||
+	    !(tap.flags & IFF_UP) || !(sfp.flags & IFF_UP) || !(sfb.flags & IFF_UP))
+		return 0;
+	return pi->ovs_bridge[0] ? bind_ovs_is_plugged(&hc->ovs, pi, n.tap) == 1 : 1;
 }
 
 static int delete_by_name(struct nl_sock *host, const char *name)
@@ -186,13 +196,21 @@ static int delete_by_name(struct nl_sock *host, const char *name)
 	return r == -ENODEV ? 0 : r;
 }
 
-int bind_unprepare(struct nl_sock *host, const struct portinfo *pi)
+int bind_unprepare(struct nl_sock *host, const struct portinfo *pi, const struct bind_host_cfg *hc)
 {
+	struct nl_extack ext = { { 0 } };
 	struct bind_names n;
-	int r;
+	int r = 0;
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
-	r = delete_by_name(host, n.sfc);
+	if (pi->ovs_bridge[0]) {
+		r = bind_ovs_unplug(&hc->ovs, n.tap, &ext);
+		if (r < 0)
+			log_warn("port %s: removing '%s' from OVSDB: %s", pi->port_id, n.tap,
+				 ext.msg[0] ? ext.msg : strerror(-r));
+	}
+	if (r >= 0)
+		r = delete_by_name(host, n.sfc);
 	if (r >= 0)
 		r = delete_by_name(host, n.tap);   /* takes sfp with it */
 	if (r >= 0)
@@ -241,6 +259,7 @@ int bind_recycle(struct nl_sock *host, const struct bind_links *l, const struct 
 {
 	const struct nl_link *sfc, *sfb, *sfp, *tap, *brq;
 	struct bind_names n;
+	bool in_switch;
 	int r;
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
@@ -256,8 +275,10 @@ int bind_recycle(struct nl_sock *host, const struct bind_links *l, const struct 
 	sfp = find_link(l, n.sfp);
 	tap = find_link(l, n.tap);
 	brq = find_link(l, n.brq);
-	if (!sfb || !sfp || !tap || !brq || tap->master != brq->ifindex ||
-	    sfp->master != sfb->ifindex || !(sfb->flags & IFF_UP))
+	/* On an OVS host tap's place is checked in OVSDB only when the port
+	 * is wired again (bind_is_prepared), not at every release. */
+	in_switch = pi->ovs_bridge[0] ? tap != NULL : tap && brq && tap->master == brq->ifindex;
+	if (!sfb || !sfp || !in_switch || sfp->master != sfb->ifindex || !(sfb->flags & IFF_UP))
 		return 0;
 	for (size_t i = 0; scrub && i < l->n; i++) {
 		const struct nl_link *k = &l->links[i];

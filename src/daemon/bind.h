@@ -12,6 +12,7 @@
 #ifndef SF_DAEMON_BIND_H
 #define SF_DAEMON_BIND_H
 
+#include "daemon/bind_ovs.h"
 #include "daemon/portinfo.h"
 #include "netlink/nl.h"
 
@@ -40,15 +41,28 @@ void bind_alias_of(const char *deployment, const char *port_id, char *buf, size_
  * for anything else. */
 const char *bind_alias_port(const char *alias, const char *deployment);
 
+/* What the host-side calls need besides the port: the deployment (the
+ * alias stamped on interfaces) and, on OVS hosts, how to reach OVSDB. */
+struct bind_host_cfg {
+	const char *deployment;
+	struct bind_ovs_cfg ovs;
+};
+
 /* Idempotent: creates what is missing of brq (as os-vif does when the agent
  * has not yet), sfb, and the tap/sfp pair, all up with the port's MTU, and
- * stamps sfb, tap and sfp with the alias of `deployment`. */
-int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const char *deployment,
+ * stamps sfb, tap and sfp with the alias of the deployment.  For a port
+ * bound by Neutron's openvswitch mechanism (pi->ovs_bridge) there is no
+ * brq: tap becomes a port of the integration bridge (bind_ovs.h). */
+int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const struct bind_host_cfg *hc,
 		 struct nl_extack *ext) MUST_CHECK;
-/* 1 when tap<p11> is in brq<n11> and sfp<p11> in sfb<p11>, 0 when not. */
-int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
-/* Removes the port's host attachment (tap, sfp, sfb, and sfc if left). */
-int bind_unprepare(struct nl_sock *host, const struct portinfo *pi) MUST_CHECK;
+/* 1 when tap<p11> is in brq<n11> (or plugged into OVS) and sfp<p11> in
+ * sfb<p11>, 0 when not. */
+int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi,
+		     const struct bind_host_cfg *hc) MUST_CHECK;
+/* Removes the port's host attachment (its OVSDB port, tap, sfp, sfb, and
+ * sfc if left). */
+int bind_unprepare(struct nl_sock *host, const struct portinfo *pi,
+		   const struct bind_host_cfg *hc) MUST_CHECK;
 
 /* The hot path: a veth sfc<p11> (in sfb<p11>, up) / `ifname` created in
  * netns_fd with the port's MAC and MTU, up, with the port's addresses and

@@ -128,6 +128,11 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	pthread_cond_init(&d->wake_sync, NULL);
 	pthread_cond_init(&d->wake_recycle, NULL);
 	snprintf(d->deployment_tag, sizeof(d->deployment_tag), "sf-deployment=%s", cfg->deployment);
+	d->bind = (struct bind_host_cfg){
+		.deployment = d->cfg.deployment,
+		.ovs = { .vsctl = d->cfg.ovs_vsctl ? d->cfg.ovs_vsctl : "ovs-vsctl",
+			 .db = d->cfg.ovsdb ? d->cfg.ovsdb : "unix:/run/openvswitch/db.sock" },
+	};
 	snprintf(d->host_tag, sizeof(d->host_tag), "sf-host=%s", cfg->host);
 
 	if (config_mode_nested(cfg->mode)) {

@@ -17,6 +17,7 @@
 #include "daemon/pool.h"
 #include "daemon/portinfo.h"
 #include "neutron/neutron.h"
+#include "daemon/bind.h"
 #include "store/store.h"
 
 #define DAEMON_GC_INTERVAL_DEFAULT_MS 60000
@@ -27,6 +28,8 @@ struct daemon_settings {
 	int mode;                     /* enum config_mode */
 	const char *link_interface;   /* nested: the VM's NIC */
 	const char *vm_port;          /* nested: the VM's port id; NULL: found by the NIC's MAC */
+	const char *ovsdb;            /* OVS hosts: OVSDB's address */
+	const char *ovs_vsctl;        /* OVS hosts: the ovs-vsctl program */
 	const char *deployment;       /* tags every port: "sf-deployment=<this>" */
 	const char *state_dir;
 	const char *socket_path;
@@ -47,6 +50,7 @@ struct daemon {
 	struct daemon_settings cfg;
 	char deployment_tag[128];
 	char host_tag[128];
+	struct bind_host_cfg bind;       /* from cfg: the host-side binding's settings */
 	struct neutron_client *neutron;
 	struct store *store;
 	struct pool_set *pools;

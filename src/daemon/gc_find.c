@@ -361,7 +361,18 @@ static int act_interface(struct daemon *d, struct gc_finding *f)
 	if (nl_link_get_by_name(host, n.sfc, &sfc) != -ENODEV)
 		return -ESTALE;   /* a container end appeared (or cannot be ruled out) */
 	r = nl_link_delete(host, f->ifindex, NULL);
-	return r == -ENODEV ? -ESTALE : r;
+	if (r == -ENODEV)
+		return -ESTALE;
+	/* On an OVS host the tap's OVSDB port outlives the device. */
+	if (r == 0 && streq(l.name, n.tap) && bind_ovs_available(&d->bind.ovs)) {
+		struct nl_extack ext = { { 0 } };
+		int k = bind_ovs_unplug(&d->bind.ovs, n.tap, &ext);
+
+		if (k < 0)
+			log_warn("gc: removing '%s' from OVSDB: %s", n.tap,
+				 ext.msg[0] ? ext.msg : strerror(-k));
+	}
+	return r;
 }
 
 int gc_act(struct daemon *d, struct gc_finding *f)

@@ -35,6 +35,8 @@ static void settings_from(const struct config *cfg, struct daemon_settings *s)
 	s->mode = cfg->host.mode;
 	s->link_interface = cfg->host.link_interface;
 	s->vm_port = cfg->host.vm_port;
+	s->ovsdb = cfg->host.ovsdb;
+	s->ovs_vsctl = cfg->host.ovs_vsctl;
 	s->deployment = cfg->daemon.deployment;
 	s->state_dir = cfg->daemon.state_dir;
 	s->socket_path = cfg->daemon.socket;

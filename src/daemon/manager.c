@@ -152,7 +152,7 @@ int daemon_adopt_port(struct daemon *d, struct pool *p, const json_t *port)
 		return 0;   /* the VM's port carries it: daemon_nested_ready */
 	r = bind_host_nl(&host);
 	if (r >= 0)
-		r = bind_prepare(host, &pi, d->cfg.deployment, &ext);
+		r = bind_prepare(host, &pi, &d->bind, &ext);
 	if (r < 0)   /* stays WIRING: the refiller's recheck tries again */
 		log_warn("port %s: wiring the host side: %s%s%s", pi.port_id, strerror(-r),
 			 ext.msg[0] ? ": " : "", ext.msg);
@@ -347,7 +347,7 @@ static int recheck_wiring(struct daemon *d)
 		}
 		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
 			continue;
-		if (bind_is_prepared(host, &pi) != 1 && bind_prepare(host, &pi, d->cfg.deployment, &ext) < 0)
+		if (bind_is_prepared(host, &pi, &d->bind) != 1 && bind_prepare(host, &pi, &d->bind, &ext) < 0)
 			continue;
 		ids[n++] = xstrdup(sp->port_id);
 	}
@@ -686,7 +686,7 @@ static void delete_ports(struct daemon *d)
 		int r;
 
 		if (!d->nested && portinfo_from_json(sp->info, &pi) == 0 && bind_host_nl(&host) == 0 &&
-		    bind_unprepare(host, &pi) < 0)
+		    bind_unprepare(host, &pi, &d->bind) < 0)
 			continue;
 		r = neutron_port_delete(d->neutron, sp->port_id, &err);
 		daemon_neutron_done(d, "port_delete", r, &err, start);

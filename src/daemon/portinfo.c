@@ -151,6 +151,32 @@ static int add_fixed_ip(struct portinfo *pi, const json_t *fip, const json_t *su
 	return 0;
 }
 
+/* An interface name the kernel and OVS accept. */
+static bool valid_ifname(const char *s)
+{
+	return s && s[0] && strlen(s) < IFNAMSIZ && !strpbrk(s, "/ \t\n:") && !streq(s, ".") &&
+	       !streq(s, "..");
+}
+
+/* The switch that binds the port on its host, from binding:vif_type and
+ * binding:vif_details (absent for a port not bound, or for a user who may
+ * not see them: then the Linux bridge agent's, as before OVS hosts). */
+static int read_binding(const json_t *port, struct portinfo *pi)
+{
+	const char *type = json_string_value(json_object_get(port, "binding:vif_type"));
+	const json_t *details = json_object_get(port, "binding:vif_details");
+	const json_t *br = json_object_get(details, "bridge_name");
+
+	if (!type || !streq(type, "ovs"))
+		return 0;
+	if (br && !valid_ifname(json_string_value(br)))
+		return -EINVAL;
+	snprintf(pi->ovs_bridge, sizeof(pi->ovs_bridge), "%s",
+		 br ? json_string_value(br) : "br-int");
+	pi->ovs_hybrid = json_is_true(json_object_get(details, "ovs_hybrid_plug"));
+	return 0;
+}
+
 int portinfo_from_neutron(const json_t *port, const json_t *network, const json_t *subnets,
 			  uint32_t mtu_override, struct portinfo *ret)
 {
@@ -176,6 +202,8 @@ int portinfo_from_neutron(const json_t *port, const json_t *network, const json_
 		goto out;   /* a container MTU above the network's would drop frames */
 	pi->mtu = mtu_override > 0 ? mtu_override : (uint32_t)mtu;
 	if (!json_is_array(fips) || json_array_size(fips) == 0)
+		goto out;
+	if (read_binding(port, pi) < 0)
 		goto out;
 	json_array_foreach(fips, i, fip) {
 		r = add_fixed_ip(pi, fip, subnets);
@@ -222,6 +250,12 @@ int portinfo_to_json(const struct portinfo *pi, char **ret)
 	json_decref(routes);
 	json_decref(dns);
 	if (o && pi->vlan_id && json_object_set_new(o, "vlan", json_integer(pi->vlan_id)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (o && pi->ovs_bridge[0] &&
+	    (json_object_set_new(o, "ovs_bridge", json_string(pi->ovs_bridge)) < 0 ||
+	     (pi->ovs_hybrid && json_object_set_new(o, "ovs_hybrid", json_true()) < 0))) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -276,6 +310,12 @@ int portinfo_from_json(const char *text, struct portinfo *ret)
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4094))
 		goto out;
 	pi->vlan_id = v ? (uint16_t)json_integer_value(v) : 0;
+	v = json_object_get(o, "ovs_bridge");
+	if (v && !valid_ifname(json_string_value(v)))
+		goto out;
+	if (v)
+		snprintf(pi->ovs_bridge, sizeof(pi->ovs_bridge), "%s", json_string_value(v));
+	pi->ovs_hybrid = json_is_true(json_object_get(o, "ovs_hybrid"));
 	json_array_foreach(json_object_get(o, "ips"), i, v) {
 		struct portinfo_ip *ip = &pi->ips[pi->n_ips];
 		const char *gw = json_string_value(json_object_get(v, "gateway"));

@@ -47,6 +47,12 @@ struct portinfo {
 	char mac_str[18];
 	uint32_t mtu;
 	uint16_t vlan_id;         /* VLAN mode: the subport's segmentation id; 0 otherwise */
+	/* Bound by Neutron's openvswitch mechanism (binding:vif_type "ovs"):
+	 * the integration bridge of binding:vif_details; "" otherwise (the
+	 * Linux bridge agent's).  ovs_hybrid: vif_details asks for the hybrid
+	 * plug, which bind_ovs refuses. */
+	char ovs_bridge[IFNAMSIZ];
+	bool ovs_hybrid;
 	size_t n_ips;
 	struct portinfo_ip ips[PORTINFO_MAX_IPS];
 	size_t n_routes;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +89,60 @@ static void test_portinfo_round_trip(void **state)
 	free(text);
 }
 
+#define OVS_PORT_JSON(hybrid)                                                            \
+	"{\"id\":\"0c6d51de-f42a-4986-9969-f7eb21459b73\","                                       \
+	"\"network_id\":\"0871dd9c-125a-466c-b99f-4f389e759a40\","                               \
+	"\"mac_address\":\"fa:16:3e:d7:4d:20\",\"binding:vif_type\":\"ovs\","                   \
+	"\"binding:vif_details\":{\"bridge_name\":\"br-int\",\"ovs_hybrid_plug\":" hybrid "},"    \
+	"\"fixed_ips\":[{\"subnet_id\":\"s4\",\"ip_address\":\"198.19.10.144\"}]}"
+
+static int build_ovs(bool hybrid, struct portinfo *pi)
+{
+	return build(hybrid ? OVS_PORT_JSON("true") : OVS_PORT_JSON("false"), network_json, 0, pi);
+}
+
+/* The switch binding the port comes from binding:vif_type and survives the
+ * store; a Linux bridge port records none. */
+static void test_portinfo_ovs_binding(void **state)
+{
+	struct portinfo a, b;
+	char *text = NULL;
+
+	assert_int_equal(build(port_json, network_json, 0, &a), 0);
+	assert_string_equal(a.ovs_bridge, "");
+	assert_int_equal(portinfo_to_json(&a, &text), 0);
+	assert_null(strstr(text, "ovs"));
+	free(text);
+
+	assert_int_equal(build_ovs(false, &a), 0);
+	assert_string_equal(a.ovs_bridge, "br-int");
+	assert_false(a.ovs_hybrid);
+	assert_int_equal(portinfo_to_json(&a, &text), 0);
+	assert_int_equal(portinfo_from_json(text, &b), 0);
+	free(text);
+	assert_string_equal(b.ovs_bridge, "br-int");
+	assert_false(b.ovs_hybrid);
+
+	assert_int_equal(build_ovs(true, &a), 0);
+	assert_true(a.ovs_hybrid);
+	assert_int_equal(portinfo_to_json(&a, &text), 0);
+	assert_int_equal(portinfo_from_json(text, &b), 0);
+	free(text);
+	assert_true(b.ovs_hybrid);
+
+	/* a bridge name no interface can have */
+	assert_int_equal(build("{\"id\":\"x\",\"network_id\":\"n\",\"mac_address\":"
+			       "\"fa:16:3e:00:00:01\",\"binding:vif_type\":\"ovs\","
+			       "\"binding:vif_details\":{\"bridge_name\":\"br/../int\"},"
+			       "\"fixed_ips\":[{\"subnet_id\":\"s4\",\"ip_address\":\"198.19.10.3\"}]}",
+			       network_json, 0, &a), -EINVAL);
+	assert_int_equal(portinfo_from_json("{\"id\":\"x\",\"network_id\":\"n\",\"mac\":"
+					    "\"fa:16:3e:00:00:01\",\"mtu\":1500,\"ovs_bridge\":"
+					    "\"a-name-much-too-long\",\"ips\":[{\"cidr\":"
+					    "\"198.19.10.3/24\",\"gateway\":\"\",\"subnet_id\":\"s\"}]}",
+					    &b), -EINVAL);
+}
+
 static void test_portinfo_refuses_bad_input(void **state)
 {
 	struct portinfo pi;
@@ -149,6 +204,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_portinfo_from_neutron),
+		cmocka_unit_test(test_portinfo_ovs_binding),
 		cmocka_unit_test(test_portinfo_round_trip),
 		cmocka_unit_test(test_portinfo_refuses_bad_input),
 		cmocka_unit_test(test_refill_count),
