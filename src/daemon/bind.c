@@ -167,10 +167,11 @@ int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const struct b
 	return r;
 }
 
-int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi, const struct bind_host_cfg *hc)
+int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi, const json_t *ovs_ifaces)
 {
 	struct bind_names n;
 	struct nl_link brq = { .ifindex = 0 }, sfb, tap, sfp;
+	const char *id;
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
 	if ((!pi->ovs_bridge[0] && nl_link_get_by_name(host, n.brq, &brq) < 0) ||
@@ -180,7 +181,10 @@ int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi, const stru
 	if ((!pi->ovs_bridge[0] && tap.master != brq.ifindex) || sfp.master != sfb.ifindex ||
 	    !(tap.flags & IFF_UP) || !(sfp.flags & IFF_UP) || !(sfb.flags & IFF_UP))
 		return 0;
-	return pi->ovs_bridge[0] ? bind_ovs_is_plugged(&hc->ovs, pi, n.tap) == 1 : 1;
+	if (!pi->ovs_bridge[0])
+		return 1;
+	id = json_string_value(json_object_get(ovs_ifaces, n.tap));
+	return id && streq(id, pi->port_id);
 }
 
 static int delete_by_name(struct nl_sock *host, const char *name)

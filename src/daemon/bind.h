@@ -55,10 +55,11 @@ struct bind_host_cfg {
  * brq: tap becomes a port of the integration bridge (bind_ovs.h). */
 int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const struct bind_host_cfg *hc,
 		 struct nl_extack *ext) MUST_CHECK;
-/* 1 when tap<p11> is in brq<n11> (or plugged into OVS) and sfp<p11> in
- * sfb<p11>, 0 when not. */
+/* 1 when tap<p11> is in brq<n11> and sfp<p11> in sfb<p11>, 0 when not.  For
+ * an OVS port, tap<p11> must be in `ovs_ifaces` (bind_ovs_list; NULL when
+ * OVSDB did not answer) with the port's id. */
 int bind_is_prepared(struct nl_sock *host, const struct portinfo *pi,
-		     const struct bind_host_cfg *hc) MUST_CHECK;
+		     const json_t *ovs_ifaces) MUST_CHECK;
 /* Removes the port's host attachment (its OVSDB port, tap, sfp, sfb, and
  * sfc if left). */
 int bind_unprepare(struct nl_sock *host, const struct portinfo *pi,

@@ -11,32 +11,50 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 
 extern char **environ;
 
 #define VSCTL_MAX_ARGS 24
-#define VSCTL_OUT_MAX 4096
+#define VSCTL_OUT_MAX (1u << 20)
 
-/* Reads the child's merged stdout/stderr to EOF, keeping the first
- * VSCTL_OUT_MAX - 1 bytes. */
-static void drain(int fd, char *buf, size_t size)
+/* Reads the child's merged stdout/stderr to EOF into a growing buffer (the
+ * caller frees *ret), keeping at most VSCTL_OUT_MAX bytes: the rest is read
+ * and dropped, so that the child never blocks on a full pipe. */
+static int drain(int fd, char **ret)
 {
-	size_t n = 0;
-	char sink[512];
+	size_t n = 0, size = 4096;
+	char *buf = malloc(size), sink[512];
 
+	if (!buf)
+		return -ENOMEM;
 	for (;;) {
-		char *dst = n + 1 < size ? buf + n : sink;
-		size_t room = n + 1 < size ? size - n - 1 : sizeof(sink);
-		ssize_t k = read(fd, dst, room);
+		ssize_t k;
 
+		if (n + 1 == size && size < VSCTL_OUT_MAX) {
+			char *bigger = realloc(buf, size * 2);
+
+			if (!bigger) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = bigger;
+			size *= 2;
+		}
+		if (n + 1 < size)
+			k = read(fd, buf + n, size - n - 1);
+		else
+			k = read(fd, sink, sizeof(sink));
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
 			break;
-		if (dst == buf + n)
+		if (n + 1 < size)
 			n += (size_t)k;
 	}
 	buf[n] = '\0';
+	*ret = buf;
+	return 0;
 }
 
 static void trim(char *s)
@@ -47,8 +65,10 @@ static void trim(char *s)
 		s[--n] = '\0';
 }
 
-int bind_ovs_vsctl(const struct bind_ovs_cfg *c, const char *const *args, char *out,
-		   size_t out_size, struct nl_extack *ext)
+/* Runs ovs-vsctl; its output (merged stdout/stderr, trimmed) goes to
+ * *ret_text on exit status 0 (the caller frees it). */
+static int run_vsctl(const struct bind_ovs_cfg *c, const char *const *args, char **ret_text,
+		     struct nl_extack *ext)
 {
 	char db[512], timeout[32], *text = NULL;
 	const char *argv[VSCTL_MAX_ARGS + 4];
@@ -71,14 +91,8 @@ int bind_ovs_vsctl(const struct bind_ovs_cfg *c, const char *const *args, char *
 	}
 	argv[argc] = NULL;
 
-	text = malloc(VSCTL_OUT_MAX);
-	if (!text)
-		return -ENOMEM;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = -errno;
-		free(text);
-		return r;
-	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	/* The daemon's threads block signals for its signalfd: the child gets
@@ -100,13 +114,15 @@ int bind_ovs_vsctl(const struct bind_ovs_cfg *c, const char *const *args, char *
 		snprintf(ext->msg, sizeof(ext->msg), "cannot run '%s': %s", c->vsctl, strerror(-r));
 		goto out;
 	}
-	drain(pipefd[0], text, VSCTL_OUT_MAX);
+	r = drain(pipefd[0], &text);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			r = -errno;
-			goto out;
+			break;
 		}
 	}
+	if (r < 0)
+		goto out;
 	trim(text);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		const char *line = text[0] ? text : "no message";
@@ -116,13 +132,24 @@ int bind_ovs_vsctl(const struct bind_ovs_cfg *c, const char *const *args, char *
 		r = -EIO;
 		goto out;
 	}
-	if (out && util_strlcpy(out, text, out_size) < 0) {
-		r = -ENOBUFS;
-		goto out;
-	}
+	*ret_text = text;
+	text = NULL;
 	r = 0;
 out:
 	close(pipefd[0]);
+	free(text);
+	return r;
+}
+
+int bind_ovs_vsctl(const struct bind_ovs_cfg *c, const char *const *args, char *out,
+		   size_t out_size, struct nl_extack *ext)
+{
+	char *text = NULL;
+	int r;
+
+	r = run_vsctl(c, args, &text, ext);
+	if (r >= 0 && out && util_strlcpy(out, text, out_size) < 0)
+		r = -ENOBUFS;
 	free(text);
 	return r;
 }
@@ -147,32 +174,64 @@ int bind_ovs_plug(const struct bind_ovs_cfg *c, const struct portinfo *pi, const
 		mac, "external_ids:iface-status=active", dep, NULL }, NULL, 0, ext);
 }
 
-int bind_ovs_is_plugged(const struct bind_ovs_cfg *c, const struct portinfo *pi, const char *tap)
+/* One row of `find Interface` in --format=json: [name, ofport, external_ids],
+ * external_ids as ["map", [[key, value]...]], ofport an integer or
+ * ["set", []] when OVS has none yet. */
+static const char *row_iface_id(const json_t *row, const char **ret_name)
+{
+	const json_t *map = json_array_get(json_array_get(row, 2), 1), *kv;
+	const char *name = json_string_value(json_array_get(row, 0));
+	json_int_t ofport = json_integer_value(json_array_get(row, 1));
+	size_t i;
+
+	if (!name || ofport <= 0)
+		return NULL;
+	json_array_foreach(map, i, kv) {
+		if (streq(json_string_value(json_array_get(kv, 0)) ?: "", "iface-id")) {
+			*ret_name = name;
+			return json_string_value(json_array_get(kv, 1));
+		}
+	}
+	return NULL;
+}
+
+int bind_ovs_list(const struct bind_ovs_cfg *c, const char *deployment, json_t **ret)
 {
 	struct nl_extack ext = { { 0 } };
-	char out[512], want[PORTINFO_ID_LEN + 4];
-	char *nl;
-	long ofport;
+	char *text = NULL, filter[256];
+	json_t *doc = NULL, *set = NULL, *row;
+	size_t i;
 	int r;
 
-	r = bind_ovs_vsctl(c, (const char *const[]){ "--if-exists", "get", "Interface", tap,
-						     "ofport", "external_ids:iface-id", NULL },
-			   out, sizeof(out), &ext);
-	if (r < 0)
+	snprintf(filter, sizeof(filter), "external_ids:sf-deployment=%s", deployment);
+	r = run_vsctl(c, (const char *const[]){ "--format=json", "--columns=name,ofport,external_ids",
+						"find", "Interface", filter, NULL },
+		      &text, &ext);
+	if (r < 0) {
+		log_debug("listing OVSDB's interfaces: %s", ext.msg[0] ? ext.msg : strerror(-r));
 		return r;
-	nl = strchr(out, '\n');
-	if (!nl)
-		return 0;   /* no such Interface, or no iface-id */
-	*nl = '\0';
-	ofport = strtol(out, NULL, 10);
-	snprintf(want, sizeof(want), "\"%s\"", pi->port_id);
-	if (ofport <= 0 || !streq(nl + 1, want))
-		return 0;
-	r = bind_ovs_vsctl(c, (const char *const[]){ "iface-to-br", tap, NULL }, out, sizeof(out),
-			   &ext);
-	if (r < 0)
-		return r;
-	return streq(out, pi->ovs_bridge);
+	}
+	doc = json_loads(text, 0, NULL);
+	set = json_object();
+	r = set ? 0 : -ENOMEM;   /* doc NULL: not JSON, caught below */
+	if (r == 0 && !json_is_array(json_object_get(doc, "data")))
+		r = -EBADMSG;
+	json_array_foreach(r == 0 ? json_object_get(doc, "data") : NULL, i, row) {
+		const char *name = NULL, *id = row_iface_id(row, &name);
+
+		if (id && json_object_set_new(set, name, json_string(id)) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (r == 0) {
+		*ret = set;
+		set = NULL;
+	}
+	json_decref(set);
+	json_decref(doc);
+	free(text);
+	return r;
 }
 
 int bind_ovs_unplug(const struct bind_ovs_cfg *c, const char *tap, struct nl_extack *ext)

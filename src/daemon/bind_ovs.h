@@ -16,6 +16,7 @@
 #ifndef SF_DAEMON_BIND_OVS_H
 #define SF_DAEMON_BIND_OVS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "daemon/portinfo.h"
@@ -34,10 +35,10 @@ struct bind_ovs_cfg {
  * failure ext->msg holds what ovs-vsctl said. */
 int bind_ovs_plug(const struct bind_ovs_cfg *c, const struct portinfo *pi, const char *tap,
 		  const char *deployment, struct nl_extack *ext) MUST_CHECK;
-/* 1 when `tap` is a port of the port's bridge with its iface-id and an
- * OpenFlow port number, 0 when not, -errno when OVSDB did not answer. */
-int bind_ovs_is_plugged(const struct bind_ovs_cfg *c, const struct portinfo *pi,
-			const char *tap) MUST_CHECK;
+/* The OVSDB Interfaces of `deployment` that have an OpenFlow port: an
+ * object mapping interface name to iface-id, for the caller to free.  One
+ * ovs-vsctl call for all ports (the wiring recheck runs every 300 ms). */
+int bind_ovs_list(const struct bind_ovs_cfg *c, const char *deployment, json_t **ret) MUST_CHECK;
 /* Removes `tap`'s OVSDB port, wherever it is; 0 when there was none. */
 int bind_ovs_unplug(const struct bind_ovs_cfg *c, const char *tap, struct nl_extack *ext) MUST_CHECK;
 

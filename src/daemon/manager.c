@@ -322,6 +322,8 @@ static int recheck_wiring(struct daemon *d)
 	size_t n = 0;
 	int64_t now = store_clock_ms();
 	int pending = 0;
+	json_t *ovs_ifaces = NULL;   /* bind_ovs_list's, for this pass */
+	bool ovs_listed = false;
 
 	if (store_list(d->store, NULL, STORE_PORT_WIRING, &l) < 0 || l->n == 0) {
 		store_port_list_free(l);
@@ -347,7 +349,14 @@ static int recheck_wiring(struct daemon *d)
 		}
 		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
 			continue;
-		if (bind_is_prepared(host, &pi, &d->bind) != 1 && bind_prepare(host, &pi, &d->bind, &ext) < 0)
+		/* OVSDB is asked once a pass, for the first OVS port. */
+		if (pi.ovs_bridge[0] && !ovs_listed) {
+			ovs_listed = true;
+			if (bind_ovs_list(&d->bind.ovs, d->cfg.deployment, &ovs_ifaces) < 0)
+				ovs_ifaces = NULL;
+		}
+		if (bind_is_prepared(host, &pi, ovs_ifaces) != 1 &&
+		    bind_prepare(host, &pi, &d->bind, &ext) < 0)
 			continue;
 		ids[n++] = xstrdup(sp->port_id);
 	}
@@ -361,6 +370,7 @@ static int recheck_wiring(struct daemon *d)
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
+	json_decref(ovs_ifaces);
 	store_port_list_free(l);
 	return pending;
 }

@@ -131,20 +131,33 @@ static void test_errors_name_the_command(void **state)
 	assert_non_null(strstr(ext.msg, "cannot run '/nonexistent/ovs-vsctl'"));
 }
 
-static void test_is_plugged(void **state)
+/* The wiring recheck's one call: interfaces with an OpenFlow port and an
+ * iface-id, as `find Interface` prints them in JSON. */
+static void test_list(void **state)
 {
 	struct bind_ovs_cfg c = { .vsctl = prog, .db = "unix:/x/db.sock" };
-	struct portinfo pi = port();
+	json_t *set = NULL;
 
 	(void)state;
-	answer_with("", 0);   /* no such Interface */
-	assert_int_equal(bind_ovs_is_plugged(&c, &pi, "tapx"), 0);
-	answer_with("-1\n\"0c6d51de-f42a-4986-9969-f7eb21459b73\"\n", 0);   /* failed to open */
-	assert_int_equal(bind_ovs_is_plugged(&c, &pi, "tapx"), 0);
-	answer_with("7\n\"another\"\n", 0);
-	assert_int_equal(bind_ovs_is_plugged(&c, &pi, "tapx"), 0);
-	answer_with("ovs-vsctl: database connection failed\n", 1);
-	assert_int_equal(bind_ovs_is_plugged(&c, &pi, "tapx"), -EIO);
+	answer_with("{\"data\":[[\"tapaaaaaaaa-aa\",7,[\"map\",[[\"attached-mac\",\"fa:16:3e:00:00:01\"],"
+		    "[\"iface-id\",\"aaaaaaaa-aaaa\"],[\"sf-deployment\",\"dep\"]]]],"
+		    "[\"tapbbbbbbbb-bb\",[\"set\",[]],[\"map\",[[\"iface-id\",\"bbbbbbbb\"]]]],"
+		    "[\"tapcccccccc-cc\",-1,[\"map\",[[\"iface-id\",\"cccccccc\"]]]],"
+		    "[\"tapdddddddd-dd\",9,[\"map\",[]]]],"
+		    "\"headings\":[\"name\",\"ofport\",\"external_ids\"]}\n", 0);
+	assert_int_equal(bind_ovs_list(&c, "dep", &set), 0);
+	assert_string_equal(args_seen(), "--db=unix:/x/db.sock\n--timeout=10\n--format=json\n"
+					 "--columns=name,ofport,external_ids\nfind\nInterface\n"
+					 "external_ids:sf-deployment=dep\n");
+	/* no OpenFlow port yet, a device OVS failed to open, no iface-id: out */
+	assert_int_equal(json_object_size(set), 1);
+	assert_string_equal(json_string_value(json_object_get(set, "tapaaaaaaaa-aa")), "aaaaaaaa-aaaa");
+	json_decref(set);
+
+	answer_with("ovs-vsctl: unix:/x/db.sock: database connection failed\n", 1);
+	assert_int_equal(bind_ovs_list(&c, "dep", &set), -EIO);
+	answer_with("not json", 0);
+	assert_int_equal(bind_ovs_list(&c, "dep", &set), -EBADMSG);
 }
 
 static void test_available(void **state)
@@ -165,7 +178,7 @@ int main(void)
 		cmocka_unit_test(test_plug_sends_one_transaction),
 		cmocka_unit_test(test_plug_refuses_hybrid),
 		cmocka_unit_test(test_errors_name_the_command),
-		cmocka_unit_test(test_is_plugged),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_available),
 	};
 
