@@ -193,6 +193,8 @@ int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		doctor_check_vm_port(&d);
 	else
 		doctor_check_agent(&d);
+	if (d.ovs_agent)
+		doctor_check_ovs(&d);
 	doctor_check_kernel(&d);
 
 	for (unsigned i = 0; i < d.n; i++)

@@ -32,6 +32,7 @@ struct doctor {
 	struct neutron_client *nc;     /* NULL without a config */
 	bool authenticated;            /* a token (or noauth) to talk to Neutron */
 	json_t *extensions;            /* the extension list, once Neutron answered */
+	bool ovs_agent;                /* an Open vSwitch agent is alive on this host */
 };
 
 /* Records a check; `hint` may be NULL.  Returns the new check. */
@@ -46,5 +47,7 @@ void doctor_check_agent(struct doctor *d);
 /* Nested modes: the VM's NIC and its Neutron port (and trunk). */
 void doctor_check_vm_port(struct doctor *d);
 void doctor_check_kernel(struct doctor *d);
+/* With an Open vSwitch agent on the host: OVSDB answers and has br-int. */
+void doctor_check_ovs(struct doctor *d);
 
 #endif

@@ -214,10 +214,14 @@ void doctor_check_agent(struct doctor *d)
 			   err.message[0] ? err.message : strerror(-r));
 		goto out;
 	}
-	json_array_foreach(agents, i, a)
-		if (json_is_true(json_object_get(a, "alive")) &&
-		    binds_ports(json_string_value(json_object_get(a, "agent_type"))))
-			l2 = true;
+	json_array_foreach(agents, i, a) {
+		const char *type = json_string_value(json_object_get(a, "agent_type"));
+
+		if (!json_is_true(json_object_get(a, "alive")))
+			continue;
+		l2 = l2 || binds_ports(type);
+		d->ovs_agent = d->ovs_agent || (type && streq(type, "Open vSwitch agent"));
+	}
 	join_values(agents, "agent_type", true, alive, sizeof(alive));
 	if (alive[0] && l2) {
 		doctor_add(d, "agent", DOCTOR_OK, NULL, "alive on host '%s': %s", host, alive);
