@@ -59,6 +59,13 @@ for id in $(ctl "$O" ports | jq -r '.ports[] | select(.state == "ready") | .port
 		test "$ext" = "$want"
 done
 
+# sfctl doctor with the instance's config: the OVS agent, and OVSDB.
+"$B/sfctl" -c "$(scripts/sfhost conf "$O")" doctor --json > "$tmp/doctor.json" 2> /dev/null
+check "sfctl doctor: the Open vSwitch agent is alive, OVSDB has br-int" jq -e \
+	'[.checks[] | select((.name == "agent" and (.message | contains("Open vSwitch agent"))) or
+	 (.name == "ovsdb" and (.message | contains("br-int")))) | .status] == ["ok", "ok"]' \
+	"$tmp/doctor.json"
+
 # --- two containers, the security group ---------------------------------------------
 calls() {
 	ip netns exec "$(host_ns "$OH")" curl -sf "http://$(scripts/sfhost metrics "$O")/metrics" |
