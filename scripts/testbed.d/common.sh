@@ -6,6 +6,9 @@ TB_DIR=${SF_TESTBED_DIR:-/var/lib/sf-testbed}
 TB_NHOSTS=${SF_TESTBED_NHOSTS:-2}
 # The hosts that also run an L3 agent (real routers).
 TB_L3_HOSTS=${SF_TESTBED_L3_HOSTS-1}
+# Hosts whose L2 agent is Open vSwitch's (testbed.d/ovs.sh), beyond or
+# among the NHOSTS Linux bridge ones: "" for none.
+TB_OVS_HOSTS=${SF_TESTBED_OVS_HOSTS-3}
 
 # Addresses and ports.  Everything listens on loopback or on the underlay
 # address only; the ports are not the services' defaults so that a system
@@ -39,8 +42,8 @@ tb_die() { printf 'testbed: error: %s\n' "$*" >&2; exit 1; }
 tb_host_ns() { printf 'sf-host%s' "$1"; }
 tb_host_ip() { printf '198.18.0.%s' "$((10 + $1))"; }
 
-tb_hosts() { # the host indexes, 1..N
-	seq 1 "$TB_NHOSTS"
+tb_hosts() { # the host indexes: 1..N and the Open vSwitch hosts
+	{ seq 1 "$TB_NHOSTS"; printf '%s\n' $TB_OVS_HOSTS; } | sed '/^$/d' | sort -nu
 }
 
 # A random secret: hex, so that it is safe in URLs and INI files.

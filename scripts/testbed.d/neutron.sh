@@ -56,7 +56,7 @@ tb_neutron_conf() {
 		[ml2]
 		type_drivers = flat,vlan,vxlan
 		tenant_network_types = vxlan
-		mechanism_drivers = linuxbridge
+		mechanism_drivers = linuxbridge${TB_OVS_HOSTS:+,openvswitch}
 		extension_drivers = port_security,tag_ports_during_bulk_creation
 		[ml2_type_vxlan]
 		vni_ranges = 1:1000
@@ -96,8 +96,8 @@ tb_neutron_start() {
 # Agent files live under $TB_DIR/hosts/hostN/neutron.
 tb_agent_dir() { printf '%s/hosts/host%s/neutron' "$TB_DIR" "$1"; }
 
-tb_agent_conf() { # index
-	local i=$1 d
+tb_agent_conf() { # index [the agent's ini: linuxbridge_agent.ini]
+	local i=$1 ini=${2:-linuxbridge_agent.ini} d
 	d=$(tb_agent_dir "$i")
 	install -d -m 0700 "$TB_DIR/hosts" "$TB_DIR/hosts/host$i" "$d" "$d/lock" "$d/state"
 	# root_helper is empty: the agent runs as root already, so its
@@ -120,8 +120,9 @@ tb_agent_conf() { # index
 		[oslo_concurrency]
 		lock_path = $d/lock
 		[privsep]
-		helper_command = privsep-helper --config-file $d/neutron.conf --config-file $d/linuxbridge_agent.ini
+		helper_command = privsep-helper --config-file $d/neutron.conf --config-file $d/$ini
 	EOF
+	[ "$ini" = linuxbridge_agent.ini ] || return 0
 	tb_write "$d/linuxbridge_agent.ini" 0600 <<-EOF
 		[linux_bridge]
 		physical_interface_mappings =
@@ -139,6 +140,10 @@ tb_agent_conf() { # index
 
 tb_agent_start() { # index
 	local i=$1 d
+	if tb_host_is_ovs "$i"; then
+		tb_ovs_agent_start "$i"
+		return
+	fi
 	d=$(tb_agent_dir "$i")
 	tb_agent_conf "$i"
 	tb_spawn "agent-host$i" "$TB_LOGS/agent-host$i.out" HOME="$d" PATH="$TB_DIR/bin:$TB_PATH" -- \

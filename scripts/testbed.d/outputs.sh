@@ -45,6 +45,7 @@ tb_host_files() { # index
 
 		[host]
 		name = host$i
+		$(tb_host_is_ovs "$i" && printf 'ovsdb = %s' "$(tb_ovs_db "$i")")
 
 		[daemon]
 		socket = $d/run/superfluid.sock
@@ -88,6 +89,7 @@ tb_outputs_write() {
 		tb_env_line SF_TB_ADMIN_PROJECT admin
 		tb_env_line SF_TB_UNDERLAY_IP "$TB_UNDERLAY_IP"
 		tb_env_line SF_TB_HOSTS "${hosts[*]}"
+		tb_env_line SF_TB_OVS_HOSTS "$(for i in $TB_OVS_HOSTS; do printf 'host%s ' "$i"; done)"
 		for i in $(tb_hosts); do
 			tb_env_line "SF_TB_HOST${i}_NS" "$(tb_host_ns "$i")"
 			tb_env_line "SF_TB_HOST${i}_IP" "$(tb_host_ip "$i")"
