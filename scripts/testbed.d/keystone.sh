@@ -190,6 +190,10 @@ tb_keystone_provision() {
 # secret was not recorded is replaced.
 tb_keystone_appcred() {
 	local TB_TOKEN name=superfluid-testbed id resp
+	# tb_ks_user has just set the password, which revokes the user's
+	# tokens issued up to that moment, compared at one-second resolution
+	# (Fernet): a token from the same second is refused (401).
+	sleep 1
 	TB_TOKEN=$(tb_ks_token superfluid "$SECRET_SUPERFLUID" superfluid)
 	[ -n "$TB_TOKEN" ] || tb_die "keystone: no token for user superfluid"
 	id=$(tb_ks GET "/users/$SF_ID_SUPERFLUID_USER/application_credentials?name=$name" |
