@@ -55,7 +55,8 @@ LIBS     := $(PKG_LIBS) -lm
 # Library code: every component's files but the programs' main.c and the
 # CLI, so that the daemon's and the CNI code's logic is unit-testable.
 LIB_SRCS := $(filter-out %/main.c,$(wildcard src/common/*.c src/netlink/*.c \
-              src/netns/*.c src/neutron/*.c src/store/*.c src/cni/*.c src/daemon/*.c))
+              src/netns/*.c src/neutron/*.c src/store/*.c src/cni/*.c src/bind/*.c \
+              src/metrics/*.c src/pool/*.c src/server/*.c src/service/*.c src/daemon/*.c))
 DAEMON_SRCS := src/daemon/main.c
 CNI_SRCS    := src/cni/main.c
 CLI_SRCS    := $(wildcard src/cli/*.c)

@@ -8,7 +8,7 @@
 
 #include "common/util.h"
 #include "daemon/daemon_metrics.h"
-#include "daemon/metrics.h"
+#include "metrics/metrics.h"
 
 #define N_OPS 1000000
 

@@ -1,4 +1,4 @@
-/* A pool port's attachment data (src/daemon/portinfo.h), parsed from both
+/* A pool port's attachment data (src/bind/portinfo.h), parsed from both
  * of its sources: the JSON kept in the store (portinfo_from_json, the
  * input as it is) and Neutron's objects (portinfo_from_neutron, the input
  * as {"port": .., "network": .., "subnets": {id: subnet, ..},
@@ -8,7 +8,7 @@
 
 #include <arpa/inet.h>
 
-#include "daemon/portinfo.h"
+#include "bind/portinfo.h"
 
 static void check_portinfo(const struct portinfo *pi)
 {

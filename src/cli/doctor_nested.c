@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/vmport.h"
+#include "bind/vmport.h"
 #include "netns/netns.h"
 
 /* The MAC of `ifname` in the daemon's namespace ([daemon] netns, or ours). */

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/bind_ovs.h"
+#include "bind/bind_ovs.h"
 
 void doctor_check_ovs(struct doctor *d)
 {

@@ -15,8 +15,8 @@
 #include "cni/wire.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "daemon/bind.h"
-#include "daemon/bind_nested.h"
+#include "bind/bind.h"
+#include "bind/bind_nested.h"
 #include "daemon/daemon.h"
 #include "netns/netns.h"
 

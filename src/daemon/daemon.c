@@ -8,7 +8,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "daemon/server.h"
+#include "server/server.h"
 
 void daemon_kick_refill(struct daemon *d)
 {

@@ -13,11 +13,11 @@
 
 #include "daemon/daemon_metrics.h"
 #include "daemon/gc.h"
-#include "daemon/httpd.h"
-#include "daemon/pool.h"
-#include "daemon/portinfo.h"
+#include "metrics/httpd.h"
+#include "pool/pool.h"
+#include "bind/portinfo.h"
 #include "neutron/neutron.h"
-#include "daemon/bind.h"
+#include "bind/bind.h"
 #include "store/store.h"
 
 #define DAEMON_GC_INTERVAL_DEFAULT_MS 60000

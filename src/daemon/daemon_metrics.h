@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "common/util.h"
-#include "daemon/metrics.h"
+#include "metrics/metrics.h"
 
 #define DAEMON_METRIC_CNI_DURATION      "superfluid_cni_request_duration_seconds"
 #define DAEMON_METRIC_CNI_REQUESTS      "superfluid_cni_requests_total"

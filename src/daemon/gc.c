@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "daemon/bind.h"
+#include "bind/bind.h"
 #include "daemon/daemon.h"
 #include "daemon/gc_internal.h"
 

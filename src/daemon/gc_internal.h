@@ -7,9 +7,9 @@
 
 #include <jansson.h>
 
-#include "daemon/bind.h"
+#include "bind/bind.h"
 #include "daemon/gc.h"
-#include "daemon/pool.h"
+#include "pool/pool.h"
 #include "store/store.h"
 
 #define GC_OUTCOME_DRY_RUN "dry-run"   /* nothing done, not counted as a sighting */

@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "daemon/bind.h"
-#include "daemon/bind_nested.h"
+#include "bind/bind.h"
+#include "bind/bind_nested.h"
 #include "daemon/daemon.h"
 #include "daemon/gc_internal.h"
 

@@ -9,8 +9,8 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "daemon/bind.h"
-#include "daemon/vmport.h"
+#include "bind/bind.h"
+#include "bind/vmport.h"
 
 #define NESTED_FULL_RETRY_MS 60000
 

@@ -32,7 +32,7 @@
 
 #include "netlink/nl.h"
 #include "netns/netns.h"
-#include "daemon/bind_nested.h"
+#include "bind/bind_nested.h"
 
 static const uint8_t mac_hv[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x00, 0x01 };
 static const uint8_t mac_vm[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x00, 0x02 };

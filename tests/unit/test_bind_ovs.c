@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/bind_ovs.h"
+#include "bind/bind_ovs.h"
 
 static char dir[] = "/tmp/sf-test-bind-ovs-XXXXXX";
 static char prog[256], argsfile[256], answer[256];

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/bind.h"
+#include "bind/bind.h"
 
 static void test_alias_round_trip(void **state)
 {

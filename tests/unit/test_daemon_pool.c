@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "daemon/bind.h"
-#include "daemon/pool.h"
-#include "daemon/portinfo.h"
+#include "bind/bind.h"
+#include "pool/pool.h"
+#include "bind/portinfo.h"
 
 static const char *port_json =
 	"{\"id\":\"0c6d51de-f42a-4986-9969-f7eb21459b73\","

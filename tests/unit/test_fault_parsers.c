@@ -7,7 +7,7 @@
 
 #include "fault_harness.h"
 
-#include "daemon/portinfo.h"
+#include "bind/portinfo.h"
 #include "netlink/msg.h"
 #include "neutron/internal.h"
 

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "daemon/httpd.h"
-#include "daemon/metrics.h"
+#include "metrics/httpd.h"
+#include "metrics/metrics.h"
 
 struct fetch {
 	long status;

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "daemon/daemon_metrics.h"
-#include "daemon/metrics.h"
+#include "metrics/metrics.h"
 
 static char *render(struct metrics_registry *r)
 {

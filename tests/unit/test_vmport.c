@@ -5,7 +5,7 @@
  * for ("port", "trunks", "trunk"). */
 #include "fake_neutron.h"
 
-#include "daemon/vmport.h"
+#include "bind/vmport.h"
 
 static const char world[] =
 	"{\"port\": {\"id\": \"vm-port\", \"revision_number\": 7, \"allowed_address_pairs\": ["

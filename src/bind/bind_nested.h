@@ -11,10 +11,10 @@
  * here).  The temporary name is needed: before Linux 6.15 the kernel checks
  * a new link's name in the requesting namespace, where the VM's own NIC
  * may be called what the runtime asks for (eth0). */
-#ifndef SF_DAEMON_BIND_NESTED_H
-#define SF_DAEMON_BIND_NESTED_H
+#ifndef SF_BIND_BIND_NESTED_H
+#define SF_BIND_BIND_NESTED_H
 
-#include "daemon/portinfo.h"
+#include "bind/portinfo.h"
 #include "netlink/nl.h"
 
 /* Makes `ifname` in netns_fd on `link`, with the port's MAC, MTU,

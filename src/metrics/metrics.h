@@ -17,8 +17,8 @@
  * Ownership: the registry owns every metric registered in it; the handles
  * returned by the *_new functions are borrowed and valid until
  * metrics_registry_free().  All functions are thread-safe. */
-#ifndef SF_DAEMON_METRICS_H
-#define SF_DAEMON_METRICS_H
+#ifndef SF_METRICS_METRICS_H
+#define SF_METRICS_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>

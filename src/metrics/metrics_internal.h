@@ -1,13 +1,13 @@
 /* Types shared by metrics.c (registry, updates) and metrics_text.c
  * (exposition).  Not for other modules: use metrics.h. */
-#ifndef SF_DAEMON_METRICS_INTERNAL_H
-#define SF_DAEMON_METRICS_INTERNAL_H
+#ifndef SF_METRICS_METRICS_INTERNAL_H
+#define SF_METRICS_METRICS_INTERNAL_H
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "daemon/metrics.h"
+#include "metrics/metrics.h"
 
 /* One combination of label values.  Published once, with a release store,
  * and never changed or freed before the registry; readers walk the list

@@ -9,11 +9,11 @@
  * with its container end created directly in the container's namespace.
  * The host-side calls take a netlink socket of this host's namespace
  * (bind_host_nl gives each thread its own). */
-#ifndef SF_DAEMON_BIND_H
-#define SF_DAEMON_BIND_H
+#ifndef SF_BIND_BIND_H
+#define SF_BIND_BIND_H
 
-#include "daemon/bind_ovs.h"
-#include "daemon/portinfo.h"
+#include "bind/bind_ovs.h"
+#include "bind/portinfo.h"
 #include "netlink/nl.h"
 
 struct bind_names {

@@ -1,4 +1,4 @@
-#include "daemon/portinfo.h"
+#include "bind/portinfo.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

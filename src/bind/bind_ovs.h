@@ -13,13 +13,13 @@
  * own: it is the reference client, it makes a change one transaction and
  * waits (--timeout) until ovs-vswitchd applied it, and every call here is
  * off the hot path (a port joining the pool or leaving it). */
-#ifndef SF_DAEMON_BIND_OVS_H
-#define SF_DAEMON_BIND_OVS_H
+#ifndef SF_BIND_BIND_OVS_H
+#define SF_BIND_BIND_OVS_H
 
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "daemon/portinfo.h"
+#include "bind/portinfo.h"
 #include "netlink/nl.h"
 
 struct bind_ovs_cfg {

@@ -6,7 +6,7 @@
  *
  * and for a histogram, per series, cumulative <name>_bucket{...,le="<bound>"}
  * lines ending with le="+Inf", then <name>_sum and <name>_count. */
-#include "daemon/metrics.h"
+#include "metrics/metrics.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon/metrics_internal.h"
+#include "metrics/metrics_internal.h"
 
 struct metrics_emitter {
 	FILE *f;

@@ -2,8 +2,8 @@
  * of worker threads so that a slow request (a cold ADD waiting for Neutron)
  * never holds up a fast one.  Only root may talk to it: the socket is mode
  * 0600 and every peer's credentials are checked (SO_PEERCRED). */
-#ifndef SF_DAEMON_SERVER_H
-#define SF_DAEMON_SERVER_H
+#ifndef SF_SERVER_SERVER_H
+#define SF_SERVER_SERVER_H
 
 #include <stddef.h>
 #include <sys/types.h>

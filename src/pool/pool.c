@@ -1,4 +1,4 @@
-#include "daemon/pool.h"
+#include "pool/pool.h"
 
 #include <errno.h>
 #include <fcntl.h>

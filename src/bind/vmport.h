@@ -5,8 +5,8 @@
  *
  * Thread-safe: the refiller and the syncer call it at once; one lock
  * serialises the read-modify-write of the VM's port and the VLAN ids. */
-#ifndef SF_DAEMON_VMPORT_H
-#define SF_DAEMON_VMPORT_H
+#ifndef SF_BIND_VMPORT_H
+#define SF_BIND_VMPORT_H
 
 #include <jansson.h>
 #include <stdbool.h>

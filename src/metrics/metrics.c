@@ -1,12 +1,12 @@
 /* The metrics registry: registration, series lookup and lock-free updates.
  * The exposition text is written by metrics_text.c. */
-#include "daemon/metrics.h"
+#include "metrics/metrics.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "daemon/metrics_internal.h"
+#include "metrics/metrics_internal.h"
 
 struct metrics_counter {
 	struct metrics_metric m;

@@ -7,8 +7,8 @@
  * to it.  Pools are persisted to <state_dir>/pools.json (rewritten
  * atomically when a pool or a name is added), so that a daemon restarted
  * while Neutron is down still serves ADDs from its warm pools. */
-#ifndef SF_DAEMON_POOL_H
-#define SF_DAEMON_POOL_H
+#ifndef SF_POOL_POOL_H
+#define SF_POOL_POOL_H
 
 #include <jansson.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-#include "daemon/bind_nested.h"
+#include "bind/bind_nested.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "daemon/bind.h"
+#include "bind/bind.h"
 #include "netns/netns.h"
 
 #define NETNS_RUN_DIR "/run/netns"

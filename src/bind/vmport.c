@@ -1,4 +1,4 @@
-#include "daemon/vmport.h"
+#include "bind/vmport.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-#include "daemon/bind.h"
+#include "bind/bind.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "daemon/bind_ovs.h"
+#include "bind/bind_ovs.h"
 #include "netns/netns.h"
 
 void bind_names_of(const char *port_id, const char *network_id, struct bind_names *ret)

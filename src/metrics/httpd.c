@@ -1,4 +1,4 @@
-#include "daemon/httpd.h"
+#include "metrics/httpd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

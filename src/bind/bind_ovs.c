@@ -1,4 +1,4 @@
-#include "daemon/bind_ovs.h"
+#include "bind/bind_ovs.h"
 
 #include <errno.h>
 #include <fcntl.h>

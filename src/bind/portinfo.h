@@ -5,8 +5,8 @@
  * the port joins the pool, and kept as JSON in the store's `info` so that a
  * restarted daemon has it too.  Fixed-size, so the hot path allocates
  * nothing to read it. */
-#ifndef SF_DAEMON_PORTINFO_H
-#define SF_DAEMON_PORTINFO_H
+#ifndef SF_BIND_PORTINFO_H
+#define SF_BIND_PORTINFO_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -10,8 +10,8 @@
  * refuses an address that is not loopback unless allow_remote is set: the
  * endpoint has no authentication, and pool and port counts are nobody
  * else's business by default. */
-#ifndef SF_DAEMON_HTTPD_H
-#define SF_DAEMON_HTTPD_H
+#ifndef SF_METRICS_HTTPD_H
+#define SF_METRICS_HTTPD_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 
 #include "common/util.h"
-#include "daemon/metrics.h"
+#include "metrics/metrics.h"
 
 #define HTTPD_DEFAULT_ADDRESS "127.0.0.1:9777"
 #define HTTPD_CONNECTION_LIMIT 32     /* concurrent connections */

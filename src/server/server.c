@@ -1,4 +1,4 @@
-#include "daemon/server.h"
+#include "server/server.h"
 
 #include <errno.h>
 #include <fcntl.h>
