@@ -1,10 +1,11 @@
 /* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"} and {"ctl":"gc"}. */
+#include "daemon/ctl.h"
+
 #include <errno.h>
 #include <stdlib.h>
 
-#include <jansson.h>
-
-#include "daemon/daemon.h"
+#include "daemon/gc.h"
+#include "store/store.h"
 
 static json_t *pools_json(struct daemon *d)
 {
@@ -81,7 +82,7 @@ static int gc_json(struct daemon *d, const json_t *req, json_t **ret)
 	return 0;
 }
 
-int daemon_ctl(struct daemon *d, const json_t *req, char **ret_json)
+int ctl_query(struct daemon *d, const json_t *req, char **ret_json)
 {
 	const char *op = json_string_value(json_object_get(req, "ctl"));
 	json_t *doc = NULL;

@@ -8,23 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
 #include "bind/bind.h"
-#include "daemon/daemon.h"
-#include "daemon/gc_internal.h"
-
-struct gc_busy {
-	char *container_id, *ifname;
-	struct gc_busy *next;
-};
+#include "common/log.h"
+#include "daemon/gc_find.h"
+#include "daemon/ports.h"
+#include "store/store.h"
 
 struct gc {
 	pthread_mutex_t pass_lock;   /* one pass at a time; guards seen */
 	char **seen_key;             /* the findings of the last pass that looked for them */
 	char **seen_pool;            /* ... and the pool each belongs to (NULL: none) */
 	size_t n_seen;
-	pthread_mutex_t busy_lock;   /* guards busy; never held across a call out */
-	struct gc_busy *busy;
 };
 
 int gc_new(struct gc **ret)
@@ -32,7 +26,6 @@ int gc_new(struct gc **ret)
 	struct gc *g = xcalloc(1, sizeof(*g));
 
 	pthread_mutex_init(&g->pass_lock, NULL);
-	pthread_mutex_init(&g->busy_lock, NULL);
 	*ret = g;
 	return 0;
 }
@@ -52,59 +45,8 @@ void gc_free(struct gc *g)
 	if (!g)
 		return;
 	seen_clear(g->seen_key, g->seen_pool, g->n_seen);
-	while (g->busy) {
-		struct gc_busy *b = g->busy;
-
-		g->busy = b->next;
-		free(b->container_id);
-		free(b->ifname);
-		free(b);
-	}
 	pthread_mutex_destroy(&g->pass_lock);
-	pthread_mutex_destroy(&g->busy_lock);
 	free(g);
-}
-
-void gc_busy_begin(struct gc *g, const char *container_id, const char *ifname)
-{
-	struct gc_busy *b = xcalloc(1, sizeof(*b));
-
-	b->container_id = xstrdup(container_id);
-	b->ifname = xstrdup(ifname);
-	pthread_mutex_lock(&g->busy_lock);
-	b->next = g->busy;
-	g->busy = b;
-	pthread_mutex_unlock(&g->busy_lock);
-}
-
-void gc_busy_end(struct gc *g, const char *container_id, const char *ifname)
-{
-	struct gc_busy **pp, *gone = NULL;
-
-	pthread_mutex_lock(&g->busy_lock);
-	for (pp = &g->busy; *pp; pp = &(*pp)->next)
-		if (streq((*pp)->container_id, container_id) && streq((*pp)->ifname, ifname)) {
-			gone = *pp;
-			*pp = gone->next;
-			break;
-		}
-	pthread_mutex_unlock(&g->busy_lock);
-	if (gone) {
-		free(gone->container_id);
-		free(gone->ifname);
-		free(gone);
-	}
-}
-
-bool gc_is_busy(struct gc *g, const char *container_id, const char *ifname)
-{
-	bool busy = false;
-
-	pthread_mutex_lock(&g->busy_lock);
-	for (struct gc_busy *b = g->busy; b && !busy; b = b->next)
-		busy = streq(b->container_id, container_id) && streq(b->ifname, ifname);
-	pthread_mutex_unlock(&g->busy_lock);
-	return busy;
 }
 
 static bool seen_before(const struct gc *g, const char *key)
@@ -175,7 +117,7 @@ int gc_pass(struct daemon *d, const struct gc_opts *o, json_t **ret_report)
 	 * its port's interfaces exist and after Neutron made the port, so what
 	 * the store does not know here was not merely being recorded. */
 	in.listed_at = store_clock_ms();
-	in.listed = gc_list_neutron(d, &in.ports) == 0;
+	in.listed = ports_list_tagged(d, &in.ports) == 0;
 	in.linked = !o->pool && bind_host_nl(&host) == 0 && bind_links_load(host, &in.links) == 0;
 	r = store_list(d->store, NULL, -1, &in.rows);
 	if (r < 0)
@@ -190,7 +132,7 @@ int gc_pass(struct daemon *d, const struct gc_opts *o, json_t **ret_report)
 		else if (!f->confirmed)
 			f->outcome = GC_OUTCOME_MARKED;
 		else
-			done += gc_act(d, f) == 0;
+			done += gc_find_act(d, f) == 0;
 	}
 	if (!o->dry_run) {
 		remember(g, o, &fs);
@@ -209,7 +151,7 @@ int gc_pass(struct daemon *d, const struct gc_opts *o, json_t **ret_report)
 	r = 0;
 out:
 	pthread_mutex_unlock(&g->pass_lock);
-	gc_findings_done(&fs);
+	gc_find_done(&fs);
 	bind_links_done(&in.links);
 	store_port_list_free(in.rows);
 	json_decref(in.ports);

@@ -13,7 +13,7 @@
  * The previous pass's findings live in memory only: a restart starts the
  * grace over, which errs on the safe side.  A port held by a live container,
  * a port still WIRING, a record newer than the Neutron listing and an ADD in
- * progress are never touched. */
+ * progress (gc_busy.h) are never touched. */
 #ifndef SF_DAEMON_GC_H
 #define SF_DAEMON_GC_H
 
@@ -23,7 +23,8 @@
 
 #include "common/util.h"
 
-struct daemon;
+#include "daemon/state.h"
+
 struct gc;
 
 #define GC_KIND_NEUTRON "neutron"
@@ -33,12 +34,6 @@ struct gc;
 
 int gc_new(struct gc **ret) MUST_CHECK;
 void gc_free(struct gc *g);   /* NULL-safe */
-
-/* An ADD holds (container_id, ifname) from before its claim to its answer;
- * a pass never judges a record whose holder is busy.  The strings are
- * copied. */
-void gc_busy_begin(struct gc *g, const char *container_id, const char *ifname);
-void gc_busy_end(struct gc *g, const char *container_id, const char *ifname);
 
 struct gc_opts {
 	bool dry_run;       /* report only: nothing changes, nothing counts as a sighting */

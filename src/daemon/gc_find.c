@@ -1,4 +1,6 @@
 /* The garbage collector's findings, and what cleans each kind (gc.h). */
+#include "daemon/gc_find.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,11 +9,12 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "daemon/daemon.h"
-#include "daemon/gc_internal.h"
+#include "daemon/daemon_metrics.h"
+#include "daemon/gc_busy.h"
+#include "daemon/ports.h"
 #include "netns/netns.h"
 
-void gc_findings_done(struct gc_findings *fs)
+void gc_find_done(struct gc_findings *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		free(fs->f[i].key);
@@ -66,21 +69,6 @@ static __attribute__((format(printf, 2, 3))) void detail(struct gc_finding *f, c
 	va_end(ap);
 }
 
-int gc_list_neutron(struct daemon *d, json_t **ret)
-{
-	struct neutron_filter f[] = { { "tags", NULL } };
-	struct neutron_error err = { 0 };
-	uint64_t start = util_now_us();
-	char tags[300];
-	int r;
-
-	snprintf(tags, sizeof(tags), "%s,%s", d->deployment_tag, d->host_tag);
-	f[0].value = tags;
-	r = neutron_list(d->neutron, "ports", f, 1, 200, ret, &err);
-	daemon_neutron_done(d, "port_list", r, &err, start);
-	return r;
-}
-
 static const struct store_port *row_of(const struct gc_inputs *in, const char *port_id)
 {
 	for (size_t i = 0; i < in->rows->n; i++)
@@ -95,18 +83,6 @@ static const struct nl_link *link_named(const struct bind_links *l, const char *
 		if (streq(l->links[i].name, name))
 			return &l->links[i];
 	return NULL;
-}
-
-struct pool *gc_pool_of_port(struct daemon *d, const json_t *port)
-{
-	struct pool *p = NULL;
-	json_t *tag;
-	size_t j;
-
-	json_array_foreach(json_object_get(port, "tags"), j, tag)
-		if (!p && json_is_string(tag))
-			p = pool_set_find_tag(d->pools, json_string_value(tag));
-	return p;
 }
 
 /* A holder in Neutron and a container end on this host: somebody uses the
@@ -147,7 +123,7 @@ static void find_neutron(struct daemon *d, const struct gc_inputs *in, struct gc
 
 		if (!id || row_of(in, id))
 			continue;
-		p = gc_pool_of_port(d, v);
+		p = ports_pool_of(d, v);
 		if (in->scope && (!p || !streq(p->key, in->scope)))
 			continue;
 		if (held_elsewhere(in, v)) {
@@ -242,7 +218,7 @@ static void find_containers(struct daemon *d, const struct gc_inputs *in, struct
 		char gen[32];
 
 		if (sp->state != STORE_PORT_IN_USE || !sp->netns || (in->scope && !streq(sp->pool, in->scope)) ||
-		    gc_is_busy(d->gc, sp->container_id, sp->ifname) ||
+		    gc_busy_check(d->busy, sp->container_id, sp->ifname) ||
 		    container_gone(sp->netns, sp->ifname) != 1)
 			continue;
 		snprintf(gen, sizeof(gen), "%lld", (long long)sp->generation);
@@ -296,7 +272,7 @@ static int act_neutron(struct daemon *d, struct gc_finding *f)
 	if (known(d, f->port_id))
 		return -ESTALE;
 	if (f->p)
-		return daemon_adopt_port(d, f->p, f->port);
+		return ports_adopt(d, f->p, f->port);
 	start = util_now_us();
 	r = neutron_port_delete(d->neutron, f->port_id, &err);
 	daemon_neutron_done(d, "port_delete", r, &err, start);
@@ -320,7 +296,7 @@ static int act_container(struct daemon *d, struct gc_finding *f)
 	const struct store_port *sp = f->row;
 	int r;
 
-	if (!row_unchanged(d, sp) || gc_is_busy(d->gc, sp->container_id, sp->ifname) ||
+	if (!row_unchanged(d, sp) || gc_busy_check(d->busy, sp->container_id, sp->ifname) ||
 	    container_gone(sp->netns, sp->ifname) != 1)
 		return -ESTALE;
 	/* The cool-down path: the recycler removes the host end and scrubs the
@@ -375,7 +351,7 @@ static int act_interface(struct daemon *d, struct gc_finding *f)
 	return r;
 }
 
-int gc_act(struct daemon *d, struct gc_finding *f)
+int gc_find_act(struct daemon *d, struct gc_finding *f)
 {
 	int r;
 

@@ -13,7 +13,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "daemon/daemon.h"
+#include "daemon/lifecycle.h"
 
 #define DECLARE_RETRY_MS 5000
 

@@ -1,6 +1,6 @@
 /* Nested modes: a daemon inside a VM whose containers' ports ride on the
  * VM's own port (docs/nested.md). */
-#include "daemon/daemon.h"
+#include "daemon/nested.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -11,10 +11,11 @@
 #include "common/log.h"
 #include "bind/bind.h"
 #include "bind/vmport.h"
+#include "store/store.h"
 
 #define NESTED_FULL_RETRY_MS 60000
 
-struct daemon_nested {
+struct nested {
 	int mode;                   /* CONFIG_MODE_MACVLAN or CONFIG_MODE_VLAN */
 	int link;                   /* the VM's NIC, in the daemon's namespace */
 	uint8_t mac[NL_MAC_LEN];    /* its MAC: finds the VM's port */
@@ -24,9 +25,9 @@ struct daemon_nested {
 	struct vmport *vp;          /* found on first use */
 };
 
-int daemon_nested_new(const struct daemon_settings *cfg, struct daemon_nested **ret)
+int nested_new(const struct daemon_settings *cfg, struct nested **ret)
 {
-	struct daemon_nested *dn;
+	struct nested *dn;
 	struct nl_sock *host;
 	struct nl_link l;
 	int r;
@@ -54,7 +55,7 @@ int daemon_nested_new(const struct daemon_settings *cfg, struct daemon_nested **
 	return 0;
 }
 
-void daemon_nested_free(struct daemon_nested *dn)
+void nested_free(struct nested *dn)
 {
 	if (!dn)
 		return;
@@ -64,7 +65,7 @@ void daemon_nested_free(struct daemon_nested *dn)
 	free(dn);
 }
 
-int daemon_nested_link(const struct daemon_nested *dn)
+int nested_link(const struct nested *dn)
 {
 	return dn->link;
 }
@@ -72,7 +73,7 @@ int daemon_nested_link(const struct daemon_nested *dn)
 /* The VM's port (and trunk), looked up once; borrowed. */
 static int get_vmport(struct daemon *d, struct vmport **ret)
 {
-	struct daemon_nested *dn = d->nested;
+	struct nested *dn = d->nested;
 	struct neutron_error err = { 0 };
 	uint64_t start;
 	int r = 0;
@@ -205,7 +206,7 @@ static int mark_ready(struct daemon *d, const struct portinfo *pi)
 static size_t carry_each(struct daemon *d, struct portinfo *pis, size_t n, size_t *ret_pending,
 			 struct neutron_error *err)
 {
-	struct daemon_nested *dn = d->nested;
+	struct nested *dn = d->nested;
 	size_t dropped = 0, pending = 0;
 	int r = 0;
 
@@ -236,7 +237,7 @@ static size_t carry_each(struct daemon *d, struct portinfo *pis, size_t n, size_
 	return dropped;
 }
 
-bool daemon_nested_full(struct daemon *d)
+bool nested_full(struct daemon *d)
 {
 	uint64_t until;
 
@@ -246,7 +247,7 @@ bool daemon_nested_full(struct daemon *d)
 	return until && util_now_ms() < until;
 }
 
-int daemon_nested_ready(struct daemon *d, char **ids, size_t n, struct neutron_error *ret_err)
+int nested_ready(struct daemon *d, char **ids, size_t n, struct neutron_error *ret_err)
 {
 	struct neutron_error err = { 0 };
 	struct portinfo *pis;
@@ -281,7 +282,7 @@ out:
 	return r;
 }
 
-int daemon_nested_unready(struct daemon *d, const struct portinfo *pis, size_t n)
+int nested_unready(struct daemon *d, const struct portinfo *pis, size_t n)
 {
 	struct neutron_error err = { 0 };
 	struct portinfo *copy;

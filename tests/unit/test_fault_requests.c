@@ -10,7 +10,8 @@
 #include "fault_harness.h"
 
 #include "cni/wire.h"
-#include "daemon/daemon.h"
+#include "daemon/handle.h"
+#include "daemon/state.h"
 #include "neutron/internal.h"
 
 /* ---- the daemon's handling of one CNI request ---- */
@@ -71,7 +72,7 @@ static int handle_run(void *p)
 	struct handle_ctx *c = p;
 
 	c->reply = (char *)c;
-	return daemon_handle(c->d, c->msg, strlen(c->msg), &c->reply, &c->reply_len);
+	return handle_request(c->d, c->msg, strlen(c->msg), &c->reply, &c->reply_len);
 }
 
 static void handle_check(void *p, int r, char *sum, size_t size)

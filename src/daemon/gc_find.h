@@ -1,6 +1,7 @@
-/* Between gc.c (grace, pass, report) and gc_find.c (finding and cleaning). */
-#ifndef SF_DAEMON_GC_INTERNAL_H
-#define SF_DAEMON_GC_INTERNAL_H
+/* What a garbage collection pass finds and how each kind is cleaned; gc.c
+ * keeps the grace between passes and writes the report. */
+#ifndef SF_DAEMON_GC_FIND_H
+#define SF_DAEMON_GC_FIND_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 
 #include "bind/bind.h"
 #include "daemon/gc.h"
+#include "daemon/state.h"
 #include "pool/pool.h"
 #include "store/store.h"
 
@@ -41,7 +43,8 @@ struct gc_findings {
 	struct gc_finding *f;
 	size_t n, cap;
 };
-void gc_findings_done(struct gc_findings *fs);
+/* Frees the findings' strings and array; fs is left empty. */
+void gc_find_done(struct gc_findings *fs);
 
 /* What a pass compares, gathered first. */
 struct gc_inputs {
@@ -53,12 +56,9 @@ struct gc_inputs {
 	struct store_port_list *rows;
 };
 
-int gc_list_neutron(struct daemon *d, json_t **ret) MUST_CHECK;
-/* The pool whose tag a Neutron port carries, or NULL. */
-struct pool *gc_pool_of_port(struct daemon *d, const json_t *port);
+/* Every finding of `in` into fs. */
 void gc_find_all(struct daemon *d, const struct gc_inputs *in, struct gc_findings *fs);
 /* Checks the finding still holds, then cleans; sets f->outcome.  0 when done. */
-int gc_act(struct daemon *d, struct gc_finding *f);
-bool gc_is_busy(struct gc *g, const char *container_id, const char *ifname);
+int gc_find_act(struct daemon *d, struct gc_finding *f);
 
 #endif

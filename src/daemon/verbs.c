@@ -1,6 +1,7 @@
-/* The CNI verbs, as the daemon serves them (docs/architecture.md has the
- * hot path).  Each verb fills a struct cni_error on failure; daemon_handle
- * turns that into the wire reply. */
+/* The CNI verbs, as the daemon serves them (verbs.h; docs/architecture.md
+ * has the hot path). */
+#include "daemon/verbs.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +10,17 @@
 
 #include <jansson.h>
 
-#include "cni/conf.h"
-#include "cni/env.h"
-#include "cni/result.h"
-#include "cni/wire.h"
-#include "common/log.h"
-#include "common/util.h"
 #include "bind/bind.h"
 #include "bind/bind_nested.h"
-#include "daemon/daemon.h"
+#include "cni/result.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "daemon/gc.h"
+#include "daemon/gc_busy.h"
+#include "daemon/nested.h"
+#include "daemon/ports.h"
 #include "netns/netns.h"
+#include "store/store.h"
 
 /* Names -> pool.  Neutron is asked only the first time a set of names is
  * seen; afterwards (and after a restart, from pools.json) it is a lookup. */
@@ -126,7 +128,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port", p->name);
 		return -ENOENT;
 	}
-	if (daemon_nested_full(d)) {
+	if (nested_full(d)) {
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port, and the VM's port "
 			      "takes no more allowed address pairs (Neutron's max_allowed_address_pair)",
 			      p->name);
@@ -136,7 +138,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		struct neutron_error nerr = { 0 };
 		uint64_t now = util_now_ms();
 
-		r = daemon_make_ports(d, p, 1, now < deadline ? (unsigned)(deadline - now) : 0,
+		r = ports_make(d, p, 1, now < deadline ? (unsigned)(deadline - now) : 0,
 				      &port_id, &nerr);
 		if (r == -ETIMEDOUT) {
 			/* The port stays in the pool, WIRING: it serves a later ADD. */
@@ -179,7 +181,7 @@ out:
 	return r;
 }
 
-static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
+int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
 		   char **ret, struct cni_error *err)
 {
 	struct store_port row = { 0 };
@@ -203,7 +205,7 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 	}
 	/* Until the answer, the garbage collector must not judge this holder
 	 * by its missing interface. */
-	gc_busy_begin(d->gc, env->container_id, env->ifname);
+	gc_busy_begin(d->busy, env->container_id, env->ifname);
 	r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, &row);
 	if (r == -EEXIST) {
 		/* The same ADD again is answered the same way; the same container
@@ -244,7 +246,7 @@ static int cni_add(struct daemon *d, const struct cni_env *env, const struct cni
 				   : bind_check(host, fd, &pi, env->ifname, &ext)) == 0)
 		goto answer;
 	if (d->nested)
-		r = bind_nested_attach(host, daemon_nested_link(d->nested), fd, &pi, env->ifname,
+		r = bind_nested_attach(host, nested_link(d->nested), fd, &pi, env->ifname,
 				       row.last_netns, &defaults, &ext);
 	else
 		r = bind_attach(host, fd, &pi, env->ifname, &defaults, &ext);
@@ -273,14 +275,14 @@ undo:
 	if (store_release(d->store, env->container_id, env->ifname, store_clock_ms(), NULL) == 0)
 		daemon_kick_recycle(d);
 out:
-	gc_busy_end(d->gc, env->container_id, env->ifname);
+	gc_busy_end(d->busy, env->container_id, env->ifname);
 	store_port_done(&row);
 	if (fd >= 0)
 		close(fd);
 	return r;
 }
 
-static int cni_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
+int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
 {
 	int r;
 
@@ -298,7 +300,7 @@ static int cni_del(struct daemon *d, const struct cni_env *env, struct cni_error
 	return 0;
 }
 
-static int cni_check(struct daemon *d, const struct cni_env *env, struct cni_error *err)
+int verbs_check(struct daemon *d, const struct cni_env *env, struct cni_error *err)
 {
 	struct store_port row = { 0 };
 	struct portinfo pi;
@@ -329,7 +331,7 @@ static int cni_check(struct daemon *d, const struct cni_env *env, struct cni_err
 	return r;
 }
 
-static int cni_status(struct daemon *d, struct cni_error *err)
+int verbs_status(struct daemon *d, struct cni_error *err)
 {
 	struct store_counts *counts = NULL;
 	unsigned ready = 0;
@@ -360,7 +362,7 @@ static bool attachment_valid(const struct cni_conf *conf, const char *cid, const
 /* Releases what this network's pool lends to attachments the runtime no
  * longer knows (at once: the runtime says so), then runs a garbage
  * collection pass over the pool (gc.h), whose findings wait for a grace. */
-static int cni_gc(struct daemon *d, const struct cni_conf *conf, struct cni_error *err)
+int verbs_gc(struct daemon *d, const struct cni_conf *conf, struct cni_error *err)
 {
 	struct store_port_list *held = NULL;
 	struct gc_opts o = { 0 };
@@ -394,106 +396,5 @@ static int cni_gc(struct daemon *d, const struct cni_conf *conf, struct cni_erro
 	if (r < 0)
 		cni_error_set(err, CNI_ERR_INTERNAL, "garbage collection of pool '%s': %s", p->name,
 			      strerror(-r));
-	return r;
-}
-
-static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret, size_t *ret_len)
-{
-	struct wire_request *wr = NULL;
-	struct cni_env *env = NULL;
-	struct cni_conf *conf = NULL;
-	struct cni_error err;
-	char *out = NULL;
-	const char *verb = "UNKNOWN";
-	uint64_t start = util_now_us();
-	int r;
-
-	cni_error_init(&err);
-	atomic_store(&d->last_request_ms, util_now_ms());
-	r = wire_request_parse(req, len, &wr, &err);
-	if (r >= 0)
-		r = cni_env_parse(&wr->env, &env, &err);
-	if (r >= 0) {
-		verb = cni_command_str(env->command);
-		if (env->command == CNI_CMD_VERSION)
-			r = cni_version_reply(wr->stdin_data, wr->stdin_len, &out, &err);
-		else
-			r = cni_conf_parse(wr->stdin_data, wr->stdin_len, env->command, &conf, &err);
-	}
-	if (r >= 0 && conf) {
-		switch (env->command) {
-		case CNI_CMD_ADD:
-			r = cni_add(d, env, conf, &out, &err);
-			break;
-		case CNI_CMD_DEL:
-			r = cni_del(d, env, &err);
-			break;
-		case CNI_CMD_CHECK:
-			r = cni_check(d, env, &err);
-			break;
-		case CNI_CMD_STATUS:
-			r = cni_status(d, &err);
-			break;
-		case CNI_CMD_GC:
-			r = cni_gc(d, conf, &err);
-			break;
-		default:
-			break;
-		}
-	}
-	if (r < 0 && err.code == 0)
-		cni_error_set(&err, CNI_ERR_INTERNAL, "%s", strerror(-r));
-	if (r < 0) {
-		log_info("%s %s/%s: error %d: %s", verb, env && env->container_id ? env->container_id : "-",
-			 env && env->ifname ? env->ifname : "-", err.code, err.msg);
-		r = wire_reply_error(&err, ret, ret_len);
-	} else {
-		r = wire_reply_build(0, out ? out : "", ret, ret_len);
-	}
-	daemon_metrics_cni_done(d->metrics, verb, err.code, (double)(util_now_us() - start) / 1e6);
-	free(out);
-	cni_conf_free(conf);
-	cni_env_free(env);
-	wire_request_free(wr);
-	return r;
-}
-
-int daemon_handle(void *userdata, const char *req, size_t len, char **ret_reply, size_t *ret_len)
-{
-	struct daemon *d = userdata;
-	json_t *doc;
-	const char *op;
-	char *out = NULL;
-	int r;
-
-	/* The server read more than a request may hold: say so (code 6),
-	 * rather than hang up on a client that would then retry. */
-	if (!req) {
-		struct cni_error err;
-
-		cni_error_init(&err);
-		cni_error_set(&err, CNI_ERR_DECODE, "request over %zu bytes", len);
-		return wire_reply_error(&err, ret_reply, ret_len);
-	}
-	/* sfctl's queries carry "ctl"; everything else is a CNI request. */
-	if (!memmem(req, len, "\"ctl\"", 5))
-		return handle_cni(d, req, len, ret_reply, ret_len);
-	doc = json_loadb(req, len, 0, NULL);
-	op = json_string_value(json_object_get(doc, "ctl"));
-	if (!op) {
-		json_decref(doc);
-		return handle_cni(d, req, len, ret_reply, ret_len);
-	}
-	r = daemon_ctl(d, doc, &out);
-	if (r < 0) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "{\"error\":\"%s\"}", r == -EOPNOTSUPP ? "unknown query" : strerror(-r));
-		r = wire_reply_build(1, msg, ret_reply, ret_len);
-	} else {
-		r = wire_reply_build(0, out, ret_reply, ret_len);
-	}
-	free(out);
-	json_decref(doc);
 	return r;
 }

@@ -1,4 +1,6 @@
-#include "daemon/daemon.h"
+/* The daemon's life (lifecycle.h): what it builds, the threads it starts,
+ * and the order it takes them down in. */
+#include "daemon/lifecycle.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,31 +10,16 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "daemon/daemon_metrics.h"
+#include "daemon/gc.h"
+#include "daemon/gc_busy.h"
+#include "daemon/handle.h"
+#include "daemon/nested.h"
+#include "daemon/recycler.h"
+#include "daemon/refiller.h"
+#include "daemon/syncer.h"
 #include "server/server.h"
-
-void daemon_kick_refill(struct daemon *d)
-{
-	pthread_mutex_lock(&d->lock);
-	d->refill_pending = true;
-	pthread_cond_signal(&d->wake_refill);
-	pthread_mutex_unlock(&d->lock);
-}
-
-void daemon_kick_sync(struct daemon *d)
-{
-	pthread_mutex_lock(&d->lock);
-	d->sync_pending = true;
-	pthread_cond_signal(&d->wake_sync);
-	pthread_mutex_unlock(&d->lock);
-}
-
-void daemon_kick_recycle(struct daemon *d)
-{
-	pthread_mutex_lock(&d->lock);
-	d->recycle_pending = true;
-	pthread_cond_signal(&d->wake_recycle);
-	pthread_mutex_unlock(&d->lock);
-}
+#include "store/store.h"
 
 static void stop_threads(struct daemon *d)
 {
@@ -45,32 +32,6 @@ static void stop_threads(struct daemon *d)
 	for (unsigned i = 0; i < d->n_threads; i++)
 		pthread_join(d->threads[i], NULL);
 	d->n_threads = 0;
-}
-
-/* Failed calls of the calling thread: a background thread compares it
- * across one pass of its work to know whether to back off. */
-static _Thread_local unsigned long neutron_failures_here;
-
-unsigned long daemon_neutron_failures_here(void)
-{
-	return neutron_failures_here;
-}
-
-void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct neutron_error *err,
-			 uint64_t start_us)
-{
-	double seconds = (double)(util_now_us() - start_us) / 1e6;
-	int status = err ? err->http_status : 0;
-
-	daemon_metrics_neutron_done(d->metrics, op, r, status, seconds);
-	/* Any answer from the server, even a 4xx, means Neutron is there. */
-	if (r >= 0 || (status > 0 && status < 500)) {
-		atomic_store(&d->neutron_ok, true);
-		atomic_store(&d->readiness.neutron_reached, true);
-	} else {
-		atomic_store(&d->neutron_ok, false);
-		neutron_failures_here++;
-	}
 }
 
 /* superfluid_pool_ports{pool,state}, from the store at scrape time. */
@@ -136,7 +97,7 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	snprintf(d->host_tag, sizeof(d->host_tag), "sf-host=%s", cfg->host);
 
 	if (config_mode_nested(cfg->mode)) {
-		r = daemon_nested_new(cfg, &d->nested);
+		r = nested_new(cfg, &d->nested);
 		if (r < 0)
 			goto fail;
 	}
@@ -163,6 +124,9 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	r = gc_new(&d->gc);
 	if (r < 0)
 		goto fail;
+	r = gc_busy_new(&d->busy);
+	if (r < 0)
+		goto fail;
 	/* Ports a create made just before a crash are adopted at once. */
 	atomic_store(&d->reconcile_soon, true);
 	r = daemon_metrics_new(collect_pools, d, &d->metrics);
@@ -180,8 +144,8 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	}
 
 	{
-		void *(*mains[])(void *) = { daemon_refiller_main, daemon_recycler_main,
-					     daemon_syncer_main };
+		void *(*mains[DAEMON_THREADS])(void *) = { refiller_main, recycler_main,
+							   syncer_main };
 
 		for (size_t i = 0; i < ARRAY_SIZE(mains); i++) {
 			r = -pthread_create(&d->threads[d->n_threads], NULL, mains[i], d);
@@ -193,7 +157,7 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 
 	so.path = cfg->socket_path;
 	so.workers = cfg->workers;
-	r = server_new(&so, daemon_handle, d, &d->server);
+	r = server_new(&so, handle_request, d, &d->server);
 	if (r < 0) {
 		log_errno(r, "listening on '%s'", cfg->socket_path);
 		goto fail;
@@ -216,8 +180,9 @@ void daemon_free(struct daemon *d)
 	httpd_stop(d->httpd);
 	daemon_metrics_free(d->metrics);
 	gc_free(d->gc);
+	gc_busy_free(d->busy);
 	pool_set_free(d->pools);
-	daemon_nested_free(d->nested);
+	nested_free(d->nested);
 	store_free(d->store);
 	neutron_client_free(d->neutron);
 	pthread_mutex_destroy(&d->lock);

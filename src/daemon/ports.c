@@ -1,0 +1,235 @@
+/* A pool's ports from Neutron to READY (ports.h): create, record and wire
+ * their host side, wait for ACTIVE. */
+#include "daemon/ports.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bind/bind.h"
+#include "common/log.h"
+#include "daemon/daemon_metrics.h"
+#include "daemon/nested.h"
+#include "store/store.h"
+
+#define STATUS_BATCH 40            /* ids per status query, to keep URLs short */
+
+int ports_adopt(struct daemon *d, struct pool *p, const json_t *port)
+{
+	struct store_port sp = { 0 };
+	struct portinfo pi;
+	struct nl_extack ext = { { 0 } };
+	struct nl_sock *host;
+	char *info = NULL;
+	int r;
+
+	r = portinfo_from_neutron(port, p->network, p->subnets, p->mtu, &pi);
+	if (r < 0)
+		return r;
+	r = portinfo_to_json(&pi, &info);
+	if (r < 0)
+		return r;
+	sp.port_id = pi.port_id;
+	sp.pool = p->key;
+	sp.network_id = pi.network_id;
+	sp.subnet_id = pi.ips[0].subnet_id;
+	sp.mac = pi.mac_str;
+	sp.info = info;
+	sp.state = STORE_PORT_WIRING;
+	r = store_insert(d->store, &sp);
+	free(info);
+	if (r == -EEXIST)
+		return 0;   /* adopted first (refiller.c, adopt_unanswered) */
+	if (r < 0)
+		return r;
+	if (d->nested)
+		return 0;   /* the VM's port carries it: nested_ready */
+	r = bind_host_nl(&host);
+	if (r >= 0)
+		r = bind_prepare(host, &pi, &d->bind, &ext);
+	if (r < 0)   /* stays WIRING: the refiller's recheck tries again */
+		log_warn("port %s: wiring the host side: %s%s%s", pi.port_id, strerror(-r),
+			 ext.msg[0] ? ": " : "", ext.msg);
+	return 0;
+}
+
+int ports_promote(struct daemon *d, char **ids, size_t n)
+{
+	struct neutron_filter f[STATUS_BATCH + 2];
+	struct neutron_error err = { 0 };
+	size_t pending = 0;
+
+	for (size_t off = 0; off < n; off += STATUS_BATCH) {
+		size_t k = n - off < STATUS_BATCH ? n - off : STATUS_BATCH, nf = 0, i;
+		json_t *list = NULL, *v;
+		uint64_t start = util_now_us();
+		int r;
+
+		for (i = 0; i < k; i++)
+			if (ids[off + i])
+				f[nf++] = (struct neutron_filter){ "id", ids[off + i] };
+		if (nf == 0)
+			continue;
+		f[nf++] = (struct neutron_filter){ "fields", "id" };
+		f[nf++] = (struct neutron_filter){ "fields", "status" };
+		r = neutron_list(d->neutron, "ports", f, nf, 0, &list, &err);
+		daemon_neutron_done(d, "port_status", r, &err, start);
+		if (r < 0)
+			return r;
+		json_array_foreach(list, i, v) {
+			const char *id = json_string_value(json_object_get(v, "id"));
+
+			if (!streq(json_string_value(json_object_get(v, "status")), "ACTIVE"))
+				continue;
+			r = store_set_state(d->store, id, STORE_PORT_WIRING, STORE_PORT_READY);
+			if (r < 0 && r != -ESTALE)   /* -ESTALE: someone else moved it on */
+				log_warn("port %s: marking ready: %s", id, strerror(-r));
+			for (size_t j = off; j < off + k; j++)
+				if (ids[j] && streq(ids[j], id)) {
+					free(ids[j]);
+					ids[j] = NULL;
+				}
+		}
+		json_decref(list);
+	}
+	for (size_t i = 0; i < n; i++)
+		pending += ids[i] != NULL;
+	return (int)pending;
+}
+
+int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
+		      char **ret_port_id, struct neutron_error *ret_err)
+{
+	struct neutron_error err = { 0 };
+	json_t *req, *created = NULL, *v;
+	char **ids = NULL;
+	size_t n_ids = 0, i;
+	uint64_t start = util_now_us(), deadline;
+	int r;
+
+	req = pool_port_request(p, d->nested ? NULL : d->cfg.host, d->deployment_tag, d->host_tag,
+				n);
+	pool_set_lock(d->pools);
+	p->creating += n;
+	pool_set_unlock(d->pools);
+	if (n == 1) {
+		r = neutron_port_create(d->neutron, json_array_get(req, 0), &created, &err);
+		if (r >= 0) {
+			json_t *one = json_array();
+
+			json_array_append_new(one, created);
+			created = one;
+		}
+	} else {
+		r = neutron_port_create_bulk(d->neutron, req, &created, &err);
+	}
+	daemon_neutron_done(d, n == 1 ? "port_create" : "port_create_bulk", r, &err, start);
+	json_decref(req);
+	if (r < 0) {
+		log_warn("pool '%s': creating %u port(s): %s", p->name, n,
+			 err.message[0] ? err.message : strerror(-r));
+		if (ret_err)
+			*ret_err = err;
+		/* No answer is not "not created": list by tag before trying
+		 * again, so that a slow create is adopted, not repeated. */
+		if (err.http_status == 0 || err.http_status >= 500) {
+			atomic_store(&d->create_lost, true);
+			atomic_store(&d->reconcile_soon, true);
+		}
+		pool_set_lock(d->pools);
+		p->creating -= n;
+		pool_set_unlock(d->pools);
+		/* -ETIMEDOUT means "made but not ACTIVE in time" to callers. */
+		return r == -ETIMEDOUT ? -ETIME : r;
+	}
+	metrics_counter_add(d->metrics->ports_created, NULL, json_array_size(created));
+
+	ids = xcalloc(json_array_size(created) + 1, sizeof(*ids));
+	json_array_foreach(created, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+
+		r = ports_adopt(d, p, v);
+		if (r < 0) {
+			/* Not recorded, so not ours to keep: give it back now. */
+			struct neutron_error derr = { 0 };
+
+			log_warn("port %s: cannot record it (%s), deleting it", id, strerror(-r));
+			if (id && neutron_port_delete(d->neutron, id, &derr) < 0)
+				log_warn("port %s: delete failed: %s", id, derr.message);
+			continue;
+		}
+		ids[n_ids++] = xstrdup(id);
+	}
+	pool_set_lock(d->pools);
+	p->creating -= n;
+	pool_set_unlock(d->pools);
+	json_decref(created);
+	if (n_ids == 0) {
+		r = -EIO;
+		if (ret_err)
+			snprintf(ret_err->message, sizeof(ret_err->message),
+				 "Neutron's answer held no usable port");
+		goto out;
+	}
+	if (ret_port_id)
+		*ret_port_id = xstrdup(ids[0]);
+
+	if (d->nested) {
+		/* Ready once the VM's port carries them; a failure leaves them
+		 * WIRING for the refiller's recheck. */
+		r = nested_ready(d, ids, n_ids, ret_err);
+		if (r > 0)
+			r = -ETIMEDOUT;
+		goto out;
+	}
+	/* The agent needs a polling interval to wire the taps; ask in batches.
+	 * The timeout counts from the call: a slow create uses it up too. */
+	deadline = start / 1000 + timeout_ms;
+	for (unsigned delay = 100;; delay = delay < 500 ? delay * 2 : 500) {
+		struct timespec ts = { 0, (long)delay * 1000000L };
+
+		r = ports_promote(d, ids, n_ids);
+		if (r <= 0 || util_now_ms() >= deadline || daemon_should_stop(d))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (r > 0)
+		r = -ETIMEDOUT;
+	if (r == -ETIMEDOUT)
+		log_info("pool '%s': %zu new port(s) not ACTIVE after %u ms; they stay wiring",
+			 p->name, n_ids, timeout_ms);
+out:
+	for (i = 0; i < n_ids; i++)
+		free(ids[i]);
+	free(ids);
+	return r < 0 ? r : 0;
+}
+
+int ports_list_tagged(struct daemon *d, json_t **ret)
+{
+	struct neutron_filter f[] = { { "tags", NULL } };
+	struct neutron_error err = { 0 };
+	uint64_t start = util_now_us();
+	char tags[300];
+	int r;
+
+	snprintf(tags, sizeof(tags), "%s,%s", d->deployment_tag, d->host_tag);
+	f[0].value = tags;
+	r = neutron_list(d->neutron, "ports", f, 1, 200, ret, &err);
+	daemon_neutron_done(d, "port_list", r, &err, start);
+	return r;
+}
+
+struct pool *ports_pool_of(struct daemon *d, const json_t *port)
+{
+	struct pool *p = NULL;
+	json_t *tag;
+	size_t j;
+
+	json_array_foreach(json_object_get(port, "tags"), j, tag)
+		if (!p && json_is_string(tag))
+			p = pool_set_find_tag(d->pools, json_string_value(tag));
+	return p;
+}

@@ -1,0 +1,40 @@
+/* A pool's ports, from Neutron's create to READY: the refiller's bulk
+ * refill, a cold ADD's single port, and the adoption of ports Neutron made
+ * for us that the store does not know yet. */
+#ifndef SF_DAEMON_PORTS_H
+#define SF_DAEMON_PORTS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/util.h"
+#include "daemon/state.h"
+
+/* Creates and wires `n` ports of pool `p` and waits up to timeout_ms for
+ * them to turn ACTIVE; ports that do, become READY.  With `ret_port_id`
+ * (n must be 1), the port's id is returned even if it is still WIRING at
+ * the timeout (-ETIMEDOUT).  A create Neutron did not answer in time is
+ * -ETIME (it may still make the ports: the refiller reconciles first).
+ * With `ret_err`, a failure's reason (Neutron's words) is copied there.
+ * Used by the refiller and by a cold ADD. */
+int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
+	       char **ret_port_id, struct neutron_error *ret_err) MUST_CHECK;
+
+/* Records a port Neutron made (the refill's, or one the garbage collector
+ * adopts) in pool `p`, WIRING, and wires its host side.  0 also when the
+ * store already knew it. */
+int ports_adopt(struct daemon *d, struct pool *p, const json_t *port) MUST_CHECK;
+
+/* Asks Neutron for the status of `ids` (NULL entries skipped) and makes the
+ * ACTIVE ones READY, freeing and NULLing their entries.  Returns how many
+ * are still not ACTIVE, or -errno. */
+int ports_promote(struct daemon *d, char **ids, size_t n);
+
+/* Neutron's ports tagged for this deployment and host (caller
+ * json_decref()s). */
+int ports_list_tagged(struct daemon *d, json_t **ret) MUST_CHECK;
+/* The pool whose tag a Neutron port carries, or NULL. */
+struct pool *ports_pool_of(struct daemon *d, const json_t *port);
+
+#endif

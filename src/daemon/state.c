@@ -1,0 +1,132 @@
+/* The daemon's shared state (state.h): wakeups, the Neutron bookkeeping
+ * and the background threads' backoff. */
+#include "daemon/state.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "daemon/daemon_metrics.h"
+
+#define BACKOFF_MAX_MS 60000
+
+static void kick(struct daemon *d, pthread_cond_t *cond, bool *pending)
+{
+	pthread_mutex_lock(&d->lock);
+	*pending = true;
+	pthread_cond_signal(cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void daemon_kick_refill(struct daemon *d)
+{
+	kick(d, &d->wake_refill, &d->refill_pending);
+}
+
+void daemon_kick_sync(struct daemon *d)
+{
+	kick(d, &d->wake_sync, &d->sync_pending);
+}
+
+void daemon_kick_recycle(struct daemon *d)
+{
+	kick(d, &d->wake_recycle, &d->recycle_pending);
+}
+
+bool daemon_should_stop(struct daemon *d)
+{
+	bool stop;
+
+	pthread_mutex_lock(&d->lock);
+	stop = d->stop;
+	pthread_mutex_unlock(&d->lock);
+	return stop;
+}
+
+void daemon_wait_kick(struct daemon *d, pthread_cond_t *cond, bool *pending, unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&d->lock);
+	while (!*pending && !d->stop)
+		if (pthread_cond_timedwait(cond, &d->lock, &ts) != 0)
+			break;
+	*pending = false;
+	pthread_mutex_unlock(&d->lock);
+}
+
+bool daemon_in_burst(struct daemon *d, uint64_t deferred_since_ms)
+{
+	uint64_t now = util_now_ms();
+	uint64_t last = atomic_load(&d->last_request_ms);
+
+	if (now - last >= d->cfg.quiet_ms)
+		return false;
+	return deferred_since_ms == 0 || now - deferred_since_ms < d->cfg.max_defer_ms;
+}
+
+/* Failed calls of the calling thread: a background thread compares it
+ * across one pass of its work to know whether to back off. */
+static _Thread_local unsigned long neutron_failures_here;
+
+unsigned long daemon_neutron_failures_here(void)
+{
+	return neutron_failures_here;
+}
+
+void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct neutron_error *err,
+			 uint64_t start_us)
+{
+	double seconds = (double)(util_now_us() - start_us) / 1e6;
+	int status = err ? err->http_status : 0;
+
+	daemon_metrics_neutron_done(d->metrics, op, r, status, seconds);
+	/* Any answer from the server, even a 4xx, means Neutron is there. */
+	if (r >= 0 || (status > 0 && status < 500)) {
+		atomic_store(&d->neutron_ok, true);
+		atomic_store(&d->readiness.neutron_reached, true);
+	} else {
+		atomic_store(&d->neutron_ok, false);
+		neutron_failures_here++;
+	}
+}
+
+unsigned daemon_backoff_ms(unsigned failures)
+{
+	unsigned ms = 500u << (failures < 7 ? failures : 7);
+
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	return ms / 2 + (unsigned)(random() % (ms / 2 + 1));   /* jitter */
+}
+
+unsigned daemon_backoff_left(const struct daemon_backoff *b)
+{
+	uint64_t now = util_now_ms();
+
+	return now < b->until_ms ? (unsigned)(b->until_ms - now) : 0;
+}
+
+void daemon_backoff_update(struct daemon_backoff *b, unsigned long failed_before, const char *who)
+{
+	unsigned ms;
+
+	if (daemon_neutron_failures_here() == failed_before) {
+		if (b->failures)
+			log_info("%s: Neutron answers again after %u failed pass(es)", who, b->failures);
+		b->failures = 0;
+		return;
+	}
+	b->failures++;
+	ms = daemon_backoff_ms(b->failures);
+	b->until_ms = util_now_ms() + ms;
+	log_info("%s: Neutron failed (%u pass(es) in a row); next attempt in %u ms", who,
+		 b->failures, ms);
+}
