@@ -4,6 +4,7 @@
 #include "fuzz.h"
 
 #include "common/config.h"
+#include "neutron/opts.h"
 
 #define PATH "/etc/superfluid/superfluid.conf"
 
@@ -27,7 +28,7 @@ static void check_config(const struct config *cfg)
 		for (size_t j = 0; j < i; j++)
 			FUZZ_CHECK(strcmp(cfg->pool_list[j].name, p->name) != 0);
 	}
-	FUZZ_CHECK(config_neutron_opts(cfg, &opts) == 0);
+	FUZZ_CHECK(neutron_opts_from_config(&cfg->neutron, &opts) == 0);
 	switch (opts.auth_type) {
 	case NEUTRON_AUTH_PASSWORD:
 		FUZZ_CHECK(opts.auth_url && opts.username && opts.password && opts.project_name);

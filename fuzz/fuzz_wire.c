@@ -1,5 +1,5 @@
 /* The plugin/daemon protocol (src/cni/wire.h).  The input is read twice:
- * as a request, the way the daemon takes one in (cni_ops.c: the request,
+ * as a request, the way the daemon takes one in (handle.c: the request,
  * then its environment, then its stdin as a network config or a VERSION
  * query, and an error reply when any of that fails), and as a reply, the
  * way the plugin reads the daemon's answer.  Whatever parses must build
@@ -39,7 +39,7 @@ static void check_request_roundtrip(const struct wire_request *req)
 	free(msg);
 }
 
-/* The daemon's handling up to the verb's work (cni_ops.c). */
+/* The daemon's handling up to the verb's work (src/daemon/handle.c). */
 static void daemon_side(const uint8_t *data, size_t size)
 {
 	struct wire_request *req = NULL;

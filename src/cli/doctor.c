@@ -1,6 +1,12 @@
 /* sfctl doctor [--json]: checks, in order, what superfluid needs on this
  * host, and says in plain words what is wrong and what to do about it. */
-#include "cli/doctor.h"
+#include "cli/cli.h"
+#include "cli/doctor_kernel.h"
+#include "cli/doctor_nested.h"
+#include "cli/doctor_neutron.h"
+#include "cli/doctor_ovs.h"
+#include "cli/doctor_report.h"
+#include "neutron/opts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,10 +16,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-
-static const char *const status_names[] = {
-	[DOCTOR_OK] = "ok", [DOCTOR_WARN] = "warn", [DOCTOR_FAIL] = "fail", [DOCTOR_SKIP] = "skip",
-};
 
 void cli_doctor_help(void)
 {
@@ -33,34 +35,13 @@ void cli_doctor_help(void)
 	       "Exit status: 0 when no check failed, 1 when one did, 2 on a usage error.\n");
 }
 
-struct doctor_check *doctor_add(struct doctor *d, const char *name, enum doctor_status status,
-				const char *hint, const char *fmt, ...)
-{
-	struct doctor_check *c;
-	va_list ap;
-
-	/* The checks are a fixed list: running out of room is a bug. */
-	if (d->n >= DOCTOR_MAX_CHECKS)
-		d->n = DOCTOR_MAX_CHECKS - 1;
-	c = &d->checks[d->n++];
-	memset(c, 0, sizeof(*c));
-	c->name = name;
-	c->status = status;
-	va_start(ap, fmt);
-	vsnprintf(c->message, sizeof(c->message), fmt, ap);
-	va_end(ap);
-	if (hint)
-		snprintf(c->hint, sizeof(c->hint), "%s", hint);
-	return c;
-}
-
 static void check_root(struct doctor *d)
 {
 	d->root = geteuid() == 0;
 	if (d->root)
-		doctor_add(d, "root", DOCTOR_OK, NULL, "running as root");
+		doctor_report_add(d, "root", DOCTOR_OK, NULL, "running as root");
 	else
-		doctor_add(d, "root", DOCTOR_FAIL,
+		doctor_report_add(d, "root", DOCTOR_FAIL,
 			   "run `sudo sfctl doctor`: superfluidd runs as root, and the kernel "
 			   "probes need it",
 			   "not running as root (uid %u)", (unsigned)geteuid());
@@ -75,19 +56,19 @@ static void check_config(struct doctor *d, const struct cli_ctx *ctx)
 
 	r = config_load(ctx->config_path, &d->cfg, &err);
 	if (r < 0) {
-		doctor_add(d, "config", DOCTOR_FAIL,
+		doctor_report_add(d, "config", DOCTOR_FAIL,
 			   r == -ENOENT && !ctx->config_given ?
 			   "write one (see docs/config.md) or name it with -c" : NULL,
 			   "%s", err.message);
 		return;
 	}
-	c = doctor_add(d, "config", DOCTOR_OK, NULL, "'%s' loads", ctx->config_path);
+	c = doctor_report_add(d, "config", DOCTOR_OK, NULL, "'%s' loads", ctx->config_path);
 	if (d->cfg->neutron.credentials_file)
 		snprintf(c->message + strlen(c->message), sizeof(c->message) - strlen(c->message),
 			 ", with credentials file '%s' (owner root, mode 0600 or stricter)",
 			 d->cfg->neutron.credentials_file);
 
-	r = config_neutron_opts(d->cfg, &opts);
+	r = neutron_opts_from_config(&d->cfg->neutron, &opts);
 	/* A diagnosis wants the first answer, not retries of it (negative:
 	 * none, for the client). */
 	opts.max_retries = -1;
@@ -99,59 +80,6 @@ static void check_config(struct doctor *d, const struct cli_ctx *ctx)
 			 "'%s' loads, but the Neutron client refuses its settings: %s",
 			 ctx->config_path, strerror(-r));
 	}
-}
-
-static void print_text(const struct doctor *d)
-{
-	static const char *const tags[] = {
-		[DOCTOR_OK] = " ok ", [DOCTOR_WARN] = "warn", [DOCTOR_FAIL] = "FAIL",
-		[DOCTOR_SKIP] = "skip",
-	};
-
-	for (unsigned i = 0; i < d->n; i++) {
-		const struct doctor_check *c = &d->checks[i];
-
-		printf("[%s] %-15s %s\n", tags[c->status], c->name, c->message);
-		if (c->hint[0] && c->status != DOCTOR_OK)
-			printf("       %-15s hint: %s\n", "", c->hint);
-	}
-}
-
-static int print_json(const struct doctor *d, bool ok)
-{
-	json_t *root = json_object(), *checks = json_array();
-	int r = -1;
-
-	if (!root || !checks)
-		goto out;
-	for (unsigned i = 0; i < d->n; i++) {
-		const struct doctor_check *c = &d->checks[i];
-		json_t *o = json_pack("{s:s, s:s, s:s}", "name", c->name, "status",
-				      status_names[c->status], "message", c->message);
-
-		if (!o)
-			goto out;
-		if (c->hint[0] && json_object_set_new(o, "hint", json_string(c->hint)) < 0) {
-			json_decref(o);
-			goto out;
-		}
-		if (json_array_append_new(checks, o) < 0)
-			goto out;
-	}
-	if (json_object_set_new(root, "checks", checks) < 0) {
-		checks = NULL;
-		goto out;
-	}
-	checks = NULL;
-	if (json_object_set_new(root, "ok", json_boolean(ok)) < 0 ||
-	    json_dumpf(root, stdout, JSON_INDENT(2)) < 0)
-		goto out;
-	putchar('\n');
-	r = 0;
-out:
-	json_decref(checks);
-	json_decref(root);
-	return r;
 }
 
 int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx)
@@ -201,12 +129,12 @@ int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		if (d.checks[i].status == DOCTOR_FAIL)
 			ok = false;
 	if (json) {
-		if (print_json(&d, ok) < 0) {
+		if (doctor_report_json(&d, ok) < 0) {
 			fprintf(stderr, "sfctl doctor: cannot write the JSON answer\n");
 			goto out;
 		}
 	} else {
-		print_text(&d);
+		doctor_report_text(&d);
 	}
 	rc = ok ? 0 : 1;
 out:

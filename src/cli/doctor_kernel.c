@@ -1,7 +1,7 @@
 /* sfctl doctor: the kernel features, probed for real by creating each kind
  * of device with the netlink library in throwaway namespaces (they, and all
  * made in them, vanish when their fds are closed). */
-#include "cli/doctor.h"
+#include "cli/doctor_kernel.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,13 +37,13 @@ static int probe_netns(struct doctor *d, struct probe *p)
 	if (r >= 0)
 		r = netns_nl_open(p->ns, &p->nl);
 	if (r < 0) {
-		doctor_add(d, "kernel-netns", DOCTOR_FAIL,
+		doctor_report_add(d, "kernel-netns", DOCTOR_FAIL,
 			   "the kernel needs CONFIG_NET_NS; in a container, superfluid needs "
 			   "CAP_SYS_ADMIN",
 			   "cannot create a network namespace: %s", why(r, NULL, reason, sizeof(reason)));
 		return r;
 	}
-	doctor_add(d, "kernel-netns", DOCTOR_OK, NULL,
+	doctor_report_add(d, "kernel-netns", DOCTOR_OK, NULL,
 		   "network namespaces can be created and worked in");
 	return 0;
 }
@@ -61,13 +61,13 @@ static int probe_veth(struct doctor *d, struct probe *p)
 	if (r >= 0)
 		r = nl_link_index(p->nl, "sfprobe0", &ifindex);
 	if (r < 0) {
-		doctor_add(d, "kernel-veth", DOCTOR_FAIL,
+		doctor_report_add(d, "kernel-veth", DOCTOR_FAIL,
 			   "load the veth module (modprobe veth) or build CONFIG_VETH",
 			   "cannot create a veth pair into another namespace: %s",
 			   why(r, &ext, reason, sizeof(reason)));
 		return 0;
 	}
-	doctor_add(d, "kernel-veth", DOCTOR_OK, NULL,
+	doctor_report_add(d, "kernel-veth", DOCTOR_OK, NULL,
 		   "veth pairs can be created with the peer directly in another namespace");
 	return ifindex;
 }
@@ -89,13 +89,13 @@ static void probe_bridge(struct doctor *d, struct probe *p, bool join)
 	if (r >= 0 && join)
 		r = nl_veth_create(p->nl, &local, &peer, &ext);
 	if (r < 0) {
-		doctor_add(d, "kernel-bridge", DOCTOR_FAIL,
+		doctor_report_add(d, "kernel-bridge", DOCTOR_FAIL,
 			   "load the bridge module (modprobe bridge) or build CONFIG_BRIDGE",
 			   "cannot create a Linux bridge%s: %s", join ? " and join a veth to it" : "",
 			   why(r, &ext, reason, sizeof(reason)));
 		return;
 	}
-	doctor_add(d, "kernel-bridge", DOCTOR_OK, NULL, "Linux bridges can be created%s",
+	doctor_report_add(d, "kernel-bridge", DOCTOR_OK, NULL, "Linux bridges can be created%s",
 		   join ? " and veths joined to them at creation" : "");
 }
 
@@ -107,18 +107,18 @@ static void probe_macvlan(struct doctor *d, struct probe *p, int parent)
 	int r;
 
 	if (!parent) {
-		doctor_add(d, "kernel-macvlan", DOCTOR_SKIP, NULL,
+		doctor_report_add(d, "kernel-macvlan", DOCTOR_SKIP, NULL,
 			   "no veth to put a macvlan on");
 		return;
 	}
 	r = nl_macvlan_create(p->nl, parent, &mv, &ext);
 	if (r < 0)
-		doctor_add(d, "kernel-macvlan", DOCTOR_FAIL,
+		doctor_report_add(d, "kernel-macvlan", DOCTOR_FAIL,
 			   "load the macvlan module (modprobe macvlan) or build CONFIG_MACVLAN",
 			   "cannot create a macvlan into another namespace: %s",
 			   why(r, &ext, reason, sizeof(reason)));
 	else
-		doctor_add(d, "kernel-macvlan", DOCTOR_OK, NULL,
+		doctor_report_add(d, "kernel-macvlan", DOCTOR_OK, NULL,
 			   "macvlan devices (bridge mode) can be created into another namespace");
 }
 
@@ -132,7 +132,7 @@ static void probe_vlan(struct doctor *d, struct probe *p, int parent)
 	int r;
 
 	if (!parent) {
-		doctor_add(d, "kernel-vlan", DOCTOR_SKIP, NULL,
+		doctor_report_add(d, "kernel-vlan", DOCTOR_SKIP, NULL,
 			   "no veth to put a VLAN device on");
 		return;
 	}
@@ -140,17 +140,17 @@ static void probe_vlan(struct doctor *d, struct probe *p, int parent)
 	/* Only a daemon in VLAN mode needs it: a failure elsewhere warns. */
 	bad = d->cfg && d->cfg->host.mode == CONFIG_MODE_VLAN ? DOCTOR_FAIL : DOCTOR_WARN;
 	if (r == -EOPNOTSUPP)
-		doctor_add(d, "kernel-vlan", bad,
+		doctor_report_add(d, "kernel-vlan", bad,
 			   "load the 8021q module or build CONFIG_VLAN_8021Q; or use macvlan mode "
 			   "for nested containers",
 			   "the kernel has no 802.1Q support (needed only for nested VLAN mode): %s",
 			   why(r, &ext, reason, sizeof(reason)));
 	else if (r < 0)
-		doctor_add(d, "kernel-vlan", bad, NULL,
+		doctor_report_add(d, "kernel-vlan", bad, NULL,
 			   "cannot create an 802.1Q VLAN device (needed only for nested VLAN "
 			   "mode): %s", why(r, &ext, reason, sizeof(reason)));
 	else
-		doctor_add(d, "kernel-vlan", DOCTOR_OK, NULL, "802.1Q VLAN devices can be created");
+		doctor_report_add(d, "kernel-vlan", DOCTOR_OK, NULL, "802.1Q VLAN devices can be created");
 }
 
 void doctor_check_kernel(struct doctor *d)
@@ -163,13 +163,13 @@ void doctor_check_kernel(struct doctor *d)
 
 	if (!d->root) {
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-			doctor_add(d, names[i], DOCTOR_SKIP, NULL,
+			doctor_report_add(d, names[i], DOCTOR_SKIP, NULL,
 				   "probing the kernel needs root");
 		return;
 	}
 	if (probe_netns(d, &p) < 0) {
 		for (size_t i = 1; i < ARRAY_SIZE(names); i++)
-			doctor_add(d, names[i], DOCTOR_SKIP, NULL,
+			doctor_report_add(d, names[i], DOCTOR_SKIP, NULL,
 				   "no namespace to probe in");
 		goto out;
 	}

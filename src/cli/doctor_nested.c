@@ -1,6 +1,6 @@
 /* sfctl doctor, nested modes: the VM's NIC and its Neutron port (and
  * trunk), which a daemon inside a VM needs instead of a host agent. */
-#include "cli/doctor.h"
+#include "cli/doctor_nested.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,18 +42,18 @@ void doctor_check_vm_port(struct doctor *d)
 
 	r = link_mac(d->cfg, h->link_interface, mac);
 	if (r < 0) {
-		doctor_add(d, "vm-port", DOCTOR_FAIL, "set [host] link_interface to the VM's NIC",
+		doctor_report_add(d, "vm-port", DOCTOR_FAIL, "set [host] link_interface to the VM's NIC",
 			   "no interface '%s' with a MAC in the daemon's network namespace: %s",
 			   h->link_interface, strerror(-r));
 		return;
 	}
 	if (!d->extensions) {
-		doctor_add(d, "vm-port", DOCTOR_SKIP, NULL, "Neutron did not answer");
+		doctor_report_add(d, "vm-port", DOCTOR_SKIP, NULL, "Neutron did not answer");
 		return;
 	}
 	r = vmport_new(d->nc, h->vm_port, mac, h->mode == CONFIG_MODE_VLAN, &vp, &err);
 	if (r < 0) {
-		doctor_add(d, "vm-port", DOCTOR_FAIL,
+		doctor_report_add(d, "vm-port", DOCTOR_FAIL,
 			   h->mode == CONFIG_MODE_VLAN ?
 			   "VLAN mode needs the VM's port to be a trunk's parent (openstack network "
 			   "trunk create --parent-port ...), or set [host] vm_port" :
@@ -61,7 +61,7 @@ void doctor_check_vm_port(struct doctor *d)
 			   "the VM's port: %s", err.message[0] ? err.message : strerror(-r));
 		return;
 	}
-	doctor_add(d, "vm-port", DOCTOR_OK, NULL, "'%s' is Neutron port %s%s%s (mode %s)",
+	doctor_report_add(d, "vm-port", DOCTOR_OK, NULL, "'%s' is Neutron port %s%s%s (mode %s)",
 		   h->link_interface, vmport_id(vp), vmport_trunk_id(vp) ? ", parent of trunk " : "",
 		   vmport_trunk_id(vp) ? vmport_trunk_id(vp) : "", config_mode_name(h->mode));
 	vmport_free(vp);

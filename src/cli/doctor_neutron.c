@@ -1,5 +1,5 @@
 /* sfctl doctor: Keystone, Neutron, its extensions and this host's agent. */
-#include "cli/doctor.h"
+#include "cli/doctor_neutron.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,47 +21,47 @@ void doctor_check_keystone(struct doctor *d)
 	int r;
 
 	if (!d->nc) {
-		doctor_add(d, "keystone", DOCTOR_SKIP, NULL, "no usable configuration");
+		doctor_report_add(d, "keystone", DOCTOR_SKIP, NULL, "no usable configuration");
 		return;
 	}
 	n = &d->cfg->neutron;
 	url = n->auth_url;
-	if (n->auth_type == NEUTRON_AUTH_NOAUTH) {
+	if (n->auth_type == CONFIG_AUTH_NOAUTH) {
 		d->authenticated = true;
-		doctor_add(d, "keystone", DOCTOR_SKIP, NULL,
+		doctor_report_add(d, "keystone", DOCTOR_SKIP, NULL,
 			   "auth_type = noauth: Keystone is not used");
 		return;
 	}
 	r = neutron_authenticate(d->nc, &err);
 	if (r == 0) {
 		d->authenticated = true;
-		if (n->auth_type == NEUTRON_AUTH_APP_CREDENTIAL)
-			doctor_add(d, "keystone", DOCTOR_OK, NULL,
+		if (n->auth_type == CONFIG_AUTH_APP_CREDENTIAL)
+			doctor_report_add(d, "keystone", DOCTOR_OK, NULL,
 				   "Keystone at %s accepted application credential '%s'", url,
 				   n->app_cred_id);
 		else
-			doctor_add(d, "keystone", DOCTOR_OK, NULL,
+			doctor_report_add(d, "keystone", DOCTOR_OK, NULL,
 				   "Keystone at %s accepted user '%s' in project '%s'", url,
 				   n->username, n->project_name);
 		return;
 	}
 	if (unreachable(r, &err))
-		doctor_add(d, "keystone", DOCTOR_FAIL,
+		doctor_report_add(d, "keystone", DOCTOR_FAIL,
 			   "is Keystone running, and is [neutron] auth_url right?",
 			   "cannot reach Keystone at %s: %s", url, err.message);
 	else if (err.http_status == 401)
-		doctor_add(d, "keystone", DOCTOR_FAIL,
-			   n->auth_type == NEUTRON_AUTH_APP_CREDENTIAL ?
+		doctor_report_add(d, "keystone", DOCTOR_FAIL,
+			   n->auth_type == CONFIG_AUTH_APP_CREDENTIAL ?
 			   "check application_credential_id and _secret (and that the credential "
 			   "has not expired)" :
 			   "check username, password (in the credentials file if there is one), "
 			   "user_domain_name, project_name and project_domain_name",
 			   "Keystone refused the credentials (401): %s", err.message);
 	else if (err.http_status)
-		doctor_add(d, "keystone", DOCTOR_FAIL, NULL, "Keystone at %s answered HTTP %d: %s",
+		doctor_report_add(d, "keystone", DOCTOR_FAIL, NULL, "Keystone at %s answered HTTP %d: %s",
 			   url, err.http_status, err.message);
 	else
-		doctor_add(d, "keystone", DOCTOR_FAIL,
+		doctor_report_add(d, "keystone", DOCTOR_FAIL,
 			   strstr(err.message, "endpoint") ?
 			   "check [neutron] region_name and interface, or set endpoint_override" :
 			   NULL,
@@ -75,7 +75,7 @@ void doctor_check_neutron(struct doctor *d)
 	int r;
 
 	if (!d->authenticated) {
-		doctor_add(d, "neutron", DOCTOR_SKIP, NULL, "needs a Keystone token first");
+		doctor_report_add(d, "neutron", DOCTOR_SKIP, NULL, "needs a Keystone token first");
 		return;
 	}
 	from = d->cfg->neutron.endpoint_override ? "endpoint_override" : "the Keystone catalog";
@@ -85,19 +85,19 @@ void doctor_check_neutron(struct doctor *d)
 		endpoint = d->cfg->neutron.endpoint_override ? d->cfg->neutron.endpoint_override :
 			   "(unknown)";
 	if (r == 0) {
-		doctor_add(d, "neutron", DOCTOR_OK, NULL, "Neutron at %s (from %s) answers", endpoint,
+		doctor_report_add(d, "neutron", DOCTOR_OK, NULL, "Neutron at %s (from %s) answers", endpoint,
 			   from);
 		return;
 	}
 	if (unreachable(r, &err))
-		doctor_add(d, "neutron", DOCTOR_FAIL,
+		doctor_report_add(d, "neutron", DOCTOR_FAIL,
 			   "is neutron-server running, and reachable from this host at that address?",
 			   "cannot reach Neutron at %s (from %s): %s", endpoint, from, err.message);
 	else if (err.http_status)
-		doctor_add(d, "neutron", DOCTOR_FAIL, NULL, "Neutron at %s answered HTTP %d: %s",
+		doctor_report_add(d, "neutron", DOCTOR_FAIL, NULL, "Neutron at %s answered HTTP %d: %s",
 			   endpoint, err.http_status, err.message);
 	else
-		doctor_add(d, "neutron", DOCTOR_FAIL, NULL, "Neutron at %s: %s", endpoint,
+		doctor_report_add(d, "neutron", DOCTOR_FAIL, NULL, "Neutron at %s: %s", endpoint,
 			   err.message[0] ? err.message : strerror(-r));
 }
 
@@ -128,7 +128,7 @@ void doctor_check_extensions(struct doctor *d)
 	enum doctor_status status = DOCTOR_OK;
 
 	if (!d->extensions) {
-		doctor_add(d, "extensions", DOCTOR_SKIP, NULL, "Neutron did not answer");
+		doctor_report_add(d, "extensions", DOCTOR_SKIP, NULL, "Neutron did not answer");
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
@@ -148,9 +148,9 @@ void doctor_check_extensions(struct doctor *d)
 				 status == DOCTOR_OK ? DOCTOR_WARN : status;
 	}
 	if (status == DOCTOR_OK)
-		doctor_add(d, "extensions", DOCTOR_OK, NULL, "present: %s", present);
+		doctor_report_add(d, "extensions", DOCTOR_OK, NULL, "present: %s", present);
 	else
-		doctor_add(d, "extensions", status,
+		doctor_report_add(d, "extensions", status,
 			   "enable them in neutron-server (service_plugins = trunk for trunks)",
 			   "missing: %s; present: %s", missing, present[0] ? present : "none");
 }
@@ -201,13 +201,13 @@ void doctor_check_agent(struct doctor *d)
 	int r;
 
 	if (!d->extensions) {
-		doctor_add(d, "agent", DOCTOR_SKIP, NULL, "Neutron did not answer");
+		doctor_report_add(d, "agent", DOCTOR_SKIP, NULL, "Neutron did not answer");
 		return;
 	}
 	host = d->cfg->host.name;
 	r = neutron_agents_list(d->nc, host, &agents, &err);
 	if (r < 0) {
-		doctor_add(d, "agent", DOCTOR_FAIL,
+		doctor_report_add(d, "agent", DOCTOR_FAIL,
 			   err.http_status == 403 ? "listing agents needs the admin role, as "
 			   "setting binding:host_id does" : NULL,
 			   "cannot list the Neutron agents of host '%s': %s", host,
@@ -224,18 +224,18 @@ void doctor_check_agent(struct doctor *d)
 	}
 	join_values(agents, "agent_type", true, alive, sizeof(alive));
 	if (alive[0] && l2) {
-		doctor_add(d, "agent", DOCTOR_OK, NULL, "alive on host '%s': %s", host, alive);
+		doctor_report_add(d, "agent", DOCTOR_OK, NULL, "alive on host '%s': %s", host, alive);
 		goto out;
 	}
 	if (alive[0]) {
-		doctor_add(d, "agent", DOCTOR_FAIL,
+		doctor_report_add(d, "agent", DOCTOR_FAIL,
 			   "start the host's L2 agent (Linux bridge, Open vSwitch or OVN)",
 			   "alive on host '%s': %s, but none that binds ports", host, alive);
 		goto out;
 	}
 	if (json_array_size(agents)) {
 		join_values(agents, "agent_type", false, dead, sizeof(dead));
-		doctor_add(d, "agent", DOCTOR_FAIL,
+		doctor_report_add(d, "agent", DOCTOR_FAIL,
 			   "start the agent, and check that it reaches the message bus",
 			   "the agents of host '%s' are not alive: %s", host, dead);
 		goto out;
@@ -245,10 +245,10 @@ void doctor_check_agent(struct doctor *d)
 		join_values(all, "host", false, hosts, sizeof(hosts));
 		snprintf(hint, sizeof(hint),
 			 "[host] name must be the agent's `host`; agents report for: %s", hosts);
-		doctor_add(d, "agent", DOCTOR_FAIL, hint, "no Neutron agent reports for host '%s'",
+		doctor_report_add(d, "agent", DOCTOR_FAIL, hint, "no Neutron agent reports for host '%s'",
 			   host);
 	} else {
-		doctor_add(d, "agent", DOCTOR_FAIL,
+		doctor_report_add(d, "agent", DOCTOR_FAIL,
 			   "start an L2 agent on this host (and note that listing agents needs the "
 			   "admin role)",
 			   "no Neutron agent reports for host '%s', nor for any host", host);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cni/cni.h"
+#include "cni/error.h"
 
 /* Compact JSON and a newline; the caller frees *ret with free(). */
 int cni_json_dump(const json_t *v, char **ret) MUST_CHECK;

@@ -17,9 +17,9 @@
 #define P(field) offsetof(struct config_pool, field)
 
 static const struct config_enum_value auth_types[] = {
-	{ "password", NEUTRON_AUTH_PASSWORD },
-	{ "v3applicationcredential", NEUTRON_AUTH_APP_CREDENTIAL },
-	{ "noauth", NEUTRON_AUTH_NOAUTH },
+	{ "password", CONFIG_AUTH_PASSWORD },
+	{ "v3applicationcredential", CONFIG_AUTH_APP_CREDENTIAL },
+	{ "noauth", CONFIG_AUTH_NOAUTH },
 	{ NULL, 0 },
 };
 
@@ -302,10 +302,10 @@ static int check_auth(const struct config *cfg, struct config_error *err)
 	size_t count;
 
 	switch (n->auth_type) {
-	case NEUTRON_AUTH_APP_CREDENTIAL:
+	case CONFIG_AUTH_APP_CREDENTIAL:
 		needs = app_cred, count = ARRAY_SIZE(app_cred), type = "v3applicationcredential";
 		break;
-	case NEUTRON_AUTH_NOAUTH:
+	case CONFIG_AUTH_NOAUTH:
 		needs = noauth, count = ARRAY_SIZE(noauth), type = "noauth";
 		break;
 	default:
@@ -537,35 +537,4 @@ void config_free(struct config *cfg)
 	}
 	free(cfg->path);
 	free(cfg);
-}
-
-int config_neutron_opts(const struct config *cfg, struct neutron_opts *ret)
-{
-	const struct config_neutron *n = &cfg->neutron;
-
-	*ret = (struct neutron_opts){
-		.auth_type = (enum neutron_auth_type)n->auth_type,
-		.auth_url = n->auth_url,
-		.username = n->username,
-		.password = n->password,
-		.user_domain_name = n->user_domain_name,
-		.project_name = n->project_name,
-		.project_domain_name = n->project_domain_name,
-		.app_cred_id = n->app_cred_id,
-		.app_cred_secret = n->app_cred_secret,
-		.region_name = n->region_name,
-		.interface = config_interface_name(n->interface),
-		.endpoint_override = n->endpoint_override,
-		.project_id = n->project_id,
-		.cafile = n->cafile,
-		.insecure = n->insecure,
-		.connect_timeout_ms = n->connect_timeout_s * 1000L,
-		.timeout_ms = n->timeout_s * 1000L,
-		/* The client reads 0 as its default: here 0 means no retries. */
-		.max_retries = n->max_retries > 0 ? n->max_retries : -1,
-		.retry_base_ms = 200,
-		.max_concurrent = n->max_concurrent,
-		.token_renew_margin_s = 300,
-	};
-	return 0;
 }

@@ -20,9 +20,16 @@
 
 #include "common/config_parse.h"
 #include "common/util.h"
-#include "neutron/neutron.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/superfluid/superfluid.conf"
+
+/* [neutron] auth_type; the Neutron client maps it to its own
+ * (neutron/opts.h). */
+enum config_auth_type {
+	CONFIG_AUTH_PASSWORD,             /* Keystone v3 password */
+	CONFIG_AUTH_APP_CREDENTIAL,       /* Keystone v3 application credential */
+	CONFIG_AUTH_NOAUTH,               /* neutron-server with auth_strategy = noauth */
+};
 
 enum config_interface {
 	CONFIG_INTERFACE_PUBLIC,
@@ -32,7 +39,7 @@ enum config_interface {
 
 /* Strings are owned by the struct config and NULL when not set. */
 struct config_neutron {
-	int auth_type;               /* enum neutron_auth_type */
+	int auth_type;               /* enum config_auth_type */
 	char *auth_url;
 	char *username;
 	char *password;              /* secret */
@@ -136,10 +143,6 @@ void config_free(struct config *cfg);
  * caller closes `f`. */
 int config_load_stream(FILE *f, const char *path, struct config **ret,
 		       struct config_error *err) MUST_CHECK;
-
-/* Fills the Neutron client's options; the strings are borrowed from `cfg`
- * and live as long as it does. */
-int config_neutron_opts(const struct config *cfg, struct neutron_opts *ret) MUST_CHECK;
 
 /* "bridge", "macvlan" or "vlan". */
 const char *config_mode_name(int mode);

@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "daemon/lifecycle.h"
+#include "neutron/opts.h"
 
 #define DECLARE_RETRY_MS 5000
 
@@ -185,7 +186,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	r = config_neutron_opts(cfg, &nopts);
+	r = neutron_opts_from_config(&cfg->neutron, &nopts);
 	if (r >= 0)
 		r = neutron_client_new(&nopts, &nc);
 	if (r < 0) {

@@ -3,6 +3,7 @@
  * token's catalog (or the endpoint override), and noauth for development.
  * Passwords, secrets and tokens are never logged nor copied into errors. */
 #include "neutron/internal.h"
+#include "neutron/outcome.h"
 
 #include <errno.h>
 #include <stdio.h>

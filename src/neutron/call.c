@@ -2,6 +2,7 @@
  * re-authentication after a 401, and the answer parsed into JSON or into a
  * struct neutron_error. */
 #include "neutron/internal.h"
+#include "neutron/outcome.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* The Neutron client object: options, lifetime, counters. */
+/* The Neutron client object: options and lifetime. */
 #include "neutron/internal.h"
 
 #include <errno.h>
@@ -17,20 +17,6 @@ static void global_init(void)
 	 * race to create the first objects. */
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	json_object_seed(0);
-}
-
-void neutron_error_set(struct neutron_error *err, int http_status, const char *type,
-		       const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	err->http_status = http_status;
-	util_strlcpy(err->type, type ? type : "", sizeof(err->type));
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
 }
 
 static void secret_free(char *s)
@@ -158,24 +144,4 @@ int neutron_client_new(const struct neutron_opts *opts, struct neutron_client **
 out:
 	neutron_client_free(c);
 	return r;
-}
-
-void neutron_client_stats(struct neutron_client *c, struct neutron_stats *ret)
-{
-	pthread_mutex_lock(&c->stats_lock);
-	*ret = c->stats;
-	pthread_mutex_unlock(&c->stats_lock);
-}
-
-void neutron_stats_add(struct neutron_client *c, const struct neutron_stats *d)
-{
-	pthread_mutex_lock(&c->stats_lock);
-	c->stats.requests += d->requests;
-	c->stats.retries += d->retries;
-	c->stats.errors += d->errors;
-	c->stats.auths += d->auths;
-	c->stats.reauths_on_401 += d->reauths_on_401;
-	c->stats.connections += d->connections;
-	c->stats.total_us += d->total_us;
-	pthread_mutex_unlock(&c->stats_lock);
 }

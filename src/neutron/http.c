@@ -24,6 +24,7 @@
  * timeout_ms bounds each attempt, not the whole call: a call lasts at most
  * (max_retries + 1) * timeout_ms plus the backoff waits. */
 #include "neutron/internal.h"
+#include "neutron/outcome.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -136,12 +136,6 @@ int neutron_auth_renew_after_401(struct neutron_client *c, uint64_t gen,
 				 struct neutron_error *err);
 void neutron_auth_free(struct neutron_client *c);
 
-/* client.c */
-void neutron_stats_add(struct neutron_client *c, const struct neutron_stats *delta);
-/* Fills err (if not NULL) with a formatted transport/local error message. */
-void neutron_error_set(struct neutron_error *err, int http_status, const char *type,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /* call.c: one Neutron call with authentication, retries, one
  * re-authentication on 401, and error parsing.  `path` is relative to the
  * endpoint and already escaped. */

@@ -1,5 +1,6 @@
 /* Ports (single and bulk) and tags on any taggable resource. */
 #include "neutron/internal.h"
+#include "neutron/outcome.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* Generic resource calls on /v2.0/<collection>, and paginated lists. */
 #include "neutron/internal.h"
+#include "neutron/outcome.h"
 
 #include <errno.h>
 #include <stdio.h>

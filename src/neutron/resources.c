@@ -1,6 +1,7 @@
 /* Networks, subnets, security groups and rules, extensions, quotas and
  * agents: thin typed wrappers over the generic calls of request.c. */
 #include "neutron/internal.h"
+#include "neutron/outcome.h"
 
 #include <ctype.h>
 #include <errno.h>

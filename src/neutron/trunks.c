@@ -1,5 +1,6 @@
 /* Trunks and their subports (nested containers' VLAN mode). */
 #include "neutron/internal.h"
+#include "neutron/outcome.h"
 
 #include <errno.h>
 #include <stdio.h>

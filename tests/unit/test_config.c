@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "common/config.h"
+#include "neutron/opts.h"
 
 #define SECRET "s3cr3t-Pa55"
 
@@ -144,7 +145,7 @@ static void test_good_file(void **state)
 	assert_string_equal(cfg->daemon.metrics_address, "127.0.0.1:9777");
 	assert_null(cfg->neutron.endpoint_override);
 
-	assert_int_equal(config_neutron_opts(cfg, &o), 0);
+	assert_int_equal(neutron_opts_from_config(&cfg->neutron, &o), 0);
 	assert_int_equal(o.auth_type, NEUTRON_AUTH_PASSWORD);
 	assert_ptr_equal(o.password, cfg->neutron.password);
 	assert_string_equal(o.interface, "internal");

@@ -120,7 +120,7 @@ static void test_daemon_request(void **state)
 		struct handle_ctx c = { .d = d, .msg = requests[i].msg };
 
 		atomic_store(&d->neutron_ok, requests[i].neutron_ok);
-		run_case(&(struct fcase){ "daemon_handle", requests[i].name, handle_run,
+		run_case(&(struct fcase){ "handle_request", requests[i].name, handle_run,
 					  handle_check, &c, handle_degraded_ok });
 	}
 	target_end("daemon CNI requests");

@@ -1,10 +1,12 @@
-/* sfctl doctor: the checks, shared by doctor*.c. */
-#ifndef SF_CLI_DOCTOR_H
-#define SF_CLI_DOCTOR_H
+/* sfctl doctor's report: the checks' outcomes as every check file records
+ * them (doctor_report_add), and how they are printed. */
+#ifndef SF_CLI_DOCTOR_REPORT_H
+#define SF_CLI_DOCTOR_REPORT_H
 
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include <jansson.h>
+
 #include "common/config.h"
 #include "neutron/neutron.h"
 
@@ -36,18 +38,13 @@ struct doctor {
 };
 
 /* Records a check; `hint` may be NULL.  Returns the new check. */
-struct doctor_check *doctor_add(struct doctor *d, const char *name, enum doctor_status status,
-				const char *hint, const char *fmt, ...)
+struct doctor_check *doctor_report_add(struct doctor *d, const char *name,
+				       enum doctor_status status, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-void doctor_check_keystone(struct doctor *d);
-void doctor_check_neutron(struct doctor *d);
-void doctor_check_extensions(struct doctor *d);
-void doctor_check_agent(struct doctor *d);
-/* Nested modes: the VM's NIC and its Neutron port (and trunk). */
-void doctor_check_vm_port(struct doctor *d);
-void doctor_check_kernel(struct doctor *d);
-/* With an Open vSwitch agent on the host: OVSDB answers and has br-int. */
-void doctor_check_ovs(struct doctor *d);
+/* The report on stdout: one line per check (and its hint), or, with --json,
+ * {"checks": [...], "ok": ok}.  -1 when the JSON could not be built. */
+void doctor_report_text(const struct doctor *d);
+int doctor_report_json(const struct doctor *d, bool ok);
 
 #endif
