@@ -77,10 +77,20 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 GUEST_BINS := $(patsubst tests/guest/%.c,$(O)/tests/guest/%,$(GUEST_SRCS))
 
-.PHONY: all check check-unit check-integration check-fault asan install clean tests
+.PHONY: all check check-unit check-integration check-fault check-layout asan install clean tests
 # Objects reached through pattern rules are kept: a rebuild redoes only what changed.
 .SECONDARY:
-all: $(PROGS)
+all: check-layout $(PROGS)
+
+# The layout rule (docs/architecture.md, "Layers"): who may include whom,
+# struct daemon only in src/daemon, goto only to exit labels.  Runs again
+# when a source changes.
+LAYOUT_STAMP := $(O)/.layout-ok
+check-layout: $(LAYOUT_STAMP)
+$(LAYOUT_STAMP): scripts/check-layout $(shell find src -name '*.[ch]')
+	@$(if $(Q),echo "  LAYOUT  src")
+	$(Q)scripts/check-layout
+	@mkdir -p $(dir $@) && touch $@
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -117,7 +127,7 @@ $(O)/bench/%: $(O)/bench/%.o $(LIB)
 
 # Unit tests need nothing; integration tests bring up the test bed
 # (scripts/testbed up is idempotent) and need root.
-check: tests
+check: check-layout tests
 	$(Q)O=$(O) tests/run all
 
 check-unit: tests

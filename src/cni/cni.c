@@ -112,26 +112,28 @@ bool cni_version_allows(enum cni_version v, enum cni_command cmd)
 	}
 }
 
-int cni_version_reply(const char *stdin_data, size_t len, char **ret, struct cni_error *err)
+/* The cniVersion a VERSION request asks for (the latest when it names none);
+ * borrowed from *ret_in, which the caller json_decref()s. */
+static int asked_version(const char *stdin_data, size_t len, json_t **ret_in,
+			 const char **ret_asked, struct cni_error *err)
 {
 	const char *asked = CNI_VERSION_LATEST_STR;
-	json_t *in = NULL, *out = NULL, *list;
 	json_error_t jerr;
 	enum cni_version v;
-	int r;
+	json_t *in;
 
-	if (cni_json_is_blank(stdin_data, len))
-		goto answer;
-	in = json_loadb(stdin_data, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!in && json_error_code(&jerr) == json_error_out_of_memory) {
-		r = cni_error_nomem(err);
-		goto out;
+	if (cni_json_is_blank(stdin_data, len)) {
+		*ret_asked = asked;
+		return 0;
 	}
+	in = json_loadb(stdin_data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!in && json_error_code(&jerr) == json_error_out_of_memory)
+		return cni_error_nomem(err);
 	if (!in || !json_is_object(in)) {
 		cni_error_set(err, CNI_ERR_DECODE, "failed to decode the VERSION request");
 		cni_error_set_details(err, "%s", in ? "not a JSON object" : jerr.text);
-		r = -EBADMSG;
-		goto out;
+		json_decref(in);
+		return -EBADMSG;
 	}
 	if (json_object_get(in, "cniVersion")) {
 		asked = json_string_value(json_object_get(in, "cniVersion"));
@@ -141,11 +143,24 @@ int cni_version_reply(const char *stdin_data, size_t len, char **ret, struct cni
 			cni_error_set(err, CNI_ERR_DECODE,
 				      "failed to decode 'cniVersion' of the VERSION request");
 			cni_error_set_details(err, "expected a version string such as \"1.1.0\"");
-			r = -EBADMSG;
-			goto out;
+			json_decref(in);
+			return -EBADMSG;
 		}
 	}
-answer:
+	*ret_in = in;
+	*ret_asked = asked;
+	return 0;
+}
+
+int cni_version_reply(const char *stdin_data, size_t len, char **ret, struct cni_error *err)
+{
+	const char *asked;
+	json_t *in = NULL, *out = NULL, *list;
+	int r;
+
+	r = asked_version(stdin_data, len, &in, &asked, err);
+	if (r < 0)
+		return r;
 	out = json_object();
 	list = json_array();
 	r = json_object_set_new(out, "cniVersion", json_string(asked));
@@ -157,7 +172,6 @@ answer:
 		r = cni_json_dump(out, ret);
 	if (r < 0)
 		r = cni_error_nomem(err);
-out:
 	json_decref(in);
 	json_decref(out);
 	return r;

@@ -68,7 +68,7 @@ static int parse_version(struct cni_conf *conf, enum cni_command cmd, struct cni
 }
 
 /* An optional Neutron name or id: non-empty, at most CNI_NAME_MAX bytes. */
-static int neutron_ref(const json_t *raw, const char *key, char **ret, struct cni_error *err)
+static int parse_ref(const json_t *raw, const char *key, char **ret, struct cni_error *err)
 {
 	const char *s = NULL;
 	int r = cni_json_string(raw, key, "", C7, &s, err);
@@ -116,12 +116,12 @@ static int parse_superfluid(struct cni_conf *conf, struct cni_error *err)
 	long long mtu = 0;
 	int r;
 
-	r = neutron_ref(conf->raw, "network", &conf->network, err);
+	r = parse_ref(conf->raw, "network", &conf->network, err);
 	if (r < 0)
 		return r;
 	if (!conf->network)
 		return FAIL(err, C7, "'network' (the Neutron network, name or id) is missing");
-	r = neutron_ref(conf->raw, "subnet", &conf->subnet, err);
+	r = parse_ref(conf->raw, "subnet", &conf->subnet, err);
 	if (r < 0)
 		return r;
 	r = cni_json_strv(conf->raw, "securityGroups", "", C7, &conf->security_groups,

@@ -115,7 +115,7 @@ static int check_socket_path(const char *path, const char *from, int code,
 }
 
 /* Maps a failed round trip to the error the runtime sees. */
-static void daemon_failed(enum cni_command cmd, const char *path, int r,
+static void report_daemon_failure(enum cni_command cmd, const char *path, int r,
 			  enum wire_stage stage, int timeout_ms, struct cni_error *err)
 {
 	/* STATUS: any failure means ADD cannot be served now. */
@@ -175,7 +175,7 @@ static int forward(enum cni_command cmd, const struct cni_env_raw *env, const ch
 		stage = WIRE_STAGE_EXCHANGE;
 	}
 	if (r < 0) {
-		daemon_failed(cmd, path, r, stage, timeout_ms, err);
+		report_daemon_failure(cmd, path, r, stage, timeout_ms, err);
 		goto out;
 	}
 	if (wire_reply_parse(rep, rep_len, &reply) < 0) {

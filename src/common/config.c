@@ -112,12 +112,12 @@ static const struct config_key credential_keys[] = {
 	  CONFIG_SECRET },
 };
 
-static void *neutron_section(void *user, const char *name) { return &((struct config *)user)->neutron; }
+static void *section_neutron(void *user, const char *name) { return &((struct config *)user)->neutron; }
 static void *host_section(void *user, const char *name) { return &((struct config *)user)->host; }
-static void *daemon_section(void *user, const char *name) { return &((struct config *)user)->daemon; }
+static void *section_daemon(void *user, const char *name) { return &((struct config *)user)->daemon; }
 static void *pools_section(void *user, const char *name) { return &((struct config *)user)->pools; }
 
-static void *pool_section(void *user, const char *name)
+static void *section_pool(void *user, const char *name)
 {
 	struct config *cfg = user;
 	struct config_pool *p;
@@ -135,16 +135,16 @@ static void *pool_section(void *user, const char *name)
 }
 
 static const struct config_section_kind main_kinds[] = {
-	{ "neutron", false, neutron_keys, ARRAY_SIZE(neutron_keys), neutron_section },
+	{ "neutron", false, neutron_keys, ARRAY_SIZE(neutron_keys), section_neutron },
 	{ "host", false, host_keys, ARRAY_SIZE(host_keys), host_section },
-	{ "daemon", false, daemon_keys, ARRAY_SIZE(daemon_keys), daemon_section },
+	{ "daemon", false, daemon_keys, ARRAY_SIZE(daemon_keys), section_daemon },
 	{ "pools", false, pools_keys, ARRAY_SIZE(pools_keys), pools_section },
-	{ "pool", true, pool_keys, ARRAY_SIZE(pool_keys), pool_section },
+	{ "pool", true, pool_keys, ARRAY_SIZE(pool_keys), section_pool },
 };
 #define POOL_KIND (&main_kinds[ARRAY_SIZE(main_kinds) - 1])
 
 static const struct config_section_kind credential_kinds[] = {
-	{ "neutron", false, credential_keys, ARRAY_SIZE(credential_keys), neutron_section },
+	{ "neutron", false, credential_keys, ARRAY_SIZE(credential_keys), section_neutron },
 };
 
 const char *config_interface_name(int interface)

@@ -7,7 +7,7 @@
 #include "daemon/gc.h"
 #include "store/store.h"
 
-static json_t *pools_json(struct daemon *d)
+static json_t *query_pools(struct daemon *d)
 {
 	struct pool *pools[256];
 	struct store_counts *counts = NULL;
@@ -40,7 +40,7 @@ static json_t *pools_json(struct daemon *d)
 	return arr;
 }
 
-static json_t *ports_json(struct daemon *d)
+static json_t *query_ports(struct daemon *d)
 {
 	struct store_port_list *l = NULL;
 	json_t *arr = json_array();
@@ -69,7 +69,7 @@ static json_t *ports_json(struct daemon *d)
 }
 
 /* A pass over every pool; a dry run changes nothing. */
-static int gc_json(struct daemon *d, const json_t *req, json_t **ret)
+static int query_gc(struct daemon *d, const json_t *req, json_t **ret)
 {
 	struct gc_opts o = { .dry_run = json_is_true(json_object_get(req, "dry_run")) };
 	json_t *report = NULL;
@@ -90,11 +90,11 @@ int ctl_query(struct daemon *d, const json_t *req, char **ret_json)
 	int r;
 
 	if (streq(op, "pools")) {
-		doc = json_pack("{s:o}", "pools", pools_json(d));
+		doc = json_pack("{s:o}", "pools", query_pools(d));
 	} else if (streq(op, "ports")) {
-		doc = json_pack("{s:o}", "ports", ports_json(d));
+		doc = json_pack("{s:o}", "ports", query_ports(d));
 	} else if (streq(op, "gc")) {
-		r = gc_json(d, req, &doc);
+		r = query_gc(d, req, &doc);
 		if (r < 0)
 			return r;
 	} else {

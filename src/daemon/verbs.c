@@ -181,6 +181,32 @@ out:
 	return r;
 }
 
+/* The port's container end, in the namespace `fd`. */
+static int attach(struct daemon *d, struct nl_sock *host, int fd, const struct portinfo *pi,
+		  const struct cni_env *env, const struct store_port *row, unsigned *defaults,
+		  struct cni_error *err)
+{
+	struct nl_extack ext = { { 0 } };
+	int r;
+
+	if (d->nested)
+		r = bind_nested_attach(host, nested_link(d->nested), fd, pi, env->ifname,
+				       row->last_netns, defaults, &ext);
+	else
+		r = bind_attach(host, fd, pi, env->ifname, defaults, &ext);
+	if (r == -EEXIST)
+		cni_error_set(err, CNI_ERR_INVALID_ENV,
+			      "an interface '%s' already exists in the container", env->ifname);
+	else if (r == -EOPNOTSUPP && pi->vlan_id)
+		cni_error_set(err, CNI_ERR_INTERNAL,
+			      "attaching port %s: this kernel has no 802.1Q VLAN devices "
+			      "(load the 8021q module)", row->port_id);
+	else if (r < 0)
+		cni_error_set(err, CNI_ERR_INTERNAL, "attaching port %s: %s%s%s", row->port_id,
+			      strerror(-r), ext.msg[0] ? ": " : "", ext.msg);
+	return r;
+}
+
 int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
 		   char **ret, struct cni_error *err)
 {
@@ -242,28 +268,13 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 		cni_error_set(err, CNI_ERR_INTERNAL, "netlink: %s", strerror(-r));
 		goto undo;
 	}
-	if (repeated && (d->nested ? bind_check_inside(fd, &pi, env->ifname, &ext)
-				   : bind_check(host, fd, &pi, env->ifname, &ext)) == 0)
-		goto answer;
-	if (d->nested)
-		r = bind_nested_attach(host, nested_link(d->nested), fd, &pi, env->ifname,
-				       row.last_netns, &defaults, &ext);
-	else
-		r = bind_attach(host, fd, &pi, env->ifname, &defaults, &ext);
-	if (r < 0) {
-		if (r == -EEXIST)
-			cni_error_set(err, CNI_ERR_INVALID_ENV,
-				      "an interface '%s' already exists in the container", env->ifname);
-		else if (r == -EOPNOTSUPP && pi.vlan_id)
-			cni_error_set(err, CNI_ERR_INTERNAL,
-				      "attaching port %s: this kernel has no 802.1Q VLAN devices "
-				      "(load the 8021q module)", row.port_id);
-		else
-			cni_error_set(err, CNI_ERR_INTERNAL, "attaching port %s: %s%s%s", row.port_id,
-				      strerror(-r), ext.msg[0] ? ": " : "", ext.msg);
-		goto undo;
+	/* A repeated ADD whose attachment is intact is answered as it was. */
+	if (!repeated || (d->nested ? bind_check_inside(fd, &pi, env->ifname, &ext)
+				    : bind_check(host, fd, &pi, env->ifname, &ext)) != 0) {
+		r = attach(d, host, fd, &pi, env, &row, &defaults, err);
+		if (r < 0)
+			goto undo;
 	}
-answer:
 	r = build_result(&pi, env, conf, defaults, ret, err);
 	if (r < 0)
 		goto undo;
