@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/util.h"
+
 static enum log_level max_level = LOG_LEVEL_INFO;
 static const char *log_ident = "superfluid";
 /* One lock so lines from several threads never interleave. */
@@ -63,4 +65,58 @@ int log_errno(int r, const char *fmt, ...)
 	log_line(LOG_LEVEL_ERR, strerror_r(r < 0 ? -r : r, buf, sizeof(buf)), fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+#define RL_LINE 60000u   /* credit a line costs: ms in a minute */
+
+static uint64_t (*rl_clock)(void) = util_now_ms;
+
+void log_rl_set_clock(uint64_t (*now_ms)(void))
+{
+	rl_clock = now_ms ? now_ms : util_now_ms;
+}
+
+bool log_rl_allow(struct log_rl *rl, unsigned long *ret_suppressed, uint64_t *ret_for_ms)
+{
+	uint64_t now = rl_clock(), full = (uint64_t)rl->burst * RL_LINE;
+	bool allow = false;
+
+	pthread_mutex_lock(&rl->lock);
+	if (!rl->started) {
+		rl->started = true;
+		rl->credit = full;
+	} else if (now > rl->last_ms) {
+		uint64_t add = (now - rl->last_ms) * rl->per_minute;
+
+		rl->credit = add >= full - rl->credit ? full : rl->credit + add;
+	}
+	rl->last_ms = now;
+	if (rl->credit >= RL_LINE) {
+		rl->credit -= RL_LINE;
+		*ret_suppressed = rl->suppressed;
+		if (ret_for_ms)
+			*ret_for_ms = rl->suppressed ? now - rl->first_suppressed_ms : 0;
+		rl->suppressed = 0;
+		allow = true;
+	} else if (rl->suppressed++ == 0) {
+		rl->first_suppressed_ms = now;
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return allow;
+}
+
+void log_msg_rl(struct log_rl *rl, enum log_level level, const char *fmt, ...)
+{
+	unsigned long suppressed;
+	uint64_t for_ms;
+	va_list ap;
+
+	if (level > max_level || !log_rl_allow(rl, &suppressed, &for_ms))
+		return;
+	if (suppressed)
+		log_msg(level, "%lu similar line(s) suppressed in the last %llu s", suppressed,
+			(unsigned long long)(for_ms / 1000));
+	va_start(ap, fmt);
+	log_line(level, NULL, fmt, ap);
+	va_end(ap);
 }

@@ -4,7 +4,10 @@
 #ifndef SF_COMMON_LOG_H
 #define SF_COMMON_LOG_H
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
@@ -23,5 +26,46 @@ int log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/* Rate-limited logging, for lines a client can cause (one per connection,
+ * one per request): a token bucket per call site, as Open vSwitch's
+ * VLOG_RATE_LIMIT_INIT.  The bucket holds `burst` lines and refills
+ * `per_minute` lines a minute; a line finding it empty is dropped and
+ * counted, and the next line let through is preceded by "N similar
+ * line(s) suppressed".  A line above the log level costs nothing. */
+struct log_rl {
+	unsigned per_minute, burst;
+	pthread_mutex_t lock;          /* guards the rest */
+	bool started;
+	uint64_t credit;               /* in 1/60000 of a line: a line a minute refills 1 a ms */
+	uint64_t last_ms;
+	unsigned long suppressed;
+	uint64_t first_suppressed_ms;
+};
+
+#define LOG_RL_INIT(PER_MINUTE, BURST) \
+	{ .per_minute = (PER_MINUTE), .burst = (BURST), .lock = PTHREAD_MUTEX_INITIALIZER }
+/* Enough for a person to see what happens, too few to fill a disk. */
+#define LOG_RL_PER_MINUTE 20
+#define LOG_RL_BURST 10
+
+/* Whether a line may go out now; on true, *ret_suppressed is how many were
+ * dropped since the last one that went out (and the count restarts), and
+ * *ret_for_ms (may be NULL) how long ago the first of them was. */
+bool log_rl_allow(struct log_rl *rl, unsigned long *ret_suppressed, uint64_t *ret_for_ms);
+void log_msg_rl(struct log_rl *rl, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The clock the buckets read, in milliseconds; NULL: the monotonic clock.
+ * For tests. */
+void log_rl_set_clock(uint64_t (*now_ms)(void));
+
+#define log_rl__(level, ...) do { \
+		static struct log_rl log_rl_site__ = LOG_RL_INIT(LOG_RL_PER_MINUTE, LOG_RL_BURST); \
+		log_msg_rl(&log_rl_site__, (level), __VA_ARGS__); \
+	} while (0)
+#define log_err_rl(...)   log_rl__(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_warn_rl(...)  log_rl__(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info_rl(...)  log_rl__(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug_rl(...) log_rl__(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 #endif

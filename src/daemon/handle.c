@@ -64,7 +64,7 @@ static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret,
 	if (r < 0 && err.code == 0)
 		cni_error_set(&err, CNI_ERR_INTERNAL, "%s", strerror(-r));
 	if (r < 0) {
-		log_info("%s %s/%s: error %d: %s", verb, env && env->container_id ? env->container_id : "-",
+		log_info_rl("%s %s/%s: error %d: %s", verb, env && env->container_id ? env->container_id : "-",
 			 env && env->ifname ? env->ifname : "-", err.code, err.msg);
 		r = wire_reply_error(&err, ret, ret_len);
 	} else {

@@ -168,7 +168,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 			break;
 		if (util_now_ms() >= deadline)
 			break;
-		log_debug("pool '%s': the port made for %s went to another ADD; making another",
+		log_debug_rl("pool '%s': the port made for %s went to another ADD; making another",
 			  p->name, env->container_id);
 		free(port_id);
 		port_id = NULL;
@@ -393,11 +393,11 @@ int verbs_gc(struct daemon *d, const struct cni_conf *conf, struct cni_error *er
 
 		if (attachment_valid(conf, sp->container_id, sp->ifname))
 			continue;
-		log_info("gc: releasing port %s held by stale attachment %s/%s", sp->port_id,
+		log_info_rl("gc: releasing port %s held by stale attachment %s/%s", sp->port_id,
 			 sp->container_id, sp->ifname);
 		if (store_release(d->store, sp->container_id, sp->ifname,
 				  store_clock_ms() + d->cfg.cooldown_ms, NULL) < 0)
-			log_warn("gc: releasing port %s failed", sp->port_id);
+			log_warn_rl("gc: releasing port %s failed", sp->port_id);
 	}
 	store_port_list_free(held);
 	daemon_kick_recycle(d);

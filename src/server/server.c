@@ -60,7 +60,7 @@ static bool peer_allowed(const struct server *s, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
 	if (cred.uid != s->opts.allowed_uid) {
-		log_warn("refusing a connection from pid %d uid %u: only uid %u may use '%s'",
+		log_warn_rl("refusing a connection from pid %d uid %u: only uid %u may use '%s'",
 			 (int)cred.pid, (unsigned)cred.uid, (unsigned)s->opts.allowed_uid, s->path);
 		return false;
 	}
@@ -142,11 +142,11 @@ static void serve_one(struct server *s, int fd)
 		return;
 	r = read_request(s, fd, &req, &req_len);
 	if (r == -EMSGSIZE) {
-		log_warn("a request on '%s' is over %zu bytes; refused", s->path,
+		log_warn_rl("a request on '%s' is over %zu bytes; refused", s->path,
 			 s->opts.max_request);
 		req_len = s->opts.max_request;   /* req stays NULL: "too big" */
 	} else if (r < 0) {
-		log_warn("reading a request on '%s': %s", s->path, strerror(-r));
+		log_warn_rl("reading a request on '%s': %s", s->path, strerror(-r));
 		return;
 	}
 	r = s->fn(s->userdata, req, req_len, &reply, &reply_len);
@@ -155,7 +155,7 @@ static void serve_one(struct server *s, int fd)
 		return;
 	r = write_all(fd, reply, reply_len);
 	if (r < 0)
-		log_debug("writing a reply: %s", strerror(-r));
+		log_debug_rl("writing a reply: %s", strerror(-r));
 	free(reply);
 	/* Closing with unread input resets the connection, and the client
 	 * would lose the answer: read the rest (a bounded amount, each read
@@ -221,7 +221,7 @@ static void *acceptor_main(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (s->count == QUEUE_LEN) {
 			pthread_mutex_unlock(&s->lock);
-			log_warn("request queue full, dropping a connection");
+			log_warn_rl("request queue full, dropping a connection");
 			close(fd);
 			continue;
 		}
