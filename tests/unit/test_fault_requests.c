@@ -10,9 +10,11 @@
 #include "fault_harness.h"
 
 #include "cni/wire.h"
+#include "daemon/daemon_metrics.h"
 #include "daemon/handle.h"
 #include "daemon/state.h"
 #include "neutron/internal.h"
+#include "store/store.h"
 
 /* ---- the daemon's handling of one CNI request ---- */
 
