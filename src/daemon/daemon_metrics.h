@@ -35,7 +35,7 @@ struct daemon_metrics {
 	struct metrics_counter *ports_created;
 	struct metrics_counter *ports_deleted;
 	struct metrics_counter *leaked_ports;        /* {kind} */
-	struct metrics_counter *gc_actions;          /* {kind,action}: GC_KIND_*, gc.h */
+	struct metrics_counter *gc_actions;          /* {kind,action}: GC_KIND_*, gc_find.h */
 	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
 	void *pool_userdata;
 };

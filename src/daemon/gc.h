@@ -27,11 +27,6 @@
 
 struct gc;
 
-#define GC_KIND_NEUTRON "neutron"
-#define GC_KIND_RECORD "record"
-#define GC_KIND_INTERFACE "interface"
-#define GC_KIND_CONTAINER "container"
-
 int gc_new(struct gc **ret) MUST_CHECK;
 void gc_free(struct gc *g);   /* NULL-safe */
 

@@ -9,10 +9,15 @@
 #include <jansson.h>
 
 #include "bind/bind.h"
-#include "daemon/gc.h"
 #include "daemon/state.h"
 #include "pool/pool.h"
 #include "store/store.h"
+
+/* The kinds of leak (gc.h says what each is). */
+#define GC_KIND_NEUTRON "neutron"
+#define GC_KIND_RECORD "record"
+#define GC_KIND_INTERFACE "interface"
+#define GC_KIND_CONTAINER "container"
 
 #define GC_OUTCOME_DRY_RUN "dry-run"   /* nothing done, not counted as a sighting */
 #define GC_OUTCOME_MARKED "marked"     /* first sighting: acted on if the next pass sees it too */
