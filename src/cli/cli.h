@@ -37,5 +37,7 @@ int cli_pools(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_pools_help(void);
 int cli_ports(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_ports_help(void);
+int cli_service(int argc, char **argv, const struct cli_ctx *ctx);
+void cli_service_help(void);
 
 #endif

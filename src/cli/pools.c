@@ -18,7 +18,7 @@ json_t *cli_ask(const struct cli_ctx *ctx, const char *socket_path, const char *
 	struct config_error cerr;
 	struct wire_reply *reply = NULL;
 	enum wire_stage stage = WIRE_STAGE_CONNECT;
-	char req[256], *raw = NULL;
+	char *req = NULL, *raw = NULL;
 	size_t raw_len = 0;
 	json_t *doc = NULL;
 	int r;
@@ -31,8 +31,12 @@ json_t *cli_ask(const struct cli_ctx *ctx, const char *socket_path, const char *
 		}
 		socket_path = cfg->daemon.socket;
 	}
-	snprintf(req, sizeof(req), "{\"version\":%d,\"ctl\":\"%s\"%s}", WIRE_VERSION, op,
-		 extra ? extra : "");
+	if (asprintf(&req, "{\"version\":%d,\"ctl\":\"%s\"%s}", WIRE_VERSION, op,
+		     extra ? extra : "") < 0) {
+		req = NULL;
+		fprintf(stderr, "sfctl: out of memory\n");
+		goto out;
+	}
 	r = wire_call(socket_path, req, strlen(req), timeout_ms, &raw, &raw_len, &stage);
 	if (r < 0) {
 		fprintf(stderr, "sfctl: %s superfluidd at '%s': %s\n",
@@ -42,8 +46,12 @@ json_t *cli_ask(const struct cli_ctx *ctx, const char *socket_path, const char *
 	}
 	r = wire_reply_parse(raw, raw_len, &reply);
 	if (r < 0 || reply->exit_code != 0) {
+		json_t *e = r < 0 ? NULL : json_loads(reply->stdout_text, 0, NULL);
+		const char *msg = json_string_value(json_object_get(e, "error"));
+
 		fprintf(stderr, "sfctl: the daemon refused '%s': %s\n", op,
-			r < 0 ? "malformed answer" : reply->stdout_text);
+			r < 0 ? "malformed answer" : msg ? msg : reply->stdout_text);
+		json_decref(e);
 		goto out;
 	}
 	doc = json_loads(reply->stdout_text, 0, NULL);
@@ -51,6 +59,7 @@ json_t *cli_ask(const struct cli_ctx *ctx, const char *socket_path, const char *
 		fprintf(stderr, "sfctl: malformed answer to '%s'\n", op);
 out:
 	wire_reply_free(reply);
+	free(req);
 	free(raw);
 	config_free(cfg);
 	return doc;

@@ -8,6 +8,8 @@
 static const char *const known_args[] = {
 	"IgnoreUnknown", "K8S_POD_NAMESPACE", "K8S_POD_NAME",
 	"K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID",
+	/* superfluid: the service this instance joins (docs/superfluidity.md) */
+	"SF_SERVICE",
 };
 
 void cni_env_raw_from_environ(struct cni_env_raw *raw)

@@ -58,7 +58,8 @@ void cni_env_raw_from_environ(struct cni_env_raw *raw);
  * skipped); keys superfluid does not know are refused with code 2 unless
  * IgnoreUnknown is 1 or true, as the reference plugins do.  Known keys:
  * IgnoreUnknown, K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_INFRA_CONTAINER_ID,
- * K8S_POD_UID.  DEL never fails over CNI_ARGS: bad ones are dropped (no
+ * K8S_POD_UID, and superfluid's SF_SERVICE (the service the instance joins).
+ * DEL never fails over CNI_ARGS: bad ones are dropped (no
  * args).  Without memory: -ENOMEM, code 999.  The caller frees *ret with
  * cni_env_free(). */
 int cni_env_parse(const struct cni_env_raw *raw, struct cni_env **ret,

@@ -1,4 +1,4 @@
-/* Addresses: add one, list them. */
+/* Addresses: add one, delete one, list them. */
 #include "netlink/msg.h"
 
 #include <arpa/inet.h>
@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int nl_build_addr_add(void *buf, size_t size, int ifindex, int family, const union nl_ip *ip,
-		      unsigned prefixlen, struct nlmsghdr **ret, struct nl_extack *extack)
+/* RTM_NEWADDR (create, exclusive) or RTM_DELADDR: the same message. */
+static int build_addr(void *buf, size_t size, uint16_t type, int ifindex, int family,
+		      const union nl_ip *ip, unsigned prefixlen, struct nlmsghdr **ret,
+		      struct nl_extack *extack)
 {
 	size_t len = nl_ip_len(family);
 	struct ifaddrmsg *ifa;
@@ -28,8 +30,10 @@ int nl_build_addr_add(void *buf, size_t size, int ifindex, int family, const uni
 		goto toobig;
 	memset(buf, 0, size);   /* attribute padding: see link_msg.c */
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	if (type == RTM_NEWADDR)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
 	ifa->ifa_prefixlen = (uint8_t)prefixlen;
@@ -57,12 +61,34 @@ toobig:
 	return nl_extack_set(extack, -EMSGSIZE, "request does not fit in its buffer");
 }
 
+int nl_build_addr_add(void *buf, size_t size, int ifindex, int family, const union nl_ip *ip,
+		      unsigned prefixlen, struct nlmsghdr **ret, struct nl_extack *extack)
+{
+	return build_addr(buf, size, RTM_NEWADDR, ifindex, family, ip, prefixlen, ret, extack);
+}
+
+int nl_build_addr_del(void *buf, size_t size, int ifindex, int family, const union nl_ip *ip,
+		      unsigned prefixlen, struct nlmsghdr **ret, struct nl_extack *extack)
+{
+	return build_addr(buf, size, RTM_DELADDR, ifindex, family, ip, prefixlen, ret, extack);
+}
+
 int nl_addr_add(struct nl_sock *s, int ifindex, int family, const union nl_ip *ip,
 		unsigned prefixlen, struct nl_extack *extack)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	int r = nl_build_addr_add(buf, sizeof(buf), ifindex, family, ip, prefixlen, &nlh, extack);
+
+	return r < 0 ? r : nl_talk(s, nlh, NULL, NULL, extack);
+}
+
+int nl_addr_del(struct nl_sock *s, int ifindex, int family, const union nl_ip *ip,
+		unsigned prefixlen, struct nl_extack *extack)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int r = nl_build_addr_del(buf, sizeof(buf), ifindex, family, ip, prefixlen, &nlh, extack);
 
 	return r < 0 ? r : nl_talk(s, nlh, NULL, NULL, extack);
 }

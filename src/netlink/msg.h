@@ -52,6 +52,8 @@ int nl_build_link_get(void *buf, size_t size, const char *name, int ifindex, boo
 		      struct nlmsghdr **ret, struct nl_extack *extack) MUST_CHECK;
 int nl_build_addr_add(void *buf, size_t size, int ifindex, int family, const union nl_ip *ip,
 		      unsigned prefixlen, struct nlmsghdr **ret, struct nl_extack *extack) MUST_CHECK;
+int nl_build_addr_del(void *buf, size_t size, int ifindex, int family, const union nl_ip *ip,
+		      unsigned prefixlen, struct nlmsghdr **ret, struct nl_extack *extack) MUST_CHECK;
 int nl_build_route_add(void *buf, size_t size, const struct nl_route *r, struct nlmsghdr **ret,
 		       struct nl_extack *extack) MUST_CHECK;
 

@@ -149,6 +149,9 @@ int nl_link_list(struct nl_sock *s, struct nl_link **ret, size_t *ret_n) MUST_CH
 int nl_addr_add(struct nl_sock *s, int ifindex, int family, const union nl_ip *ip,
 		unsigned prefixlen, struct nl_extack *extack) MUST_CHECK;
 
+/* Removes `ip`/`prefixlen` from `ifindex`; -EADDRNOTAVAIL when it is not there. */
+int nl_addr_del(struct nl_sock *s, int ifindex, int family, const union nl_ip *ip,
+		unsigned prefixlen, struct nl_extack *extack) MUST_CHECK;
 struct nl_addr {
 	int ifindex;
 	int family;

@@ -37,8 +37,28 @@ static const char schema_v1[] =
 	"CREATE INDEX ports_cooldown ON ports (cooldown_until) WHERE state = 'cooldown';"
 	"CREATE INDEX ports_unsynced ON ports (updated_at) WHERE synced = 0;";
 
+/* Version 2: the services this host's instances belong to
+ * (src/service/, docs/superfluidity.md).  A row is this host's part of a
+ * service: which of its ports is an instance and what that instance does
+ * with the address.  Neutron's service port is the truth for who answers;
+ * a row is the local journal that lets a restarted daemon finish, or undo,
+ * what it was doing with the address. */
+static const char schema_v2[] =
+	"CREATE TABLE services ("
+	" service TEXT NOT NULL CHECK (length(service) > 0),"
+	" port_id TEXT NOT NULL CHECK (length(port_id) > 0),"
+	" role TEXT NOT NULL CHECK (role IN"
+	"  ('joining', 'standby', 'taking', 'active', 'draining', 'leaving')),"
+	" epoch INTEGER NOT NULL DEFAULT 0,"
+	" until INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (service, port_id)"
+	") STRICT;"
+	"CREATE INDEX services_port ON services (port_id);";
+
 const char *const store_migrations__[STORE_SCHEMA_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
 #define COLS "port_id, pool, network_id, subnet_id, mac, info, state, container_id," \
@@ -116,4 +136,15 @@ const char *const store_sql__[STMT__COUNT] = {
 	[STMT_COUNT] =
 		"SELECT pool, state, count(*) FROM ports GROUP BY pool, state ORDER BY pool",
 	[STMT_INTEGRITY] = "PRAGMA integrity_check",
+	[STMT_SVC_PUT] =
+		"INSERT INTO services (service, port_id, role, epoch, until, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (service, port_id) DO UPDATE"
+		" SET role = ?3, epoch = ?4, until = ?5, updated_at = ?6",
+	[STMT_SVC_GET] =
+		"SELECT service, port_id, role, epoch, until, updated_at FROM services"
+		" WHERE service = ?1 AND port_id = ?2",
+	[STMT_SVC_LIST] =
+		"SELECT service, port_id, role, epoch, until, updated_at FROM services"
+		" WHERE (?1 IS NULL OR port_id = ?1) ORDER BY service, port_id",
+	[STMT_SVC_DELETE] = "DELETE FROM services WHERE service = ?1 AND port_id = ?2",
 };
