@@ -1,0 +1,101 @@
+/* The store's services table (store/store_service.h): the local journal of
+ * this host's service instances. */
+#include "store_test_util.h"
+
+#include "store/store_service.h"
+
+static void test_put_get_list_delete(void **state)
+{
+	struct scratch *t = *state;
+	struct store *s = NULL;
+	struct store_service_row row = { 0 }, *rows = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_open(t->path, &s), 0);
+	assert_int_equal(store_service_get(s, "video", "p1", &row), -ENOENT);
+	assert_int_equal(store_service_put(s, "video", "p1", STORE_SERVICE_JOINING, 0, 0), 0);
+	assert_int_equal(store_service_put(s, "video", "p2", STORE_SERVICE_ACTIVE, 3, 0), 0);
+	assert_int_equal(store_service_put(s, "tof", "p1", STORE_SERVICE_STANDBY, 1, 0), 0);
+	/* A put replaces the row. */
+	assert_int_equal(store_service_put(s, "video", "p1", STORE_SERVICE_DRAINING, 4, 12345), 0);
+	assert_int_equal(store_service_get(s, "video", "p1", &row), 0);
+	assert_int_equal(row.role, STORE_SERVICE_DRAINING);
+	assert_int_equal(row.epoch, 4);
+	assert_int_equal(row.until, 12345);
+	assert_true(row.updated_at > 0);
+	store_service_row_done(&row);
+
+	assert_int_equal(store_service_list(s, "p1", &rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].service, "tof");
+	assert_string_equal(rows[1].service, "video");
+	store_service_rows_free(rows, n);
+	assert_int_equal(store_service_list(s, NULL, &rows, &n), 0);
+	assert_int_equal(n, 3);
+	store_service_rows_free(rows, n);
+
+	assert_int_equal(store_service_delete(s, "video", "p1"), 0);
+	assert_int_equal(store_service_delete(s, "video", "p1"), 0);   /* idempotent */
+	assert_int_equal(store_service_list(s, "p1", &rows, &n), 0);
+	assert_int_equal(n, 1);
+	store_service_rows_free(rows, n);
+	store_free(s);
+
+	/* Durable: a restarted daemon finds its journal. */
+	assert_int_equal(store_open(t->path, &s), 0);
+	assert_int_equal(store_service_get(s, "video", "p2", &row), 0);
+	assert_int_equal(row.role, STORE_SERVICE_ACTIVE);
+	store_service_row_done(&row);
+	store_free(s);
+}
+
+static void test_bad_input(void **state)
+{
+	struct scratch *t = *state;
+	struct store *s = NULL;
+	enum store_service_role role;
+
+	assert_int_equal(store_open(t->path, &s), 0);
+	assert_int_equal(store_service_put(s, "", "p1", STORE_SERVICE_STANDBY, 0, 0), -EINVAL);
+	assert_int_equal(store_service_put(s, "v", NULL, STORE_SERVICE_STANDBY, 0, 0), -EINVAL);
+	assert_int_equal(store_service_put(s, "v", "p", STORE_SERVICE_ROLE_COUNT, 0, 0), -EINVAL);
+	assert_int_equal(store_service_role_from_string("bogus", &role), -EINVAL);
+	assert_int_equal(store_service_role_from_string("taking", &role), 0);
+	assert_int_equal(role, STORE_SERVICE_TAKING);
+	assert_null(store_service_role_to_string(STORE_SERVICE_ROLE_COUNT));
+	store_free(s);
+}
+
+/* A version-1 file (before services existed) migrates and keeps its ports. */
+static void test_migrates_v1(void **state)
+{
+	struct scratch *t = *state;
+	struct store *s = NULL;
+	struct store_port p = { 0 };
+	struct store_service_row *rows = NULL;
+	size_t n = 1;
+
+	assert_int_equal(store_open(t->path, &s), 0);
+	assert_int_equal(add_port(s, "p1", "pool-a", STORE_PORT_READY), 0);
+	store_free(s);
+	raw_exec(t->path, "DROP TABLE services; PRAGMA user_version = 1");
+	assert_int_equal(store_open(t->path, &s), 0);
+	assert_int_equal(raw_int(t->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_get(s, "p1", &p), 0);
+	store_port_done(&p);
+	assert_int_equal(store_service_list(s, NULL, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	store_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_put_get_list_delete, scratch_setup,
+						scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_v1, scratch_setup, scratch_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
