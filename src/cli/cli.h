@@ -37,6 +37,8 @@ int cli_pools(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_pools_help(void);
 int cli_ports(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_ports_help(void);
+int cli_sites(int argc, char **argv, const struct cli_ctx *ctx);
+void cli_sites_help(void);
 int cli_service(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_service_help(void);
 

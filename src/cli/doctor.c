@@ -6,6 +6,7 @@
 #include "cli/doctor_neutron.h"
 #include "cli/doctor_ovs.h"
 #include "cli/doctor_report.h"
+#include "cli/doctor_site.h"
 #include "neutron/opts.h"
 
 #include <errno.h>
@@ -24,7 +25,8 @@ void cli_doctor_help(void)
 	       "credentials file (loads, owner, permissions); Keystone reachable and the\n"
 	       "credentials accepted; Neutron reachable at the catalog's endpoint; the\n"
 	       "Neutron extensions superfluid uses; a live Neutron agent on this host\n"
-	       "([host] name); and the kernel features (network namespaces, veth, bridge,\n"
+	       "([host] name); the host's site against its agents' availability zones;\n"
+	       "and the kernel features (network namespaces, veth, bridge,\n"
 	       "macvlan, 802.1Q VLAN), each probed by creating the device in a throwaway\n"
 	       "namespace.\n\n"
 	       "Each check is ok, warn, fail or skip.  `warn` is for what only one mode\n"
@@ -123,6 +125,7 @@ int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		doctor_check_agent(&d);
 	if (d.ovs_agent)
 		doctor_check_ovs(&d);
+	doctor_check_site(&d);
 	doctor_check_kernel(&d);
 
 	for (unsigned i = 0; i < d.n; i++)

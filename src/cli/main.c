@@ -23,6 +23,7 @@ static const struct {
 	{ "pools", cli_pools, cli_pools_help, "the pools of ready ports and their sizes" },
 	{ "ports", cli_ports, cli_ports_help, "the ports the daemon owns and who holds them" },
 	{ "gc", cli_gc, cli_gc_help, "find leaked ports and interfaces, and clean them" },
+	{ "sites", cli_sites, cli_sites_help, "each site's hosts, agents, pools and free ports" },
 	{ "service", cli_service, cli_service_help, "services: one address that moves between sites" },
 	{ "version", cmd_version, NULL, "print the version" },
 	{ "help", cmd_help, NULL, "this help, or `help COMMAND` for one command's" },

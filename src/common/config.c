@@ -15,6 +15,7 @@
 #define D(field) offsetof(struct config_daemon, field)
 #define PS(field) offsetof(struct config_pools, field)
 #define P(field) offsetof(struct config_pool, field)
+#define S(field) offsetof(struct config_site, field)
 
 static const struct config_enum_value auth_types[] = {
 	{ "password", CONFIG_AUTH_PASSWORD },
@@ -68,6 +69,7 @@ static const struct config_key host_keys[] = {
 	{ "vm_port", CONFIG_STRING, H(vm_port), NULL, 0, 0, NULL, 0 },
 	{ "ovsdb", CONFIG_STRING, H(ovsdb), "unix:/run/openvswitch/db.sock", 0, 0, NULL, 0 },
 	{ "ovs_vsctl", CONFIG_STRING, H(ovs_vsctl), "ovs-vsctl", 0, 0, NULL, 0 },
+	{ "site", CONFIG_STRING, H(site), NULL, 0, 0, NULL, 0 },
 };
 
 static const struct config_key daemon_keys[] = {
@@ -103,6 +105,12 @@ static const struct config_key pool_keys[] = {
 	{ "batch", CONFIG_INT, P(batch), "-1", -1, 1000, NULL, 0 },
 };
 
+static const struct config_key site_keys[] = {
+	{ "min", CONFIG_INT, S(min), "-1", -1, 10000, NULL, 0 },
+	{ "max", CONFIG_INT, S(max), "-1", -1, 10000, NULL, 0 },
+	{ "batch", CONFIG_INT, S(batch), "-1", -1, 1000, NULL, 0 },
+};
+
 /* The credentials file holds only secrets, in a [neutron] section whose
  * keys override the main file's. */
 static const struct config_key credential_keys[] = {
@@ -134,14 +142,33 @@ static void *section_pool(void *user, const char *name)
 	return p;
 }
 
+static void *section_site(void *user, const char *name)
+{
+	struct config *cfg = user;
+	struct config_site *site;
+
+	if (cfg->n_sites == CONFIG_MAX_SITES) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	site = &cfg->site_list[cfg->n_sites];
+	site->name = strdup(name);
+	if (!site->name)
+		return NULL;   /* errno is ENOMEM */
+	cfg->n_sites++;
+	return site;
+}
+
 static const struct config_section_kind main_kinds[] = {
 	{ "neutron", false, neutron_keys, ARRAY_SIZE(neutron_keys), section_neutron },
 	{ "host", false, host_keys, ARRAY_SIZE(host_keys), host_section },
 	{ "daemon", false, daemon_keys, ARRAY_SIZE(daemon_keys), section_daemon },
 	{ "pools", false, pools_keys, ARRAY_SIZE(pools_keys), pools_section },
+	{ "site", true, site_keys, ARRAY_SIZE(site_keys), section_site },
 	{ "pool", true, pool_keys, ARRAY_SIZE(pool_keys), section_pool },
 };
 #define POOL_KIND (&main_kinds[ARRAY_SIZE(main_kinds) - 1])
+#define SITE_KIND (&main_kinds[ARRAY_SIZE(main_kinds) - 2])
 
 static const struct config_section_kind credential_kinds[] = {
 	{ "neutron", false, credential_keys, ARRAY_SIZE(credential_keys), section_neutron },
@@ -394,6 +421,53 @@ static int split_list(const char *raw, char ***ret, size_t *ret_n)
 	return 0;
 }
 
+bool config_site_name_valid(const char *name)
+{
+	size_t n;
+
+	if (!name || !name[0] || name[0] == '-')
+		return false;
+	n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-");
+	return n == strlen(name) && n <= CONFIG_SITE_NAME_MAX;
+}
+
+/* The host's site: a valid name; its [site NAME] sizes, if any, become the
+ * pools' defaults. */
+static int check_site(struct config *cfg, struct config_error *err)
+{
+	const char *site = cfg->host.site;
+
+	for (size_t i = 0; i < cfg->n_sites; i++)
+		if (!config_site_name_valid(cfg->site_list[i].name))
+			return config_error_set(err, cfg->path, 0, "site", NULL,
+						"[site %s]: a site's name is a-z, 0-9 and '-', "
+						"at most %d characters", cfg->site_list[i].name,
+						CONFIG_SITE_NAME_MAX);
+	if (!site)
+		return 0;
+	if (!config_site_name_valid(site))
+		return config_error_set(err, cfg->path, 0, "host", "site",
+					"key 'site' in [host]: '%s' is not a site name (a-z, 0-9 and "
+					"'-', at most %d characters)", site, CONFIG_SITE_NAME_MAX);
+	for (size_t i = 0; i < cfg->n_sites; i++) {
+		const struct config_site *s = &cfg->site_list[i];
+
+		if (!streq(s->name, site))
+			continue;
+		if (s->min >= 0)
+			cfg->pools.min = s->min;
+		if (s->max >= 0)
+			cfg->pools.max = s->max;
+		if (s->batch >= 0)
+			cfg->pools.batch = s->batch;
+		if (cfg->pools.max < cfg->pools.min)
+			return config_error_set(err, cfg->path, 0, "site", "max",
+						"[site %s]: max %d is below min %d on this host",
+						s->name, cfg->pools.max, cfg->pools.min);
+	}
+	return 0;
+}
+
 static int check_pools(struct config *cfg, struct config_error *err)
 {
 	if (cfg->pools.max < cfg->pools.min)
@@ -468,6 +542,8 @@ static int config_finish(struct config *cfg, struct config **ret, struct config_
 	if (r >= 0)
 		r = check_host(cfg, err);
 	if (r >= 0)
+		r = check_site(cfg, err);
+	if (r >= 0)
 		r = check_pools(cfg, err);
 	if (r < 0) {
 		config_free(cfg);
@@ -534,6 +610,10 @@ void config_free(struct config *cfg)
 			free(p->security_groups[j]);
 		free(p->security_groups);
 		free(p->name);
+	}
+	for (size_t i = 0; i < cfg->n_sites; i++) {
+		config_section_free_strings(SITE_KIND, &cfg->site_list[i]);
+		free(cfg->site_list[i].name);
 	}
 	free(cfg->path);
 	free(cfg);

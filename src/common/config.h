@@ -75,6 +75,7 @@ struct config_host {
 	char *vm_port;               /* nested: the VM's Neutron port; NULL: the NIC's MAC's */
 	char *ovsdb;                 /* OVS hosts: OVSDB's address, for ovs-vsctl --db */
 	char *ovs_vsctl;             /* OVS hosts: the ovs-vsctl program */
+	char *site;                  /* the site this host belongs to (docs/superfluidity.md) */
 };
 
 static inline bool config_mode_nested(int mode)
@@ -118,6 +119,17 @@ struct config_pool {
 
 #define CONFIG_MAX_POOLS 64
 
+/* [site NAME]: how pools are sized on the hosts of site NAME (edge hosts
+ * are small).  Applies on a host whose [host] site is NAME, over [pools];
+ * a [pool NAME]'s own sizes still win.  -1: [pools]'. */
+struct config_site {
+	char *name;
+	int min, max, batch;
+};
+
+#define CONFIG_MAX_SITES 16
+#define CONFIG_SITE_NAME_MAX 40
+
 struct config {
 	char *path;                  /* the main file, as given */
 	struct config_neutron neutron;
@@ -126,7 +138,13 @@ struct config {
 	struct config_pools pools;
 	struct config_pool pool_list[CONFIG_MAX_POOLS];
 	size_t n_pools;
+	struct config_site site_list[CONFIG_MAX_SITES];
+	size_t n_sites;
 };
+
+/* A site's name: lowercase letters, digits and '-', at most
+ * CONFIG_SITE_NAME_MAX (it becomes the tag "sf-site=<name>"). */
+bool config_site_name_valid(const char *name);
 
 /* Loads `path` and its credentials file.  On success *ret is a new config
  * (free with config_free); on failure returns -errno (-ENOENT, -EACCES,

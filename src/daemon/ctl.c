@@ -1,10 +1,12 @@
-/* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"} and {"ctl":"gc"}. */
+/* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"}, {"ctl":"gc"} and
+ * {"ctl":"service"} (src/service/manager.h). */
 #include "daemon/ctl.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
 #include "daemon/gc.h"
+#include "service/manager.h"
 #include "store/store.h"
 
 static json_t *query_pools(struct daemon *d)
@@ -82,7 +84,7 @@ static int query_gc(struct daemon *d, const json_t *req, json_t **ret)
 	return 0;
 }
 
-int ctl_query(struct daemon *d, const json_t *req, char **ret_json)
+int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, size_t why_size)
 {
 	const char *op = json_string_value(json_object_get(req, "ctl"));
 	json_t *doc = NULL;
@@ -95,6 +97,10 @@ int ctl_query(struct daemon *d, const json_t *req, char **ret_json)
 		doc = json_pack("{s:o}", "ports", query_ports(d));
 	} else if (streq(op, "gc")) {
 		r = query_gc(d, req, &doc);
+		if (r < 0)
+			return r;
+	} else if (streq(op, "service")) {
+		r = service_mgr_ctl(d->services, req, &doc, why, why_size);
 		if (r < 0)
 			return r;
 	} else {

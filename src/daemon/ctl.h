@@ -7,8 +7,10 @@
 #include "common/util.h"
 #include "daemon/state.h"
 
-/* A JSON reply (caller free()s) for {"ctl": "pools"|"ports"|"gc"} (gc takes
- * "dry_run": true|false).  -EOPNOTSUPP for another. */
-int ctl_query(struct daemon *d, const json_t *req, char **ret_json) MUST_CHECK;
+/* A JSON reply (caller free()s) for {"ctl": "pools"|"ports"|"gc"|"service"}
+ * (gc takes "dry_run": true|false).  -EOPNOTSUPP for another.  On failure
+ * `why` may say more (empty when not). */
+int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why,
+	      size_t why_size) MUST_CHECK;
 
 #endif

@@ -83,7 +83,7 @@ int handle_request(void *userdata, const char *req, size_t len, char **ret_reply
 	struct daemon *d = userdata;
 	json_t *doc;
 	const char *op;
-	char *out = NULL;
+	char *out = NULL, why[512];
 	int r;
 
 	/* The server read more than a request may hold: say so (code 6),
@@ -104,12 +104,16 @@ int handle_request(void *userdata, const char *req, size_t len, char **ret_reply
 		json_decref(doc);
 		return handle_cni(d, req, len, ret_reply, ret_len);
 	}
-	r = ctl_query(d, doc, &out);
+	why[0] = '\0';
+	r = ctl_query(d, doc, &out, why, sizeof(why));
 	if (r < 0) {
-		char msg[128];
+		json_t *e = json_pack("{s:s}", "error", why[0] ? why
+						: r == -EOPNOTSUPP ? "unknown query" : strerror(-r));
+		char *msg = e ? json_dumps(e, JSON_COMPACT) : NULL;
 
-		snprintf(msg, sizeof(msg), "{\"error\":\"%s\"}", r == -EOPNOTSUPP ? "unknown query" : strerror(-r));
-		r = wire_reply_build(1, msg, ret_reply, ret_len);
+		r = msg ? wire_reply_build(1, msg, ret_reply, ret_len) : -ENOMEM;
+		free(msg);
+		json_decref(e);
 	} else {
 		r = wire_reply_build(0, out, ret_reply, ret_len);
 	}

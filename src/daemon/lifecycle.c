@@ -19,6 +19,7 @@
 #include "daemon/refiller.h"
 #include "daemon/syncer.h"
 #include "server/server.h"
+#include "service/manager.h"
 #include "store/store.h"
 
 static void stop_threads(struct daemon *d)
@@ -95,6 +96,8 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 			 .db = d->cfg.ovsdb ? d->cfg.ovsdb : "unix:/run/openvswitch/db.sock" },
 	};
 	snprintf(d->host_tag, sizeof(d->host_tag), "sf-host=%s", cfg->host);
+	if (cfg->site)
+		snprintf(d->site_tag, sizeof(d->site_tag), "sf-site=%s", cfg->site);
 
 	if (config_mode_nested(cfg->mode)) {
 		r = nested_new(cfg, &d->nested);
@@ -127,6 +130,13 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	r = gc_busy_new(&d->busy);
 	if (r < 0)
 		goto fail;
+	{
+		struct service_mgr_opts so_ = { .crash_at = getenv("SF_TEST_MOVE_CRASH") };
+
+		r = service_mgr_new(nc, d->store, &so_, &d->services);
+		if (r < 0)
+			goto fail;
+	}
 	/* Ports a create made just before a crash are adopted at once. */
 	atomic_store(&d->reconcile_soon, true);
 	r = daemon_metrics_new(collect_pools, d, &d->metrics);
@@ -155,6 +165,12 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 		}
 	}
 
+	/* Its own thread: a pass over the services waits on Neutron, which the
+	 * pools' threads must not. */
+	r = service_mgr_start(d->services);
+	if (r < 0)
+		goto fail;
+
 	so.path = cfg->socket_path;
 	so.workers = cfg->workers;
 	r = server_new(&so, handle_request, d, &d->server);
@@ -176,6 +192,7 @@ void daemon_free(struct daemon *d)
 		return;
 	/* Requests first, so that nothing kicks a thread that is gone. */
 	server_free(d->server);
+	service_mgr_free(d->services);
 	stop_threads(d);
 	httpd_stop(d->httpd);
 	daemon_metrics_free(d->metrics);

@@ -38,6 +38,7 @@ static void settings_from(const struct config *cfg, struct daemon_settings *s)
 	s->vm_port = cfg->host.vm_port;
 	s->ovsdb = cfg->host.ovsdb;
 	s->ovs_vsctl = cfg->host.ovs_vsctl;
+	s->site = cfg->host.site;
 	s->deployment = cfg->daemon.deployment;
 	s->state_dir = cfg->daemon.state_dir;
 	s->socket_path = cfg->daemon.socket;

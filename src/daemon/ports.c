@@ -111,6 +111,13 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 
 	req = pool_port_request(p, d->nested ? NULL : d->cfg.host, d->deployment_tag, d->host_tag,
 				n);
+	/* The site, for `sfctl sites` and the service's instances. */
+	if (req && d->site_tag[0]) {
+		json_t *port;
+
+		json_array_foreach(req, i, port)
+			json_array_append_new(json_object_get(port, "tags"), json_string(d->site_tag));
+	}
 	pool_set_lock(d->pools);
 	p->creating += n;
 	pool_set_unlock(d->pools);

@@ -8,6 +8,7 @@
 #include "bind/bind.h"
 #include "bind/bind_nested.h"
 #include "daemon/state.h"
+#include "service/manager.h"
 #include "store/store.h"
 
 #define RECYCLE_TICK_MS 100
@@ -44,6 +45,9 @@ static void process_cooldowns(struct daemon *d)
 		else
 			r = bind_recycle(host, &links, &pi, expired);
 		if (r < 0 || !expired)
+			continue;
+		/* Still an instance of a service in Neutron: not yet anyone's. */
+		if (service_mgr_port_busy(d->services, sp->port_id))
 			continue;
 		if (r == 0) {
 			/* The host side is damaged: wire it again before reuse. */

@@ -20,6 +20,7 @@ struct gc;
 struct gc_busy;
 struct nested;
 struct server;
+struct service_mgr;
 struct store;
 
 #define DAEMON_GC_INTERVAL_DEFAULT_MS 60000
@@ -47,12 +48,14 @@ struct daemon_settings {
 	unsigned refill_interval_ms;
 	unsigned gc_interval_ms;      /* between the garbage collector's passes; 0: the default */
 	bool on_demand;               /* empty pool: create a port for the ADD */
+	const char *site;             /* the host's site ([host] site); NULL: none */
 };
 
 struct daemon {
 	struct daemon_settings cfg;
 	char deployment_tag[128];
 	char host_tag[128];
+	char site_tag[128];              /* "sf-site=<site>", "" without a site */
 	struct bind_host_cfg bind;       /* from cfg: the host-side binding's settings */
 	struct neutron_client *neutron;
 	struct store *store;
@@ -64,6 +67,7 @@ struct daemon {
 	struct httpd *httpd;
 	struct server *server;
 	struct nested *nested;           /* NULL on bare metal (nested.c) */
+	struct service_mgr *services;    /* services' instances here (src/service/) */
 
 	atomic_bool neutron_ok;          /* the last Neutron call succeeded */
 	atomic_bool reconcile_soon;      /* a create may have happened unanswered: adopt */

@@ -20,6 +20,8 @@
 #include "daemon/nested.h"
 #include "daemon/ports.h"
 #include "netns/netns.h"
+#include "service/manager.h"
+#include "service/spec.h"
 #include "store/store.h"
 
 /* Names -> pool.  Neutron is asked only the first time a set of names is
@@ -218,8 +220,15 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 	bool repeated = false;
 	/* A repeated ADD answers as the first did, which set its defaults. */
 	unsigned defaults = BIND_DEFAULT_V4 | BIND_DEFAULT_V6;
+	const char *service = cni_env_arg(env, "SF_SERVICE");
 	int fd = -1, r;
 
+	if (service && !service_name_valid(service)) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV,
+			      "CNI_ARGS SF_SERVICE '%s' is not a service name (a-z, 0-9, '-', at most %d)",
+			      service, SERVICE_NAME_MAX);
+		return -EINVAL;
+	}
 	r = find_pool(d, conf, &p, err);
 	if (r < 0)
 		return r;
@@ -278,6 +287,18 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 	r = build_result(&pi, env, conf, defaults, ret, err);
 	if (r < 0)
 		goto undo;
+	/* The instance joins its service off the hot path: recorded here, told
+	 * to Neutron by the service thread. */
+	if (service) {
+		r = service_mgr_join(d->services, service, row.port_id);
+		if (r < 0) {
+			free(*ret);
+			*ret = NULL;
+			cni_error_set(err, CNI_ERR_INTERNAL, "joining service '%s': %s", service,
+				      strerror(-r));
+			goto undo;
+		}
+	}
 	daemon_kick_sync(d);   /* Neutron learns the holder off the hot path */
 	goto out;
 undo:
@@ -295,10 +316,11 @@ out:
 
 int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
 {
+	struct store_port row = { 0 };
 	int r;
 
 	r = store_release(d->store, env->container_id, env->ifname,
-			  store_clock_ms() + d->cfg.cooldown_ms, NULL);
+			  store_clock_ms() + d->cfg.cooldown_ms, &row);
 	if (r == -ENOENT)
 		return 0;   /* DEL is idempotent: nothing held, nothing to do */
 	if (r < 0) {
@@ -306,6 +328,12 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 			      env->container_id, strerror(-r));
 		return r;
 	}
+	/* Its services forget it before the port is anyone else's (the
+	 * recycler waits); a failure here is the service thread's to see. */
+	if (service_mgr_leave(d->services, row.port_id) < 0)
+		log_info_rl("DEL %s/%s: port %s's services are settled later", env->container_id,
+			    env->ifname, row.port_id);
+	store_port_done(&row);
 	daemon_kick_recycle(d);   /* removes the interface now, off this path */
 	daemon_kick_sync(d);
 	return 0;

@@ -243,44 +243,51 @@ static json_t *pairs_without(const json_t *pairs, const char *addr, bool *ret_fo
 	return out;
 }
 
-/* One read-modify-write of the port's pairs, retried when another writer
- * got there first (412). */
+/* One read-modify-write of the port's pairs: -ESTALE when another writer
+ * got there first. */
+static int pairs_once(struct neutron_client *c, const char *port_id, const char *addr,
+		      bool add, struct neutron_error *err)
+{
+	json_t *port = NULL, *pairs = NULL, *attrs = NULL;
+	const char *mac;
+	bool found;
+	int r;
+
+	r = neutron_port_show(c, port_id, &port, err);
+	if (r < 0)
+		return r;
+	mac = json_string_value(json_object_get(port, "mac_address"));
+	pairs = pairs_without(json_object_get(port, "allowed_address_pairs"), addr, &found);
+	r = -ENOMEM;
+	if (!pairs || !mac)
+		goto out;
+	if (found == add) {
+		r = 0;      /* already as wanted */
+		goto out;
+	}
+	if (add && json_array_append_new(pairs, json_pack("{s:s, s:s}", "ip_address", addr,
+							  "mac_address", mac)) < 0)
+		goto out;
+	attrs = json_pack("{s:O}", "allowed_address_pairs", pairs);
+	if (!attrs)
+		goto out;
+	r = neutron_port_update(c, port_id, attrs,
+				json_integer_value(json_object_get(port, "revision_number")), NULL,
+				err);
+out:
+	json_decref(attrs);
+	json_decref(pairs);
+	json_decref(port);
+	return r;
+}
+
 static int update_pairs(struct neutron_client *c, const char *port_id, const char *addr,
 			bool add, struct neutron_error *err)
 {
 	int r = -ESTALE;
 
-	for (int attempt = 0; attempt < PAIRS_RETRIES && r == -ESTALE; attempt++) {
-		json_t *port = NULL, *pairs = NULL, *attrs = NULL;
-		const char *mac;
-		bool found;
-
-		r = neutron_port_show(c, port_id, &port, err);
-		if (r < 0)
-			break;
-		mac = json_string_value(json_object_get(port, "mac_address"));
-		pairs = pairs_without(json_object_get(port, "allowed_address_pairs"), addr, &found);
-		r = -ENOMEM;
-		if (!pairs || !mac)
-			goto next;
-		if (found == add) {
-			r = 0;      /* already as wanted */
-			goto next;
-		}
-		if (add && json_array_append_new(pairs, json_pack("{s:s, s:s}", "ip_address", addr,
-								  "mac_address", mac)) < 0)
-			goto next;
-		attrs = json_pack("{s:O}", "allowed_address_pairs", pairs);
-		if (!attrs)
-			goto next;
-		r = neutron_port_update(c, port_id, attrs,
-					json_integer_value(json_object_get(port, "revision_number")),
-					NULL, err);
-next:
-		json_decref(attrs);
-		json_decref(pairs);
-		json_decref(port);
-	}
+	for (int attempt = 0; attempt < PAIRS_RETRIES && r == -ESTALE; attempt++)
+		r = pairs_once(c, port_id, addr, add, err);
 	return r;
 }
 
