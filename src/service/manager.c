@@ -173,7 +173,7 @@ int service_mgr_join(struct service_mgr *m, const char *service, const char *por
 		store_service_row_done(&row);
 		return 0;
 	}
-	r = store_service_put(m->store, service, port_id, STORE_SERVICE_JOINING, 0, 0);
+	r = store_service_put(m->store, service, port_id, NULL, STORE_SERVICE_JOINING, 0, 0);
 	if (r >= 0)
 		mgr_kick(m);
 	return r;
@@ -186,7 +186,7 @@ int service_mgr_leave(struct service_mgr *m, const char *port_id)
 	int r = store_service_list(m->store, port_id, &rows, &n);
 
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = store_service_put(m->store, rows[i].service, port_id, STORE_SERVICE_LEAVING,
+		r = store_service_put(m->store, rows[i].service, port_id, NULL, STORE_SERVICE_LEAVING,
 				      rows[i].epoch, 0);
 	store_service_rows_free(rows, n);
 	if (r >= 0 && n)
@@ -213,7 +213,7 @@ static int to_standby(struct service_mgr *m, const struct store_service_row *row
 	int r = in ? service_vip_release(in->netns_fd, in->ifname, sp->family, &sp->ip) : 0;
 
 	if (r >= 0)
-		r = store_service_put(m->store, row->service, row->port_id, STORE_SERVICE_STANDBY,
+		r = store_service_put(m->store, row->service, row->port_id, sp->addr, STORE_SERVICE_STANDBY,
 				      (int64_t)sp->state.epoch, 0);
 	return r;
 }
@@ -224,7 +224,7 @@ static int to_active(struct service_mgr *m, const struct store_service_row *row,
 	int r = mgr_take(in, sp);
 
 	if (r >= 0)
-		r = store_service_put(m->store, row->service, row->port_id, STORE_SERVICE_ACTIVE,
+		r = store_service_put(m->store, row->service, row->port_id, sp->addr, STORE_SERVICE_ACTIVE,
 				      (int64_t)sp->state.epoch, 0);
 	return r;
 }
@@ -277,6 +277,28 @@ static int finish_or_undo(struct service_mgr *m, const struct store_service_row 
 	return r < 0 ? r : to_standby(m, row, in, sp);
 }
 
+/* The address the row recorded, off the instance's interface and lo. */
+static int release_recorded(struct service_mgr *m, const struct store_service_row *row)
+{
+	struct mgr_instance in = { .netns_fd = -1 };
+	union nl_ip ip;
+	int family, r;
+
+	if (!row->addr)
+		return 0;
+	family = inet_pton(AF_INET, row->addr, &ip) == 1 ? AF_INET
+		 : inet_pton(AF_INET6, row->addr, &ip) == 1 ? AF_INET6 : 0;
+	if (!family)
+		return 0;
+	r = mgr_instance_by_port(m, row->port_id, family, &in);
+	if (r == -ENOENT || r == -EADDRNOTAVAIL)
+		return 0;     /* the container is gone, and the address with it */
+	if (r >= 0)
+		r = service_vip_release(in.netns_fd, in.ifname, family, &ip);
+	mgr_instance_close(&in);
+	return r;
+}
+
 static int step_active(struct service_mgr *m, const struct store_service_row *row,
 		       struct mgr_instance *in, const struct service_port *sp)
 {
@@ -290,7 +312,7 @@ static int step_active(struct service_mgr *m, const struct store_service_row *ro
 			return 0;
 		r = service_vip_drain(in->netns_fd, in->ifname, sp->family, &sp->ip);
 		if (r >= 0)
-			r = store_service_put(m->store, row->service, row->port_id,
+			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
 					      STORE_SERVICE_DRAINING, (int64_t)st->epoch,
 					      store_clock_ms() + st->grace_ms);
 		return r;
@@ -311,11 +333,16 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 	struct mgr_instance in = { .netns_fd = -1 };
 	int r, have;
 
-	if (found == -ENOENT || row->role == STORE_SERVICE_LEAVING) {
-		/* The service was deleted, or the container left. */
-		r = 0;
-		if (found == 0)
-			r = service_member_remove(m->nc, row->service, sp->addr, row->port_id, NULL);
+	if (found == -ENOENT) {
+		/* The service was deleted (its pairs with it): the address leaves
+		 * the instance, if it is still there. */
+		r = release_recorded(m, row);
+		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
+	}
+	if (found == 0 && row->role == STORE_SERVICE_LEAVING) {
+		/* The container left: its port forgets the service before it
+		 * serves anyone else. */
+		r = service_member_remove(m->nc, row->service, sp->addr, row->port_id, NULL);
 		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
 	}
 	if (found < 0)
@@ -323,7 +350,7 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 	have = mgr_instance_by_port(m, row->port_id, sp->family, &in);
 	if (have == -ENOENT) {
 		/* The port is no longer a container's: as if it had left. */
-		r = store_service_put(m->store, row->service, row->port_id, STORE_SERVICE_LEAVING,
+		r = store_service_put(m->store, row->service, row->port_id, sp->addr, STORE_SERVICE_LEAVING,
 				      row->epoch, 0);
 		mgr_kick(m);
 		return r;
@@ -334,7 +361,7 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 	case STORE_SERVICE_JOINING:
 		r = service_member_add(m->nc, sp, row->port_id, NULL);
 		if (r >= 0)
-			r = store_service_put(m->store, row->service, row->port_id,
+			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
 					      STORE_SERVICE_STANDBY, (int64_t)sp->state.epoch, 0);
 		if (r >= 0 && !sp->state.active[0])
 			r = claim_vacant(m, row, &in, sp);

@@ -284,7 +284,7 @@ static int ensure_member(struct service_mgr *m, const struct service_port *sp,
 	if (r < 0)
 		return fail(r, why, size, "adding %s to port %s's allowed address pairs: %s",
 			    sp->addr, in->port_id, neutron_why(&e, r));
-	r = store_service_put(m->store, sp->name, in->port_id, STORE_SERVICE_STANDBY,
+	r = store_service_put(m->store, sp->name, in->port_id, sp->addr, STORE_SERVICE_STANDBY,
 			      (int64_t)sp->state.epoch, 0);
 	if (r >= 0)
 		r = store_service_get(m->store, sp->name, in->port_id, ret_row);
@@ -320,7 +320,7 @@ static int op_attach(struct service_mgr *m, const json_t *req, json_t **ret, cha
 		}
 		r = mgr_take(&in, &sp);
 		if (r >= 0)
-			r = store_service_put(m->store, sp.name, in.port_id, STORE_SERVICE_ACTIVE,
+			r = store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_ACTIVE,
 					      (int64_t)sp.state.epoch, 0);
 		if (r < 0) {
 			r = fail(r, why, size, "putting %s on %s: %s", sp.addr, in.ifname,
@@ -503,7 +503,7 @@ static int op_move(struct service_mgr *m, const json_t *req, json_t **ret, char 
 		json_object_set_new(timings, "settle_ms", json_integer(wait));
 		sleep_ms(wait);
 	}
-	r = store_service_put(m->store, sp.name, in.port_id, STORE_SERVICE_TAKING,
+	r = store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_TAKING,
 			      (int64_t)sp.state.epoch, 0);
 	if (r < 0) {
 		r = fail(r, why, size, "journal: %s", strerror(-r));
@@ -517,12 +517,12 @@ static int op_move(struct service_mgr *m, const json_t *req, json_t **ret, char 
 		/* If even that write fails, the thread finds the row TAKING and
 		 * settles it from Neutron's state. */
 		if (!(streq(sp.state.active, in.port_id) && sp.state.phase == SERVICE_MOVING) &&
-		    store_service_put(m->store, sp.name, in.port_id, STORE_SERVICE_STANDBY,
+		    store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_STANDBY,
 				      (int64_t)sp.state.epoch, 0) < 0)
 			mgr_kick(m);
 		goto out;
 	}
-	r = store_service_put(m->store, sp.name, in.port_id, STORE_SERVICE_ACTIVE,
+	r = store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_ACTIVE,
 			      (int64_t)sp.state.epoch, 0);
 	if (r < 0)
 		goto out;

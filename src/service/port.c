@@ -182,32 +182,65 @@ int service_port_list(struct neutron_client *c, json_t **ret, struct neutron_err
 	return neutron_list(c, "ports", &f, 1, 0, ret, err);
 }
 
+/* The same service state: what a writer based its decision on. */
+static bool same_state(const struct service_state *a, const struct service_state *b)
+{
+	return a->epoch == b->epoch && a->phase == b->phase && streq(a->active, b->active) &&
+	       streq(a->from, b->from);
+}
+
+static int set_state_once(struct neutron_client *c, struct service_port *sp, const char *desc,
+			  struct neutron_error *err)
+{
+	struct service_port updated;
+	json_t *attrs = json_pack("{s:s}", "description", desc), *port = NULL;
+	int r;
+
+	if (!attrs)
+		return -ENOMEM;
+	r = neutron_port_update(c, sp->id, attrs, sp->revision, &port, err);
+	if (r >= 0)
+		r = service_port_from_json(port, &updated);
+	if (r >= 0)
+		*sp = updated;
+	json_decref(port);
+	json_decref(attrs);
+	return r;
+}
+
 int service_port_set_state(struct neutron_client *c, struct service_port *sp,
 			   const struct service_state *st, struct neutron_error *err)
 {
-	struct service_port updated;
-	json_t *attrs = NULL, *port = NULL;
 	char *desc = NULL;
 	int r;
 
 	r = service_state_format(st, &desc);
 	if (r < 0)
 		return r;
-	attrs = json_pack("{s:s}", "description", desc);
-	if (!attrs) {
-		r = -ENOMEM;
-		goto out;
+	/* Neutron bumps a port's revision for more than our writes (its own
+	 * after-commit updates): a stale revision whose state is still the one
+	 * we read is no conflict, so it is tried again on the fresh revision.
+	 * A changed state is somebody else's move: -ESTALE. */
+	for (int attempt = 0; attempt < 5; attempt++) {
+		struct service_port fresh;
+		json_t *port = NULL;
+
+		r = set_state_once(c, sp, desc, err);
+		if (r != -ESTALE)
+			break;
+		r = neutron_port_show(c, sp->id, &port, err);
+		if (r >= 0)
+			r = service_port_from_json(port, &fresh);
+		json_decref(port);
+		if (r < 0)
+			break;
+		if (!same_state(&fresh.state, &sp->state)) {
+			r = -ESTALE;
+			break;
+		}
+		sp->revision = fresh.revision;
+		r = -ESTALE;
 	}
-	r = neutron_port_update(c, sp->id, attrs, sp->revision, &port, err);
-	if (r < 0)
-		goto out;
-	r = service_port_from_json(port, &updated);
-	if (r < 0)
-		goto out;
-	*sp = updated;
-out:
-	json_decref(port);
-	json_decref(attrs);
 	free(desc);
 	return r;
 }

@@ -38,6 +38,7 @@ void store_service_row_done(struct store_service_row *row)
 		return;
 	free(row->service);
 	free(row->port_id);
+	free(row->addr);
 	memset(row, 0, sizeof(*row));
 }
 
@@ -71,12 +72,16 @@ static int read_row(sqlite3_stmt *st, struct store_service_row *ret)
 	row.epoch = sqlite3_column_int64(st, 3);
 	row.until = sqlite3_column_int64(st, 4);
 	row.updated_at = sqlite3_column_int64(st, 5);
+	if (sqlite3_column_text(st, 6) && !(row.addr = strdup((const char *)sqlite3_column_text(st, 6)))) {
+		store_service_row_done(&row);
+		return -ENOMEM;
+	}
 	*ret = row;
 	return 0;
 }
 
 int store_service_put(struct store *s, const char *service, const char *port_id,
-		      enum store_service_role role, int64_t epoch, int64_t until)
+		      const char *addr, enum store_service_role role, int64_t epoch, int64_t until)
 {
 	const char *name = store_service_role_to_string(role);
 	sqlite3_stmt *st;
@@ -88,8 +93,8 @@ int store_service_put(struct store *s, const char *service, const char *port_id,
 	st = s->stmt[STMT_SVC_PUT];
 	r = store_tx_begin__(s);
 	if (r >= 0) {
-		r = store_bind__(st, "tttIII", service, port_id, name, epoch, until,
-				 store_clock_ms());
+		r = store_bind__(st, "tttIIIt", service, port_id, name, epoch, until,
+				 store_clock_ms(), addr);
 		if (r >= 0)
 			r = store_step__(s, st);
 		store_stmt_done__(st);

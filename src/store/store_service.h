@@ -30,14 +30,16 @@ struct store_service_row {
 	int64_t epoch;        /* the service's epoch this row last acted on */
 	int64_t until;        /* DRAINING: unix ms at which the address goes */
 	int64_t updated_at;
+	char *addr;           /* the service's address, once known; NULL before */
 };
 
 void store_service_row_done(struct store_service_row *row);
 void store_service_rows_free(struct store_service_row *rows, size_t n);
 
-/* Inserts or replaces (service, port_id)'s row. */
+/* Inserts or replaces (service, port_id)'s row; addr NULL keeps the row's. */
 int store_service_put(struct store *s, const char *service, const char *port_id,
-		      enum store_service_role role, int64_t epoch, int64_t until) MUST_CHECK;
+		      const char *addr, enum store_service_role role, int64_t epoch,
+		      int64_t until) MUST_CHECK;
 /* -ENOENT when there is no such row. */
 int store_service_get(struct store *s, const char *service, const char *port_id,
 		      struct store_service_row *ret) MUST_CHECK;

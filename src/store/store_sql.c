@@ -47,6 +47,7 @@ static const char schema_v2[] =
 	"CREATE TABLE services ("
 	" service TEXT NOT NULL CHECK (length(service) > 0),"
 	" port_id TEXT NOT NULL CHECK (length(port_id) > 0),"
+	" addr TEXT,"
 	" role TEXT NOT NULL CHECK (role IN"
 	"  ('joining', 'standby', 'taking', 'active', 'draining', 'leaving')),"
 	" epoch INTEGER NOT NULL DEFAULT 0,"
@@ -137,14 +138,15 @@ const char *const store_sql__[STMT__COUNT] = {
 		"SELECT pool, state, count(*) FROM ports GROUP BY pool, state ORDER BY pool",
 	[STMT_INTEGRITY] = "PRAGMA integrity_check",
 	[STMT_SVC_PUT] =
-		"INSERT INTO services (service, port_id, role, epoch, until, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (service, port_id) DO UPDATE"
-		" SET role = ?3, epoch = ?4, until = ?5, updated_at = ?6",
+		"INSERT INTO services (service, port_id, role, epoch, until, updated_at, addr)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (service, port_id) DO UPDATE"
+		" SET role = ?3, epoch = ?4, until = ?5, updated_at = ?6,"
+		" addr = coalesce(?7, addr)",
 	[STMT_SVC_GET] =
-		"SELECT service, port_id, role, epoch, until, updated_at FROM services"
+		"SELECT service, port_id, role, epoch, until, updated_at, addr FROM services"
 		" WHERE service = ?1 AND port_id = ?2",
 	[STMT_SVC_LIST] =
-		"SELECT service, port_id, role, epoch, until, updated_at FROM services"
+		"SELECT service, port_id, role, epoch, until, updated_at, addr FROM services"
 		" WHERE (?1 IS NULL OR port_id = ?1) ORDER BY service, port_id",
 	[STMT_SVC_DELETE] = "DELETE FROM services WHERE service = ?1 AND port_id = ?2",
 };

@@ -13,11 +13,12 @@ static void test_put_get_list_delete(void **state)
 
 	assert_int_equal(store_open(t->path, &s), 0);
 	assert_int_equal(store_service_get(s, "video", "p1", &row), -ENOENT);
-	assert_int_equal(store_service_put(s, "video", "p1", STORE_SERVICE_JOINING, 0, 0), 0);
-	assert_int_equal(store_service_put(s, "video", "p2", STORE_SERVICE_ACTIVE, 3, 0), 0);
-	assert_int_equal(store_service_put(s, "tof", "p1", STORE_SERVICE_STANDBY, 1, 0), 0);
+	assert_int_equal(store_service_put(s, "video", "p1", NULL, STORE_SERVICE_JOINING, 0, 0), 0);
+	assert_int_equal(store_service_put(s, "video", "p2", "198.19.1.5", STORE_SERVICE_ACTIVE, 3, 0),
+			 0);
+	assert_int_equal(store_service_put(s, "tof", "p1", NULL, STORE_SERVICE_STANDBY, 1, 0), 0);
 	/* A put replaces the row. */
-	assert_int_equal(store_service_put(s, "video", "p1", STORE_SERVICE_DRAINING, 4, 12345), 0);
+	assert_int_equal(store_service_put(s, "video", "p1", NULL, STORE_SERVICE_DRAINING, 4, 12345), 0);
 	assert_int_equal(store_service_get(s, "video", "p1", &row), 0);
 	assert_int_equal(row.role, STORE_SERVICE_DRAINING);
 	assert_int_equal(row.epoch, 4);
@@ -45,6 +46,12 @@ static void test_put_get_list_delete(void **state)
 	assert_int_equal(store_open(t->path, &s), 0);
 	assert_int_equal(store_service_get(s, "video", "p2", &row), 0);
 	assert_int_equal(row.role, STORE_SERVICE_ACTIVE);
+	assert_string_equal(row.addr, "198.19.1.5");
+	store_service_row_done(&row);
+	/* A put without an address keeps the recorded one. */
+	assert_int_equal(store_service_put(s, "video", "p2", NULL, STORE_SERVICE_DRAINING, 3, 9), 0);
+	assert_int_equal(store_service_get(s, "video", "p2", &row), 0);
+	assert_string_equal(row.addr, "198.19.1.5");
 	store_service_row_done(&row);
 	store_free(s);
 }
@@ -56,9 +63,9 @@ static void test_bad_input(void **state)
 	enum store_service_role role;
 
 	assert_int_equal(store_open(t->path, &s), 0);
-	assert_int_equal(store_service_put(s, "", "p1", STORE_SERVICE_STANDBY, 0, 0), -EINVAL);
-	assert_int_equal(store_service_put(s, "v", NULL, STORE_SERVICE_STANDBY, 0, 0), -EINVAL);
-	assert_int_equal(store_service_put(s, "v", "p", STORE_SERVICE_ROLE_COUNT, 0, 0), -EINVAL);
+	assert_int_equal(store_service_put(s, "", "p1", NULL, STORE_SERVICE_STANDBY, 0, 0), -EINVAL);
+	assert_int_equal(store_service_put(s, "v", NULL, NULL, STORE_SERVICE_STANDBY, 0, 0), -EINVAL);
+	assert_int_equal(store_service_put(s, "v", "p", NULL, STORE_SERVICE_ROLE_COUNT, 0, 0), -EINVAL);
 	assert_int_equal(store_service_role_from_string("bogus", &role), -EINVAL);
 	assert_int_equal(store_service_role_from_string("taking", &role), 0);
 	assert_int_equal(role, STORE_SERVICE_TAKING);
