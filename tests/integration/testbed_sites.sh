@@ -6,7 +6,7 @@
 # delay, a Core host's does not), sfwan's counters moving, and an Edge VM
 # on host4 reaching a Core VM on host1 over VXLAN across the WAN, with
 # full-size frames.  Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes.
-# shellcheck disable=SC2154,SC2317,SC2016  # SC2016: jq programs
+# shellcheck disable=SC2154,SC2317,SC2016,SC2153  # SC2016: jq programs; SC2153: testbed.env
 T=testbed_sites
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
@@ -27,6 +27,7 @@ wan_stat() {
 }
 wan_dump() {
 	local n
+	# shellcheck disable=SC2034  # read by the eval below
 	n=$(grep -c 'stats ' "$SF_TB_WAN_LOG")
 	kill -USR1 "$(cut -d' ' -f1 "$SF_TB_WAN_PIDFILE")" || return 1
 	wait_until 5 eval '[ "$(grep -c "stats " "$SF_TB_WAN_LOG")" -ge $((n + 2)) ]'
