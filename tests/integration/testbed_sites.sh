@@ -6,7 +6,7 @@
 # delay, a Core host's does not), sfwan's counters moving, and an Edge VM
 # on host4 reaching a Core VM on host1 over VXLAN across the WAN, with
 # full-size frames.  Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes.
-# shellcheck disable=SC2154,SC2317,SC2016,SC2153  # SC2016: jq programs; SC2153: testbed.env
+# shellcheck disable=SC2154,SC2317,SC2016,SC2153,SC2034  # SC2016: jq programs; SC2153: testbed.env
 T=testbed_sites
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
