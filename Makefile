@@ -69,6 +69,8 @@ endif
 IT_SRCS     := $(wildcard tests/integration/it_*.c)
 # Tests that need a kernel this machine lacks: run in tests/guest/run's guest.
 GUEST_SRCS  := $(wildcard tests/guest/*.c)
+# Programs the tests and the test bed run (tests/tools/sfwan: the WAN).
+TOOL_SRCS   := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 LIB      := $(O)/libsuperfluid.a
@@ -76,6 +78,7 @@ PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 GUEST_BINS := $(patsubst tests/guest/%.c,$(O)/tests/guest/%,$(GUEST_SRCS))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
 .PHONY: all check check-unit check-integration check-fault check-layout asan install clean tests
 # Objects reached through pattern rules are kept: a rebuild redoes only what changed.
@@ -115,7 +118,12 @@ $(O)/tests/%: $(O)/tests/%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 
-tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS)
+# Tools are not tests: no cmocka (the shorter stem wins over the rule above).
+$(O)/tests/tools/%: $(O)/tests/tools/%.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS) $(TOOL_BINS)
 
 # Micro-benchmarks (root): `make bench`, then run $(O)/bench/<name>.
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))

@@ -3,9 +3,13 @@
 # Sourced, never run.
 
 TB_DIR=${SF_TESTBED_DIR:-/var/lib/sf-testbed}
-TB_NHOSTS=${SF_TESTBED_NHOSTS:-2}
-# The hosts that also run an L3 agent (real routers).
-TB_L3_HOSTS=${SF_TESTBED_L3_HOSTS-1}
+# Hosts 1..N; those among TB_OVS_HOSTS run Open vSwitch, the others the
+# Linux bridge agent.
+TB_NHOSTS=${SF_TESTBED_NHOSTS:-4}
+# The hosts that also run an L3 agent (real routers), in their site's zone.
+TB_L3_HOSTS=${SF_TESTBED_L3_HOSTS-1 4}
+# The Edge site's hosts (testbed.d/sites.sh); every other host is Core.
+TB_EDGE_HOSTS=${SF_TESTBED_EDGE_HOSTS-3 4}
 # Hosts whose L2 agent is Open vSwitch's (testbed.d/ovs.sh), beyond or
 # among the NHOSTS Linux bridge ones: "" for none.
 TB_OVS_HOSTS=${SF_TESTBED_OVS_HOSTS-3}

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # The underlay: bridge sf-underlay in the root namespace (198.18.0.1/24)
 # and one namespace per simulated host, joined to it by a veth
-# (sf-hostN-u in the root namespace, underlay0 in the host's).
+# (sf-hostN-u in the root namespace, underlay0 in the host's).  Edge
+# hosts' veths join sf-edge instead, behind the WAN (testbed.d/sites.sh).
 
 tb_link_exists() { # [netns] dev
 	if [ $# -eq 2 ]; then
@@ -28,6 +29,12 @@ tb_underlay_up() {
 		ip addr add "$TB_UNDERLAY_IP/$TB_UNDERLAY_PREFIX" dev "$TB_UNDERLAY_BR"
 	fi
 	ip link set "$TB_UNDERLAY_BR" up
+	# The WAN runs before any Edge host's veth moves behind it (an
+	# upgraded test bed's host3 keeps its agent's connections).
+	if tb_wan_enabled; then
+		tb_edge_net_up
+		tb_svc_up wan
+	fi
 	local i
 	for i in $(tb_hosts); do
 		tb_host_net_up "$i"
@@ -44,7 +51,7 @@ tb_host_net_up() { # index
 		ip link del "$veth" 2> /dev/null || true
 		ip link add "$veth" type veth peer name underlay0 netns "$ns"
 	fi
-	ip link set "$veth" master "$TB_UNDERLAY_BR"
+	ip link set "$veth" master "$(tb_host_bridge "$i")"
 	ip link set "$veth" up
 	if ! ip -n "$ns" -4 -o addr show dev underlay0 | grep -qw "$ip/$TB_UNDERLAY_PREFIX"; then
 		ip -n "$ns" addr add "$ip/$TB_UNDERLAY_PREFIX" dev underlay0
@@ -75,6 +82,7 @@ tb_underlay_down() {
 		grep -E '^sf-host[0-9]+-u$'); do
 		ip link del "$link" 2> /dev/null || true
 	done
+	tb_edge_net_down
 	if tb_link_exists "$TB_UNDERLAY_BR"; then
 		ip link del "$TB_UNDERLAY_BR"
 	fi

@@ -28,6 +28,9 @@ tb_neutron_conf() {
 		agent_down_time = $TB_AGENT_DOWN_TIME
 		notify_nova_on_port_status_changes = false
 		notify_nova_on_port_data_changes = false
+		# Routers go to an L3 agent of their availability_zone_hints
+		# (a site: core, edge); unhinted ones to the least loaded agent.
+		router_scheduler_driver = neutron.scheduler.l3_agent_scheduler.AZLeastRoutersScheduler
 		log_dir = $TB_LOGS
 		log_file = neutron-server.log
 		[database]
@@ -188,20 +191,52 @@ tb_neutron_check_extensions() {
 # latter's private mount namespace would hide the qrouter-* namespaces
 # from everyone else (tests want `ip netns exec qrouter-... ping`), and
 # unlike the Linux bridge agent the L3 agent reads nothing in /sys.
-tb_l3_start() { # index
+tb_l3_conf() { # index (its neutron.conf: tb_agent_conf)
 	local i=$1 d
 	d=$(tb_agent_dir "$i")
-	tb_agent_conf "$i"
 	tb_write "$d/l3_agent.ini" 0600 <<-EOF
 		[DEFAULT]
 		interface_driver = linuxbridge
 		agent_mode = legacy
 		# no haproxy here, and no Nova to serve metadata for
 		enable_metadata_proxy = false
+		[agent]
+		# the host's site (testbed.d/sites.sh)
+		availability_zone = $(tb_host_site "$i")
 	EOF
+}
+
+tb_l3_start() { # index
+	local i=$1 d
+	d=$(tb_agent_dir "$i")
+	tb_agent_conf "$i"
+	tb_l3_conf "$i"
 	tb_spawn "l3-host$i" "$TB_LOGS/l3-host$i.out" HOME="$d" -- \
 		nsenter --net="/run/netns/$(tb_host_ns "$i")" \
 		neutron-l3-agent --config-file "$d/neutron.conf" \
 		--config-file "$d/l3_agent.ini" --log-file "$TB_LOGS/l3-host$i.log"
 }
 
+# `up` restarts nothing that runs: it names the services whose config
+# changed since they started (their file is newer than their pid file).
+tb_stale_warn() {
+	local i f=()
+	if tb_running neutron-server neutron-server; then
+		tb_neutron_conf
+		f+=("neutron-server $TB_NEUTRON_CONF $TB_ML2_CONF")
+	fi
+	for i in $TB_L3_HOSTS; do
+		tb_running "l3-host$i" neutron-l3-agent && [ -d "$(tb_agent_dir "$i")" ] || continue
+		tb_l3_conf "$i"
+		f+=("l3-host$i $(tb_agent_dir "$i")/l3_agent.ini")
+	done
+	for i in "${f[@]}"; do
+		# shellcheck disable=SC2086
+		set -- $i
+		local svc=$1
+		shift
+		[ -n "$(find "$@" -newer "$(tb_pidfile "$svc")" 2> /dev/null)" ] &&
+			tb_log "$svc runs with an older config: scripts/testbed stop $svc; scripts/testbed start $svc"
+	done
+	return 0
+}

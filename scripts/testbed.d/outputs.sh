@@ -59,7 +59,7 @@ tb_host_files() { # index
 }
 
 tb_outputs_write() {
-	local i hosts=()
+	local i s hosts=()
 	tb_openrc admin "$SECRET_ADMIN" admin | tb_write "$TB_DIR/openrc.admin" 0600
 	tb_openrc superfluid "$SECRET_SUPERFLUID" superfluid |
 		tb_write "$TB_DIR/openrc.superfluid" 0600
@@ -90,6 +90,22 @@ tb_outputs_write() {
 		tb_env_line SF_TB_UNDERLAY_IP "$TB_UNDERLAY_IP"
 		tb_env_line SF_TB_HOSTS "${hosts[*]}"
 		tb_env_line SF_TB_OVS_HOSTS "$(for i in $TB_OVS_HOSTS; do printf 'host%s ' "$i"; done)"
+		tb_env_line SF_TB_L3_HOSTS "$(for i in $TB_L3_HOSTS; do echo "host$i"; done | paste -sd ' ')"
+		# Sites: each host's, and each site's hosts (its L3 agent's zone
+		# is the site's name).
+		tb_env_line SF_TB_SITES "$TB_SITES"
+		for s in $TB_SITES; do
+			tb_env_line "SF_TB_SITE_${s^^}_HOSTS" "$(tb_site_hosts "$s" | sed 's/^/host/' | paste -sd ' ')"
+		done
+		for i in $(tb_hosts); do
+			tb_env_line "SF_TB_SITE_host$i" "$(tb_host_site "$i")"
+		done
+		if tb_wan_enabled; then
+			tb_env_line SF_TB_WAN_DELAY_MS "$TB_WAN_DELAY_MS"
+			tb_env_line SF_TB_WAN_PIDFILE "$(tb_pidfile wan)"
+			tb_env_line SF_TB_WAN_LOG "$TB_LOGS/wan.log"
+			tb_env_line SF_TB_EDGE_BRIDGE "$TB_EDGE_BR"
+		fi
 		for i in $(tb_hosts); do
 			tb_env_line "SF_TB_HOST${i}_NS" "$(tb_host_ns "$i")"
 			tb_env_line "SF_TB_HOST${i}_IP" "$(tb_host_ip "$i")"

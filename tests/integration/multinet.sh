@@ -49,7 +49,10 @@ multinet_cleanup() {
 }
 cleanup_hooks+=(multinet_cleanup)
 
-router=$(neutron POST routers "$(jq -nc --arg n "$NAME" '{router: {name: $n}}')" |
+# host1's L3 agent: with sites, an unhinted router may land on another
+# site's agent, so hint host1's zone (its site).
+router=$(neutron POST routers "$(jq -nc --arg n "$NAME" --arg z "${SF_TB_SITE_host1:-}" \
+	'{router: ({name: $n} + if $z == "" then {} else {availability_zone_hints: [$z]} end)}')" |
 	jq -er .router.id) || die "creating router $NAME"
 for s in "$suba" "$subb"; do
 	neutron PUT "routers/$router/add_router_interface" "{\"subnet_id\": \"$s\"}" > /dev/null ||
