@@ -50,6 +50,11 @@ tb_neutron_conf() {
 		token_cache_time = -1
 		[oslo_concurrency]
 		lock_path = $TB_DIR/neutron/lock
+		[quotas]
+		# Every test makes its own groups (a service test three), and a
+		# few tests run at once while developing: room beyond the default 10.
+		quota_security_group = 40
+		quota_security_group_rule = 400
 		[experimental]
 		# The linuxbridge mechanism driver is experimental in Zed; the
 		# server refuses to load it without this.

@@ -45,6 +45,7 @@ tb_host_files() { # index
 
 		[host]
 		name = host$i
+		site = $(tb_host_site "$i")
 		$(tb_host_is_ovs "$i" && printf 'ovsdb = %s' "$(tb_ovs_db "$i")")
 
 		[daemon]
