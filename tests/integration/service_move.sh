@@ -15,6 +15,8 @@
 T=service_move
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
+# shellcheck source=tests/integration/lib/service.sh
+. "$(dirname "$0")/lib/service.sh"
 command -v busybox > /dev/null || skip "busybox is missing (scripts/deps)"
 
 pfx=$(rand_prefix)
@@ -28,36 +30,15 @@ neutron POST security-group-rules "$(jq -nc --arg sg "$svc_sg" --arg rg "$client
 	protocol: "tcp", port_range_min: 8080, port_range_max: 8080, remote_group_id: $rg}}')" \
 	> /dev/null || die "the svc group's HTTP rule"
 
-pool_ini() { # SG
-	cat <<-EOF
-	[pools]
-	min = 3
-	max = 6
-	batch = 3
-	cooldown_ms = 500
-	[pool svc]
-	network = $NAME-net
-	security_groups = $1
-	EOF
-}
-start_instance a host1 < <(pool_ini "$NAME-svc"); IA=$INSTANCE
-start_instance b host2 < <(pool_ini "$NAME-svc"); IB=$INSTANCE
-start_instance c host1 < <(pool_ini "$NAME-client"); IC=$INSTANCE
-start_instance x host2 < <(pool_ini default); IX=$INSTANCE
+start_instance a host1 < <(svc_pool_ini "$NAME-svc"); IA=$INSTANCE
+start_instance b host2 < <(svc_pool_ini "$NAME-svc"); IB=$INSTANCE
+start_instance c host1 < <(svc_pool_ini "$NAME-client"); IC=$INSTANCE
+start_instance x host2 < <(svc_pool_ini default); IX=$INSTANCE
 for i in "$IA" "$IB" "$IC" "$IX"; do wait_pool "$i" svc 3 90; done
-sfctl() { "$B/sfctl" -c "$(scripts/sfhost conf "$1")" "${@:2}"; }
-# add INSTANCE NAME NETNS SG_NAME [VAR=VALUE...]: CNI ADD through that daemon.
-add() {
-	local sock
-	sock=$(scripts/sfhost sock "$1")
-	CONF_SOCKET=$sock cni ADD "$NAME-$2" "/run/netns/$3" eth0 \
-		"$(CONF_SOCKET=$sock conf 1.1.0 "$NAME-net" "[\"$4\"]")" "${@:5}"
-}
 
 svc=v$RND
 check "sfctl service create: an HTTP check, a 1 s grace" \
 	sfctl "$IA" service create "$svc" --network "$NAME-net" --check http:8080/who --grace-ms 1000
-svc_json() { sfctl "$IA" service status "$svc" --json; }
 vip=$(svc_json | jq -er .service.address) || die "no service address"
 svc_port=$(svc_json | jq -er .service.id) || die "no service port"
 check "the service port is Neutron's, unbound, tagged sf-service" \
@@ -65,26 +46,12 @@ check "the service port is Neutron's, unbound, tagged sf-service" \
 		(.tags | index($n)) and (.["binding:host_id"] // "") == ""' <<< "$(port_get "$svc_port")"
 say "service $svc at $vip"
 
-# Each instance serves its own name.
-serve() { # NETNS NAME
-	mkdir -p "$tmp/www-$2"
-	echo "$2" > "$tmp/www-$2/who"
-	ip netns exec "$1" busybox httpd -f -p 8080 -h "$tmp/www-$2" &
-	servers+=("$!")
-}
-servers=()
-stop_servers() { for p in "${servers[@]}"; do kill "$p" 2> /dev/null; done; }
-cleanup_hooks+=(stop_servers)
-
 # Instance a on host1 joins at ADD; it is the first, so it answers.
 mk_netns ns_a a
 add "$IA" a "$ns_a" "$NAME-svc" CNI_ARGS="SF_SERVICE=$svc"
 expect "ADD with CNI_ARGS SF_SERVICE=$svc" 0 '.ips | length == 1'
 port_a=$(held_port "$IA" "$NAME-a") || die "a holds no port"
 serve "$ns_a" a
-answers() { svc_json | jq -e --arg p "$1" '.service.active == $p and .service.phase == "stable"' \
-	> /dev/null; }
-vip_on() { ip -n "$1" -j addr show dev "$2" | jq -e --arg a "$vip" '[.[].addr_info[].local] | index($a)' > /dev/null; }
 check "the first instance answers for the service" wait_until 15 answers "$port_a"
 check "the address is on a's eth0" wait_until 5 vip_on "$ns_a" eth0
 check "a's port has the address as an allowed pair and the member tag" \
@@ -95,8 +62,6 @@ check "a's port has the address as an allowed pair and the member tag" \
 mk_netns ns_c client
 add "$IC" c "$ns_c" "$NAME-client"
 expect "ADD the client" 0 '.ips | length == 1'
-who() { ip netns exec "$ns_c" curl -s --max-time 2 "http://$vip:8080/who"; }
-got_who() { [ "$(who)" = "$1" ]; }
 check "the client reaches the service: a answers" wait_until 20 got_who a
 
 # Instance b on host2: attached by sfctl, it stands by.
@@ -125,8 +90,7 @@ check "sfctl service move to b" sfctl "$IB" service move "$svc" --to "$NAME-b" -
 check "b answers for the service in Neutron" answers "$port_b"
 check "the address is on b's eth0" vip_on "$ns_b" eth0
 check "the client gets b" wait_until 5 got_who b
-drained() { ! vip_on "$ns_a" eth0 && ! vip_on "$ns_a" lo; }
-check "a lets go of the address after its grace" wait_until 10 drained
+check "a lets go of the address after its grace" wait_until 10 holds_nothing "$ns_a"
 check "a's local role is standby" jq -e --arg p "$port_a" '.service.instances |
 	map(select(.port_id == $p and .local_role == "standby")) | length == 1' <<< "$(svc_json)"
 
@@ -151,25 +115,18 @@ check "a container outside the client group cannot reach the service" \
 check "sfctl service move back to a" sfctl "$IA" service move "$svc" --to "$NAME-a"
 check "a answers again" answers "$port_a"
 check "the client gets a" wait_until 5 got_who a
-drained_b() { ! vip_on "$ns_b" eth0 && ! vip_on "$ns_b" lo; }
-check "b lets go after its grace" wait_until 10 drained_b
+check "b lets go after its grace" wait_until 10 holds_nothing "$ns_b"
 
 # Delete: no pair, tag or address stays; DEL frees the ports clean.
 check "sfctl service delete" sfctl "$IA" service delete "$svc"
-clean() { # PORT
-	jq -e --arg a "$vip" --arg t "sf-member=$svc" '(([.allowed_address_pairs[].ip_address] |
-		index($a)) | not) and ((.tags | index($t)) | not)' <<< "$(port_get "$1")" > /dev/null
-}
-check "a's port: no pair, no member tag" clean "$port_a"
-check "b's port: no pair, no member tag" clean "$port_b"
+check "a's port: no pair, no member tag" member_marks "$port_a" 0
+check "b's port: no pair, no member tag" member_marks "$port_b" 0
 check "the service port is gone" not neutron GET "ports/$svc_port"
-gone_a() { ! vip_on "$ns_a" eth0 && ! vip_on "$ns_a" lo; }
-check "the address leaves a" wait_until 10 gone_a
+check "the address leaves a" wait_until 10 holds_nothing "$ns_a"
 for n in a b c x; do
 	case $n in a) i=$IA ;; b) i=$IB ;; c) i=$IC ;; x) i=$IX ;; esac
 	v=ns_$n
-	CONF_SOCKET=$(scripts/sfhost sock "$i") cni DEL "$NAME-$n" "/run/netns/${!v}" eth0 \
-		"$(CONF_SOCKET=$(scripts/sfhost sock "$i") conf 1.1.0 "$NAME-net" "[]")"
+	del "$i" "$n" "${!v}"
 	expect "DEL $n" 0 ""
 done
 check "sfctl service status of a deleted service fails" not sfctl "$IA" service status "$svc"
