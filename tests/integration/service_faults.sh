@@ -43,11 +43,17 @@ for step in ready moving take stable; do
 	if sfctl "$IB" service move "$svc" --to "$NAME-b" > "$tmp/move.out" 2>&1; then
 		fail "$step: the move succeeded although the daemon was to die"
 	fi
-	check "$step: the move says the daemon went away" grep -q 'no answer\|cannot reach' "$tmp/move.out"
+	check "$step: the move says the daemon went away ($(head -c 160 "$tmp/move.out"))" \
+		grep -qi 'no answer\|cannot reach\|reset\|closed' "$tmp/move.out"
 	# While b's daemon is away the service answers (a, or b once it took it).
 	check "$step: the client is answered while the target's daemon is dead" \
 		wait_until 3 test -n "$(who)"
-	[ "$step" != stable ] && check "$step: a still answers in Neutron" answers "$port_a"
+	case $step in
+	ready | moving) check "$step: Neutron still says a answers" answers "$port_a" ;;
+	*) check "$step: Neutron says the move from a is under way" eval 'svc_json | jq -e \
+		--arg a "$port_a" --arg b "$port_b" ".service.phase == \"moving\" and
+		.service.active == \$b and .service.from == \$a" > /dev/null' ;;
+	esac
 	scripts/sfhost restart "$IB" > /dev/null || die "restart b after '$step'"
 	check "$step: after the restart the service settles on $want" wait_until 20 settled_on "$want"
 	check "$step: one pair and one tag on each instance's port" \

@@ -74,17 +74,19 @@ svc_bed() {
 	mk_netns ns_a a
 	mk_netns ns_b b
 	mk_netns ns_c client
+	# a joins first, so it answers; b joins once it does, and stands by.
 	add "$IA" a "$ns_a" "$NAME-svc" CNI_ARGS="SF_SERVICE=$svc"
 	[ "$rc" = 0 ] || die "ADD a: $out $err"
+	port_a=$(held_port "$IA" "$NAME-a") || die "a holds no port"
+	serve "$ns_a" a
+	wait_until 20 answers "$port_a" || die "a never answered for $svc: $(svc_json)"
 	add "$IB" b "$ns_b" "$NAME-svc" CNI_ARGS="SF_SERVICE=$svc"
 	[ "$rc" = 0 ] || die "ADD b: $out $err"
+	port_b=$(held_port "$IB" "$NAME-b") || die "b holds no port"
+	serve "$ns_b" b
 	add "$IC" c "$ns_c" "$NAME-client"
 	[ "$rc" = 0 ] || die "ADD c: $out $err"
-	port_a=$(held_port "$IA" "$NAME-a") || die "a holds no port"
-	port_b=$(held_port "$IB" "$NAME-b") || die "b holds no port"
-	serve "$ns_a" a
-	serve "$ns_b" b
-	wait_until 20 answers "$port_a" || die "a never answered for $svc: $(svc_json)"
+	wait_until 20 member_marks "$port_b" 1 || die "b never became an instance: $(svc_json)"
 	wait_until 20 got_who a || die "the client never reached a at $vip"
 	say "service $svc at $vip: a ($port_a) answers, b ($port_b) stands by"
 }
