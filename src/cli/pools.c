@@ -44,6 +44,12 @@ json_t *cli_ask(const struct cli_ctx *ctx, const char *socket_path, const char *
 			strerror(-r));
 		goto out;
 	}
+	if (raw_len == 0) {
+		/* The daemon closed the connection without a word: it died. */
+		fprintf(stderr, "sfctl: no answer from superfluidd at '%s' (it closed the connection)\n",
+			socket_path);
+		goto out;
+	}
 	r = wire_reply_parse(raw, raw_len, &reply);
 	if (r < 0 || reply->exit_code != 0) {
 		json_t *e = r < 0 ? NULL : json_loads(reply->stdout_text, 0, NULL);
