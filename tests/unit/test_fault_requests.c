@@ -6,6 +6,18 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
 #include "fake_neutron.h"
 #include "fault_harness.h"
 
@@ -88,7 +100,7 @@ static void handle_check(void *p, int r, char *sum, size_t size)
 	}
 	/* Whatever happened, the plugin gets a reply it can read. */
 	assert_int_equal(wire_reply_parse(c->reply, c->reply_len, &wr), 0);
-	cat(sum, size, "%d|%s", wr->exit_code, wr->stdout_text);
+	harness_cat(sum, size, "%d|%s", wr->exit_code, wr->stdout_text);
 	wire_reply_free(wr);
 	free(c->reply);
 }
@@ -117,15 +129,15 @@ static void test_daemon_request(void **state)
 	pthread_cond_init(&d->wake_sync, NULL);
 	pthread_cond_init(&d->wake_recycle, NULL);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
 		struct handle_ctx c = { .d = d, .msg = requests[i].msg };
 
 		atomic_store(&d->neutron_ok, requests[i].neutron_ok);
-		run_case(&(struct fcase){ "handle_request", requests[i].name, handle_run,
+		harness_run(&(struct fcase){ "handle_request", requests[i].name, handle_run,
 					  handle_check, &c, handle_degraded_ok });
 	}
-	target_end("daemon CNI requests");
+	harness_end("daemon CNI requests");
 
 	pthread_cond_destroy(&d->wake_refill);
 	pthread_cond_destroy(&d->wake_sync);
@@ -204,14 +216,14 @@ static void neutron_check(void *p, int r, char *sum, size_t size)
 		assert_ptr_equal(c->answer, (json_t *)c);
 		/* Every failure says why. */
 		assert_true(c->err.message[0] != '\0' || r == -ENOMEM);
-		cat(sum, size, "%d|%d|%s|%s", r, c->err.http_status, c->err.type, c->err.message);
+		harness_cat(sum, size, "%d|%d|%s|%s", r, c->err.http_status, c->err.type, c->err.message);
 		return;
 	}
-	cat(sum, size, "%d", r);
+	harness_cat(sum, size, "%d", r);
 	if (c->answer != (json_t *)c && c->answer) {
 		text = json_dumps(c->answer, JSON_COMPACT | JSON_SORT_KEYS);
 		assert_non_null(text);
-		cat(sum, size, "|%s", text);
+		harness_cat(sum, size, "|%s", text);
 		free(text);
 		json_decref(c->answer);
 	}
@@ -221,12 +233,12 @@ static void test_neutron_request(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = -1 };
-	struct neutron_ctx c = { .fake = f, .client = noauth_client(f, &o) };
+	struct neutron_ctx c = { .fake = f, .client = fake_noauth_client(f, &o) };
 	static const char net[] = "{\"network\": {\"id\": \"n1\", \"name\": \"n1\", \"mtu\": 1450,"
 				  " \"tags\": [\"a\", \"b\"]}}";
 	static const char port[] = "{\"port\": {\"id\": \"p-1\"}}";
 
-	target_begin();
+	harness_begin();
 	for (c.op = OP_SHOW; c.op <= OP_LIST; c.op++) {
 		pthread_mutex_lock(&f->lock);
 		f->paginate = c.op == OP_LIST;
@@ -238,10 +250,10 @@ static void test_neutron_request(void **state)
 		if (c.op == OP_SHOW_404)
 			f->body = NULL;
 		pthread_mutex_unlock(&f->lock);
-		run_case(&(struct fcase){ "neutron client", op_names[c.op], neutron_run,
+		harness_run(&(struct fcase){ "neutron client", op_names[c.op], neutron_run,
 					  neutron_check, &c, NULL });
 	}
-	target_end("Neutron client requests");
+	harness_end("Neutron client requests");
 	neutron_client_free(c.client);
 	fake_stop(f);
 }
@@ -251,9 +263,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_daemon_request),
 		cmocka_unit_test(test_neutron_request),
-		cmocka_unit_test(fault_test_summary),
+		cmocka_unit_test(harness_summary),
 	};
-	int r = fault_setup();
+	int r = harness_setup();
 
 	if (r)
 		return r;
