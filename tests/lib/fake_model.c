@@ -221,7 +221,7 @@ static unsigned answer(struct fake *f, struct MHD_Connection *conn, const char *
 
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, arg_cb, &a);
 		for (i = 0; i < a.n && streq(coll, "ports"); i++)
-			if (streq(a.key[i], "tags")) {
+			if (streq(a.key[i], "tags") && strstr(a.value[i], "sf-deployment=")) {
 				f->port_listings++;
 				break;
 			}

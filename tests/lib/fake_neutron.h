@@ -55,7 +55,7 @@ struct fake {
 	json_t *model;              /* collection -> array of objects */
 	const char *port_status;    /* of a created port; NULL: "ACTIVE" */
 	unsigned next_id;
-	int port_listings;          /* GET /v2.0/ports with a tags filter */
+	int port_listings;          /* GET /v2.0/ports by deployment tag */
 };
 
 struct fake *fake_start(void);
