@@ -21,17 +21,20 @@
 
 #define START_WAIT_MS 10000
 
-/* Run as root, each daemon gets a network namespace of its own (the
- * calling thread's, which its threads inherit), so that the host-side
- * wiring a test causes never touches the machine's nor the next test's. */
+/* Run as root, the program's first daemon moves it into a network
+ * namespace of its own (the calling thread's, which every later thread
+ * inherits), so that the host-side wiring a test causes never touches the
+ * machine's.  Once: the host's netlink socket is kept per thread. */
 static int sandbox(void)
 {
+	static bool done;
 	struct nl_extack ext;
 	struct nl_sock *s = NULL;
 	int lo = 0, r;
 
-	if (geteuid() != 0)
+	if (geteuid() != 0 || done)
 		return 0;
+	done = true;
 	if (unshare(CLONE_NEWNET) < 0)
 		return -errno;
 	/* The fake Neutron listens on 127.0.0.1. */

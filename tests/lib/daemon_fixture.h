@@ -2,9 +2,10 @@
  * its store and pools in a scratch directory, its socket there, its
  * metrics on a free loopback port, and the fake Neutron's model (one
  * network "net1", for nested modes the VM's port and its trunk) behind a
- * client without Keystone.  No root needed; run as root, each daemon
- * lives in a network namespace of its own, so that the host-side wiring a
- * test causes never touches the machine's. */
+ * client without Keystone.  No root needed; run as root, the program
+ * moves into a network namespace of its own first, so that the host-side
+ * wiring a test causes never touches the machine's (the tests of one
+ * program share it: a test may find a previous one's interfaces). */
 #ifndef SF_TESTS_LIB_DAEMON_FIXTURE_H
 #define SF_TESTS_LIB_DAEMON_FIXTURE_H
 
