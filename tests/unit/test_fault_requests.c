@@ -1,14 +1,13 @@
 /* Fault injection (fault_harness.h) on the request paths: the daemon's
  * handling of one CNI request, from the bytes read on its socket to the
- * reply bytes, with a real store in a temporary directory; and the Neutron
- * client's calls against the in-process server of fake_neutron.h. */
-#include <pthread.h>
-#include <stdatomic.h>
-#include <unistd.h>
-
+ * reply bytes, on a real daemon (daemon_new, tests/lib/daemon_fixture.h);
+ * and the Neutron client's calls against the in-process server of
+ * tests/lib/fake_neutron.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,15 +17,14 @@
 
 #include <cmocka.h>
 
-#include "fake_neutron.h"
+#include "daemon_fixture.h"
 #include "fault_harness.h"
 
 #include "cni/wire.h"
-#include "daemon/daemon_metrics.h"
+#include "common/config.h"
 #include "daemon/handle.h"
 #include "daemon/state.h"
 #include "neutron/internal.h"
-#include "store/store.h"
 
 /* ---- the daemon's handling of one CNI request ---- */
 
@@ -113,45 +111,22 @@ static bool handle_degraded_ok(const char *sum)
 	       strstr(sum, "\"msg\":\"out of memory\"");
 }
 
+/* A real daemon (tests/lib/daemon_fixture.h), built before any injection. */
 static void test_daemon_request(void **state)
 {
-	char dir[] = "/tmp/sf-fault-XXXXXX", path[64];
-	struct daemon *d = calloc(1, sizeof(*d));
-
-	assert_non_null(d);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/state.db", dir);
-	/* The daemon's long-lived state, built before any injection. */
-	assert_int_equal(store_open(path, &d->store), 0);
-	assert_int_equal(daemon_metrics_new(NULL, NULL, &d->metrics), 0);
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->wake_refill, NULL);
-	pthread_cond_init(&d->wake_sync, NULL);
-	pthread_cond_init(&d->wake_recycle, NULL);
+	struct dfix *x = dfix_new(CONFIG_MODE_BRIDGE);
 
 	harness_begin();
 	for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
-		struct handle_ctx c = { .d = d, .msg = requests[i].msg };
+		struct handle_ctx c = { .d = x->d, .msg = requests[i].msg };
 
-		atomic_store(&d->neutron_ok, requests[i].neutron_ok);
+		/* What STATUS answers from: the last Neutron call's outcome. */
+		atomic_store(&x->d->neutron_ok, requests[i].neutron_ok);
 		harness_run(&(struct fcase){ "handle_request", requests[i].name, handle_run,
-					  handle_check, &c, handle_degraded_ok });
+					     handle_check, &c, handle_degraded_ok });
 	}
 	harness_end("daemon CNI requests");
-
-	pthread_cond_destroy(&d->wake_refill);
-	pthread_cond_destroy(&d->wake_sync);
-	pthread_cond_destroy(&d->wake_recycle);
-	pthread_mutex_destroy(&d->lock);
-	daemon_metrics_free(d->metrics);
-	store_free(d->store);
-	free(d);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/state.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/state.db-shm", dir);
-	unlink(path);
-	assert_int_equal(rmdir(dir), 0);
+	dfix_free(x);
 }
 
 /* ---- the Neutron client's request path, against a local server ---- */
