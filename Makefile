@@ -71,9 +71,13 @@ IT_SRCS     := $(wildcard tests/integration/it_*.c)
 GUEST_SRCS  := $(wildcard tests/guest/*.c)
 # Programs the tests and the test bed run (tests/tools/sfwan: the WAN).
 TOOL_SRCS   := $(wildcard tests/tools/*.c)
+# The shared test fixtures (tests/lib/): one archive, linked before the
+# library into every test and fuzz target, which pulls in what it uses.
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 LIB      := $(O)/libsuperfluid.a
+TESTLIB  := $(O)/libsftest.a
 PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
@@ -104,6 +108,13 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+$(TESTLIB): $(call obj,$(TESTLIB_SRCS))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Tests and fuzz targets include the fixtures' headers by name.
+$(O)/tests/%.o $(O)/fuzz/%.o: override CFLAGS += -Itests/lib
+
 $(O)/superfluidd: $(call obj,$(DAEMON_SRCS)) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -114,7 +125,7 @@ $(O)/sfctl: $(call obj,$(CLI_SRCS)) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/tests/%: $(O)/tests/%.o $(LIB)
+$(O)/tests/%: $(O)/tests/%.o $(TESTLIB) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 
@@ -179,7 +190,7 @@ ifeq ($(FUZZ),1)
 fuzz: $(FUZZ_BINS)
 fuzz-run: fuzz
 	$(Q)O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) fuzz/run $(FUZZ_BINS)
-$(O)/fuzz/%: $(O)/fuzz/%.o $(LIB)
+$(O)/fuzz/%: $(O)/fuzz/%.o $(TESTLIB) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 else

@@ -3,14 +3,12 @@
  *
  * The input is one byte choosing the request, then the datagrams the
  * "kernel" answers with, each as a 16-bit little-endian length and that
- * many bytes.  This file replaces libmnl's socket functions (the
- * executable's definitions win over the shared library's), so that
- * nl_link_list() and friends run unchanged over a socket that records the
- * request's sequence number and hands out the datagrams.  A message's
- * sequence number in the input is XORed with the request's, so that 0
- * means "the reply to this request" and anything else a stale one.  The
- * part of the receive buffer past a datagram is poisoned, so that ASan
- * sees a read past the datagram as it would past a short buffer.
+ * many bytes.  The libmnl stub of tests/lib/mnl_stub.h hands them out,
+ * so that nl_link_list() and friends run unchanged: a message's sequence
+ * number in the input is XORed with the request's (0 means "the reply to
+ * this request", anything else a stale one), and the part of the receive
+ * buffer past a datagram is poisoned, so that ASan sees a read past the
+ * datagram as it would past a short buffer.
  *
  * Every message of every datagram (walked with nl_msg_ok, as the receive
  * loop does) is also given to each reader alone, in a block of exactly its
@@ -18,102 +16,10 @@
 #include "fuzz.h"
 
 #include <linux/rtnetlink.h>
-#include <sanitizer/asan_interface.h>
+
+#include "mnl_stub.h"
 
 #include "netlink/msg.h"
-
-#define FAKE_PORTID 4242u
-
-/* libmnl declares the type but keeps it private: ours has nothing in it
- * that anyone reads. */
-struct mnl_socket {
-	int unused;
-};
-
-static struct {
-	struct mnl_socket sock;
-	const uint8_t *data;  /* the datagrams left */
-	size_t size;
-	uint32_t seq;         /* of the last request sent */
-} fake;
-
-/* The next datagram, or false when the input has none left. */
-static bool next_datagram(const uint8_t **data, size_t *size, const uint8_t **ret,
-			  size_t *ret_len)
-{
-	size_t len;
-
-	if (*size < 2)
-		return false;
-	len = (size_t)(*data)[0] | (size_t)(*data)[1] << 8;
-	*data += 2;
-	*size -= 2;
-	if (len > *size)
-		len = *size;
-	*ret = *data;
-	*ret_len = len;
-	*data += len;
-	*size -= len;
-	return true;
-}
-
-struct mnl_socket *mnl_socket_open2(int bus, int flags)
-{
-	return &fake.sock;
-}
-
-int mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid)
-{
-	return 0;
-}
-
-int mnl_socket_close(struct mnl_socket *nl)
-{
-	return 0;
-}
-
-unsigned int mnl_socket_get_portid(const struct mnl_socket *nl)
-{
-	return FAKE_PORTID;
-}
-
-int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf, socklen_t len)
-{
-	return 0;
-}
-
-ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *req, size_t siz)
-{
-	const struct nlmsghdr *nlh = req;
-
-	FUZZ_CHECK(siz >= sizeof(*nlh) && nlh->nlmsg_len == siz);
-	fake.seq = nlh->nlmsg_seq;
-	return (ssize_t)siz;
-}
-
-ssize_t mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_t siz)
-{
-	const uint8_t *dgram;
-	struct nlmsghdr *nlh;
-	size_t len;
-	int left;
-
-	ASAN_UNPOISON_MEMORY_REGION(buf, siz);
-	if (!next_datagram(&fake.data, &fake.size, &dgram, &len)) {
-		errno = EAGAIN;   /* as a socket with a receive timeout */
-		return -1;
-	}
-	if (len > siz) {
-		errno = ENOSPC;   /* libmnl's answer to MSG_TRUNC */
-		return -1;
-	}
-	memcpy(buf, dgram, len);
-	left = (int)len;
-	for (nlh = buf; nl_msg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
-		nlh->nlmsg_seq ^= fake.seq;
-	ASAN_POISON_MEMORY_REGION((char *)buf + len, siz - len);
-	return (ssize_t)len;
-}
 
 static void check_errno(int r)
 {
@@ -126,7 +32,7 @@ static void parse_each(const uint8_t *data, size_t size)
 	const uint8_t *dgram;
 	size_t len;
 
-	while (next_datagram(&data, &size, &dgram, &len)) {
+	while (mnl_stub_next_datagram(&data, &size, &dgram, &len)) {
 		const struct nlmsghdr *nlh = (const void *)dgram;
 		uint8_t *aligned = malloc(len ? len : 1);
 		int left = (int)len;
@@ -208,8 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	fake.data = data + 1;
-	fake.size = size - 1;
+	mnl_stub_reset();
+	mnl_stub_feed(data + 1, size - 1);
 	talk(data[0]);
 	parse_each(data + 1, size - 1);
 	return 0;

@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include "nl_assert.h"
+
 #include "netlink/nl.h"
 #include "netns/netns.h"
 #include "bind/bind_nested.h"
@@ -47,36 +49,6 @@ struct env {
 	int hv, vm_eth0;            /* ifindexes (hv in root, eth0 in vm) */
 };
 
-static void must(int r, const struct nl_extack *ext, const char *what)
-{
-	if (r < 0)
-		fail_msg("%s: %s (kernel: '%s')", what, strerror(-r), ext ? ext->msg : "");
-}
-
-static int index_of(struct nl_sock *s, const char *name)
-{
-	int ifindex = 0;
-
-	must(nl_link_index(s, name, &ifindex), NULL, name);
-	return ifindex;
-}
-
-static void add_ip(struct nl_sock *s, int ifindex, const char *text, unsigned len)
-{
-	union nl_ip ip = { .bytes = { 0 } };
-	struct nl_extack ext;
-
-	assert_int_equal(inet_pton(AF_INET, text, &ip.v4), 1);
-	must(nl_addr_add(s, ifindex, AF_INET, &ip, len, &ext), &ext, text);
-}
-
-static void up(struct nl_sock *s, const char *name)
-{
-	struct nl_extack ext;
-
-	must(nl_link_set_up(s, index_of(s, name), true, &ext), &ext, name);
-}
-
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -92,16 +64,16 @@ static int setup(void **state)
 	*state = e;
 	far.netns_fd = e->far;
 	eth0.netns_fd = e->vm;
-	must(nl_veth_create(e->sroot, &hv, &eth0, &ext), &ext, "hv/eth0");
-	e->hv = index_of(e->sroot, "hv");
-	e->vm_eth0 = index_of(e->svm, "eth0");
-	up(e->svm, "eth0");
-	up(e->svm, "lo");
-	add_ip(e->sroot, e->hv, "10.1.0.1", 24);
+	nlt_must(nl_veth_create(e->sroot, &hv, &eth0, &ext), &ext, "hv/eth0");
+	e->hv = nlt_index_of(e->sroot, "hv");
+	e->vm_eth0 = nlt_index_of(e->svm, "eth0");
+	nlt_up(e->svm, "eth0");
+	nlt_up(e->svm, "lo");
+	nlt_add_ip4(e->sroot, e->hv, "10.1.0.1", 24);
 	/* The far end of VLAN 101, as the hypervisor's bridge would see it. */
-	must(nl_vlan_create(e->sroot, e->hv, 101, &far, &ext), &ext, "far: vlan 101 on hv");
-	add_ip(e->sfar, index_of(e->sfar, "far"), "10.1.101.1", 24);
-	up(e->sfar, "far");
+	nlt_must(nl_vlan_create(e->sroot, e->hv, 101, &far, &ext), &ext, "far: vlan 101 on hv");
+	nlt_add_ip4(e->sfar, nlt_index_of(e->sfar, "far"), "10.1.101.1", 24);
+	nlt_up(e->sfar, "far");
 	return 0;
 }
 
@@ -148,13 +120,13 @@ static int attach(struct env *e, uint16_t vid, const uint8_t *mac, const char *i
 	struct nl_sock *s;
 	int ns;
 
-	must(netns_new_anonymous(&ns), NULL, "container ns");
-	must(netns_nl_open(ns, &s), NULL, "container socket");
-	must(create_in(e, ns, s, vid, mac, &ext), &ext, vid ? "vlan in container" :
+	nlt_must(netns_new_anonymous(&ns), NULL, "container ns");
+	nlt_must(netns_nl_open(ns, &s), NULL, "container socket");
+	nlt_must(create_in(e, ns, s, vid, mac, &ext), &ext, vid ? "vlan in container" :
 	     "macvlan in container");
-	add_ip(s, index_of(s, "eth0"), ip, 24);
-	up(s, "eth0");
-	up(s, "lo");
+	nlt_add_ip4(s, nlt_index_of(s, "eth0"), ip, 24);
+	nlt_up(s, "eth0");
+	nlt_up(s, "lo");
 	*ret_s = s;
 	return ns;
 }
@@ -183,8 +155,8 @@ static void test_name_clash_in_parent(void **state)
 	size_t n = 0;
 	int ns, r, ver = kernel_version();
 
-	must(netns_new_anonymous(&ns), NULL, "container ns");
-	must(netns_nl_open(ns, &s), NULL, "container socket");
+	nlt_must(netns_new_anonymous(&ns), NULL, "container ns");
+	nlt_must(netns_nl_open(ns, &s), NULL, "container socket");
 	for (uint16_t vid = 0; vid <= 101; vid += 101) {
 		struct nl_link_attrs a = { .name = "eth0", .mac = mac_c1, .netns_fd = ns };
 
@@ -198,12 +170,12 @@ static void test_name_clash_in_parent(void **state)
 			assert_string_equal(ext.msg, "");
 			assert_int_equal(nl_link_get_by_name(s, "eth0", &l), -ENODEV);
 		} else {
-			must(r, &ext, "eth0 into the container");
-			must(nl_link_delete(s, index_of(s, "eth0"), &ext), &ext, "delete");
+			nlt_must(r, &ext, "eth0 into the container");
+			nlt_must(nl_link_delete(s, nlt_index_of(s, "eth0"), &ext), &ext, "delete");
 		}
 	}
 	/* Nothing left behind on the VM's side either. */
-	must(nl_link_list(e->svm, &links, &n), NULL, "list vm");
+	nlt_must(nl_link_list(e->svm, &links, &n), NULL, "list vm");
 	free(links);
 	assert_int_equal(n, 2);
 	nl_sock_free(s);
@@ -302,12 +274,12 @@ static void test_vlan_reach_and_tag(void **state)
 
 	assert_non_null(sn);
 	/* Made in the container, as asked: name, MAC, MTU, kind, parent. */
-	must(nl_link_get_by_name(s1, "eth0", &l), NULL, "eth0 in c1");
+	nlt_must(nl_link_get_by_name(s1, "eth0", &l), NULL, "eth0 in c1");
 	assert_string_equal(l.kind, "vlan");
 	assert_memory_equal(l.mac, mac_c1, NL_MAC_LEN);
 	assert_int_equal(l.mtu, 1400);
 	assert_true(l.flags & IFF_UP);
-	must(nl_link_get_by_name(e->svm, "eth0", &l), NULL, "eth0 in vm");
+	nlt_must(nl_link_get_by_name(e->svm, "eth0", &l), NULL, "eth0 in vm");
 	assert_string_equal(l.kind, "veth");   /* the VM's NIC, nothing renamed onto it */
 
 	assert_int_equal(ping_from(c1, "10.1.101.1"), 0);
@@ -355,7 +327,7 @@ static void test_macvlan_untagged(void **state)
 	int c3 = attach(e, 0, mac_c3, "10.1.0.3", &s3);
 
 	assert_non_null(sn);
-	must(nl_link_get_by_name(s3, "eth0", &l), NULL, "eth0 in c3");
+	nlt_must(nl_link_get_by_name(s3, "eth0", &l), NULL, "eth0 in c3");
 	assert_string_equal(l.kind, "macvlan");
 	assert_int_equal(ping_from(c3, "10.1.0.1"), 0);
 	tap_drain(tap, mac_c3, sn);
@@ -393,14 +365,14 @@ static void test_stale_vlan_blocks(void **state)
 	int old, fresh, r, tries = 0;
 	double t0;
 
-	must(netns_new_anonymous(&old), NULL, "old ns");
-	must(netns_new_anonymous(&fresh), NULL, "new ns");
-	must(netns_nl_open(old, &sold), NULL, "old socket");
-	must(netns_nl_open(fresh, &snew), NULL, "new socket");
-	must(create_in(e, old, sold, 101, mac_c2, &ext), &ext, "the stale one");
+	nlt_must(netns_new_anonymous(&old), NULL, "old ns");
+	nlt_must(netns_new_anonymous(&fresh), NULL, "new ns");
+	nlt_must(netns_nl_open(old, &sold), NULL, "old socket");
+	nlt_must(netns_nl_open(fresh, &snew), NULL, "new socket");
+	nlt_must(create_in(e, old, sold, 101, mac_c2, &ext), &ext, "the stale one");
 
 	/* From the VM's side the leftover is invisible: only lo and eth0. */
-	must(nl_link_list(e->svm, &links, &n), NULL, "list vm");
+	nlt_must(nl_link_list(e->svm, &links, &n), NULL, "list vm");
 	free(links);
 	assert_int_equal(n, 2);
 
@@ -410,7 +382,7 @@ static void test_stale_vlan_blocks(void **state)
 	assert_int_equal(r, -EEXIST);
 	assert_string_equal(ext.msg, "8021q: VLAN device already exists");
 	/* Nothing left in the new namespace. */
-	must(nl_link_list(snew, &links, &n), NULL, "list new");
+	nlt_must(nl_link_list(snew, &links, &n), NULL, "list new");
 	free(links);
 	assert_int_equal(n, 1);
 
@@ -422,25 +394,25 @@ static void test_stale_vlan_blocks(void **state)
 		int ns3;
 		struct nl_sock *s3;
 
-		must(netns_new_anonymous(&ns3), NULL, "ns3");
-		must(netns_nl_open(ns3, &s3), NULL, "s3");
+		nlt_must(netns_new_anonymous(&ns3), NULL, "ns3");
+		nlt_must(netns_nl_open(ns3, &s3), NULL, "s3");
 		memcpy(pi.mac, mac_c2, NL_MAC_LEN);
 		snprintf(hint, sizeof(hint), "/proc/self/fd/%d", old);
 		r = bind_nested_attach(e->svm, e->vm_eth0, ns3, &pi, "eth0", hint, &d, &ext);
 		printf("bind_nested_attach, the same port left in the old ns (hint given): %d '%s'\n", r, ext.msg);
-		must(r, &ext, "bind_nested_attach with a hint");
-		must(nl_link_get_by_name(s3, "eth0", &l), NULL, "eth0 in ns3");
+		nlt_must(r, &ext, "bind_nested_attach with a hint");
+		nlt_must(nl_link_get_by_name(s3, "eth0", &l), NULL, "eth0 in ns3");
 		assert_memory_equal(l.mac, mac_c2, NL_MAC_LEN);
 		assert_int_equal(nl_link_get_by_name(sold, "eth0", &l), -ENODEV);
-		must(nl_link_delete(s3, index_of(s3, "eth0"), &ext), &ext, "del ns3 eth0");
+		nlt_must(nl_link_delete(s3, nlt_index_of(s3, "eth0"), &ext), &ext, "del ns3 eth0");
 		nl_sock_free(s3);
 		close(ns3);
-		must(create_in(e, old, sold, 101, mac_c2, &ext), &ext, "the stale one again");
+		nlt_must(create_in(e, old, sold, 101, mac_c2, &ext), &ext, "the stale one again");
 	}
 	/* Removed where it is, the id is free again at once. */
-	must(nl_link_delete(sold, index_of(sold, "eth0"), &ext), &ext, "delete the stale one");
-	must(create_in(e, fresh, snew, 101, mac_c1, &ext), &ext, "vlan after delete");
-	must(nl_link_get_by_name(snew, "eth0", &l), NULL, "eth0 in new ns");
+	nlt_must(nl_link_delete(sold, nlt_index_of(sold, "eth0"), &ext), &ext, "delete the stale one");
+	nlt_must(create_in(e, fresh, snew, 101, mac_c1, &ext), &ext, "vlan after delete");
+	nlt_must(nl_link_get_by_name(snew, "eth0", &l), NULL, "eth0 in new ns");
 	assert_memory_equal(l.mac, mac_c1, NL_MAC_LEN);
 
 	/* Dropping the last reference to a namespace frees its devices, but
@@ -455,7 +427,7 @@ static void test_stale_vlan_blocks(void **state)
 	}
 	printf("after its namespace was dropped: VLAN 101 free again after %.3f s "
 	       "(%d EEXIST answers first)\n", now() - t0, tries);
-	must(r, &ext, "vlan after the namespace went");
+	nlt_must(r, &ext, "vlan after the namespace went");
 	nl_sock_free(sold);
 	close(old);
 }

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "nl_assert.h"
+
 #include "netlink/nl.h"
 #include "netns/netns.h"
 
@@ -60,28 +62,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void must(int r, const struct nl_extack *ext, const char *what)
-{
-	if (r < 0)
-		fail_msg("%s: %s (kernel: '%s')", what, strerror(-r), ext ? ext->msg : "");
-}
-
-static int index_of(struct nl_sock *s, const char *name)
-{
-	int ifindex = 0;
-
-	must(nl_link_index(s, name, &ifindex), NULL, name);
-	return ifindex;
-}
-
-static union nl_ip ip_of(int family, const char *text)
-{
-	union nl_ip ip = { .bytes = { 0 } };
-
-	assert_int_equal(inet_pton(family, text, &ip), 1);
-	return ip;
-}
-
 /* h0 in a (in br0 if master), its peer eth0 created straight in b. */
 static void make_veth(struct env *e, int master)
 {
@@ -91,9 +71,9 @@ static void make_veth(struct env *e, int master)
 				      .netns_fd = e->b };
 	struct nl_extack ext;
 
-	must(nl_veth_create(e->sa, &local, &peer, &ext), &ext, "veth");
+	nlt_must(nl_veth_create(e->sa, &local, &peer, &ext), &ext, "veth");
 	/* The peer is set up from inside, as the daemon will. */
-	must(nl_link_set_up(e->sb, index_of(e->sb, "eth0"), true, &ext), &ext, "eth0 up");
+	nlt_must(nl_link_set_up(e->sb, nlt_index_of(e->sb, "eth0"), true, &ext), &ext, "eth0 up");
 }
 
 static void test_veth_peer_in_other_netns(void **state)
@@ -107,17 +87,17 @@ static void test_veth_peer_in_other_netns(void **state)
 
 	/* A link named like the peer already exists on this side: the peer's
 	 * name must only matter where the peer is created. */
-	must(nl_bridge_create(e->sa, &br, &ext), &ext, "bridge eth0 in a");
+	nlt_must(nl_bridge_create(e->sa, &br, &ext), &ext, "bridge eth0 in a");
 	make_veth(e, 0);
 
-	must(nl_link_get_by_name(e->sa, "h0", &l), NULL, "h0");
+	nlt_must(nl_link_get_by_name(e->sa, "h0", &l), NULL, "h0");
 	assert_string_equal(l.kind, "veth");
 	assert_memory_equal(l.mac, mac_h0, NL_MAC_LEN);
 	assert_int_equal(l.mtu, 1400);
 	assert_true(l.flags & IFF_UP);
 
 	/* What the container sees, dumped from inside it. */
-	must(nl_link_list(e->sb, &links, &n), NULL, "list b");
+	nlt_must(nl_link_list(e->sb, &links, &n), NULL, "list b");
 	for (size_t i = 0; i < n; i++) {
 		assert_string_not_equal(links[i].name, "h0");
 		if (strcmp(links[i].name, "eth0") != 0)
@@ -133,7 +113,7 @@ static void test_veth_peer_in_other_netns(void **state)
 	assert_true(seen_eth0);
 	assert_int_equal(n, 2);  /* lo and eth0 */
 	/* In a, "eth0" is still the bridge. */
-	must(nl_link_get_by_name(e->sa, "eth0", &l), NULL, "eth0 in a");
+	nlt_must(nl_link_get_by_name(e->sa, "eth0", &l), NULL, "eth0 in a");
 	assert_string_equal(l.kind, "bridge");
 }
 
@@ -145,17 +125,17 @@ static void test_bridge_enslave(void **state)
 	struct nl_link l;
 	int br0;
 
-	must(nl_bridge_create(e->sa, &br, &ext), &ext, "bridge");
-	br0 = index_of(e->sa, "br0");
+	nlt_must(nl_bridge_create(e->sa, &br, &ext), &ext, "bridge");
+	br0 = nlt_index_of(e->sa, "br0");
 	make_veth(e, br0);  /* enslaved at creation */
-	must(nl_link_get_by_name(e->sa, "h0", &l), NULL, "h0");
+	nlt_must(nl_link_get_by_name(e->sa, "h0", &l), NULL, "h0");
 	assert_int_equal(l.master, br0);
 
-	must(nl_link_set_master(e->sa, l.ifindex, 0, &ext), &ext, "release");
-	must(nl_link_get_by_index(e->sa, l.ifindex, &l), NULL, "h0");
+	nlt_must(nl_link_set_master(e->sa, l.ifindex, 0, &ext), &ext, "release");
+	nlt_must(nl_link_get_by_index(e->sa, l.ifindex, &l), NULL, "h0");
 	assert_int_equal(l.master, 0);
-	must(nl_link_set_master(e->sa, l.ifindex, br0, &ext), &ext, "enslave");
-	must(nl_link_get_by_index(e->sa, l.ifindex, &l), NULL, "h0");
+	nlt_must(nl_link_set_master(e->sa, l.ifindex, br0, &ext), &ext, "enslave");
+	nlt_must(nl_link_get_by_index(e->sa, l.ifindex, &l), NULL, "h0");
 	assert_int_equal(l.master, br0);
 
 	/* A veth is no master. */
@@ -172,19 +152,19 @@ static void test_link_changes(void **state)
 	int i;
 
 	make_veth(e, 0);
-	i = index_of(e->sb, "eth0");
-	must(nl_link_set_up(e->sb, i, false, &ext), &ext, "down");
-	must(nl_link_set_mac(e->sb, i, mac, &ext), &ext, "mac");
-	must(nl_link_set_mtu(e->sb, i, 1280, &ext), &ext, "mtu");
-	must(nl_link_set_name(e->sb, i, "c1", &ext), &ext, "rename");
-	must(nl_link_get_by_index(e->sb, i, &l), NULL, "get");
+	i = nlt_index_of(e->sb, "eth0");
+	nlt_must(nl_link_set_up(e->sb, i, false, &ext), &ext, "down");
+	nlt_must(nl_link_set_mac(e->sb, i, mac, &ext), &ext, "mac");
+	nlt_must(nl_link_set_mtu(e->sb, i, 1280, &ext), &ext, "mtu");
+	nlt_must(nl_link_set_name(e->sb, i, "c1", &ext), &ext, "rename");
+	nlt_must(nl_link_get_by_index(e->sb, i, &l), NULL, "get");
 	assert_string_equal(l.name, "c1");
 	assert_memory_equal(l.mac, mac, NL_MAC_LEN);
 	assert_int_equal(l.mtu, 1280);
 	assert_false(l.flags & IFF_UP);
 	/* Rename and up in one request (the way a temporary name is dropped). */
-	must(nl_link_change(e->sb, i, &c, &ext), &ext, "change");
-	must(nl_link_get_by_index(e->sb, i, &l), NULL, "get");
+	nlt_must(nl_link_change(e->sb, i, &c, &ext), &ext, "change");
+	nlt_must(nl_link_get_by_index(e->sb, i, &l), NULL, "get");
 	assert_string_equal(l.name, "c0");
 	assert_true(l.flags & IFF_UP);
 	assert_int_equal(nl_link_index(e->sb, "c1", &i), -ENODEV);
@@ -193,7 +173,7 @@ static void test_link_changes(void **state)
 static void test_addresses(void **state)
 {
 	struct env *e = *state;
-	union nl_ip v4 = ip_of(AF_INET, "198.18.5.2"), v6 = ip_of(AF_INET6, "fd5f::2");
+	union nl_ip v4 = nlt_ip_of(AF_INET, "198.18.5.2"), v6 = nlt_ip_of(AF_INET6, "fd5f::2");
 	bool got4 = false, got6 = false;
 	struct nl_addr *addrs = NULL;
 	struct nl_extack ext;
@@ -201,12 +181,12 @@ static void test_addresses(void **state)
 	int eth0;
 
 	make_veth(e, 0);
-	eth0 = index_of(e->sb, "eth0");
-	must(nl_addr_add(e->sb, eth0, AF_INET, &v4, 24, &ext), &ext, "addr v4");
-	must(nl_addr_add(e->sb, eth0, AF_INET6, &v6, 64, &ext), &ext, "addr v6");
+	eth0 = nlt_index_of(e->sb, "eth0");
+	nlt_must(nl_addr_add(e->sb, eth0, AF_INET, &v4, 24, &ext), &ext, "addr v4");
+	nlt_must(nl_addr_add(e->sb, eth0, AF_INET6, &v6, 64, &ext), &ext, "addr v6");
 	assert_int_equal(nl_addr_add(e->sb, eth0, AF_INET, &v4, 24, &ext), -EEXIST);
 
-	must(nl_addr_list(e->sb, eth0, AF_UNSPEC, &addrs, &n), NULL, "list");
+	nlt_must(nl_addr_list(e->sb, eth0, AF_UNSPEC, &addrs, &n), NULL, "list");
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(addrs[i].ifindex, eth0);
 		if (addrs[i].family == AF_INET) {
@@ -233,9 +213,9 @@ static bool has_route(const struct nl_route *routes, size_t n, int family, const
 	size_t len = family == AF_INET ? 4 : 16;
 
 	if (dst)
-		d = ip_of(family, dst);
+		d = nlt_ip_of(family, dst);
 	if (gw)
-		g = ip_of(family, gw);
+		g = nlt_ip_of(family, gw);
 	for (size_t i = 0; i < n; i++) {
 		const struct nl_route *r = &routes[i];
 
@@ -250,7 +230,7 @@ static bool has_route(const struct nl_route *routes, size_t n, int family, const
 static void test_routes(void **state)
 {
 	struct env *e = *state;
-	union nl_ip v4 = ip_of(AF_INET, "198.18.5.2"), v6 = ip_of(AF_INET6, "fd5f::2");
+	union nl_ip v4 = nlt_ip_of(AF_INET, "198.18.5.2"), v6 = nlt_ip_of(AF_INET6, "fd5f::2");
 	struct nl_route def4 = { .family = AF_INET, .has_gw = true }, def6, link, far;
 	struct nl_route *routes = NULL;
 	struct nl_extack ext;
@@ -258,36 +238,36 @@ static void test_routes(void **state)
 	int eth0;
 
 	make_veth(e, 0);
-	eth0 = index_of(e->sb, "eth0");
-	must(nl_addr_add(e->sb, eth0, AF_INET, &v4, 24, &ext), &ext, "addr v4");
-	must(nl_addr_add(e->sb, eth0, AF_INET6, &v6, 64, &ext), &ext, "addr v6");
+	eth0 = nlt_index_of(e->sb, "eth0");
+	nlt_must(nl_addr_add(e->sb, eth0, AF_INET, &v4, 24, &ext), &ext, "addr v4");
+	nlt_must(nl_addr_add(e->sb, eth0, AF_INET6, &v6, 64, &ext), &ext, "addr v6");
 
 	def4.oif = eth0;
-	def4.gw = ip_of(AF_INET, "198.18.5.1");
-	must(nl_route_add(e->sb, &def4, &ext), &ext, "default v4");
+	def4.gw = nlt_ip_of(AF_INET, "198.18.5.1");
+	nlt_must(nl_route_add(e->sb, &def4, &ext), &ext, "default v4");
 	def6 = (struct nl_route){ .family = AF_INET6, .has_gw = true, .oif = eth0,
-				  .gw = ip_of(AF_INET6, "fd5f::1") };
-	must(nl_route_add(e->sb, &def6, &ext), &ext, "default v6");
+				  .gw = nlt_ip_of(AF_INET6, "fd5f::1") };
+	nlt_must(nl_route_add(e->sb, &def6, &ext), &ext, "default v6");
 	link = (struct nl_route){ .family = AF_INET, .dst_len = 24, .oif = eth0,
-				  .dst = ip_of(AF_INET, "198.18.9.0") };
-	must(nl_route_add(e->sb, &link, &ext), &ext, "on-link route");
+				  .dst = nlt_ip_of(AF_INET, "198.18.9.0") };
+	nlt_must(nl_route_add(e->sb, &link, &ext), &ext, "on-link route");
 	/* A gateway outside every subnet of the link: only with onlink. */
 	far = (struct nl_route){ .family = AF_INET, .dst_len = 24, .oif = eth0, .has_gw = true,
-				 .dst = ip_of(AF_INET, "198.19.7.0"),
-				 .gw = ip_of(AF_INET, "198.18.200.1") };
+				 .dst = nlt_ip_of(AF_INET, "198.19.7.0"),
+				 .gw = nlt_ip_of(AF_INET, "198.18.200.1") };
 	assert_int_equal(nl_route_add(e->sb, &far, &ext), -ENETUNREACH);
 	/* ... and the kernel's extended ack says why. */
 	assert_non_null(strstr(ext.msg, "gateway"));
 	far.onlink = true;
-	must(nl_route_add(e->sb, &far, &ext), &ext, "onlink gateway route");
+	nlt_must(nl_route_add(e->sb, &far, &ext), &ext, "onlink gateway route");
 	assert_int_equal(nl_route_add(e->sb, &def4, &ext), -EEXIST);
 
-	must(nl_route_list(e->sb, AF_INET, &routes, &n), NULL, "list v4");
+	nlt_must(nl_route_list(e->sb, AF_INET, &routes, &n), NULL, "list v4");
 	assert_true(has_route(routes, n, AF_INET, NULL, 0, "198.18.5.1", eth0));
 	assert_true(has_route(routes, n, AF_INET, "198.18.9.0", 24, NULL, eth0));
 	assert_true(has_route(routes, n, AF_INET, "198.19.7.0", 24, "198.18.200.1", eth0));
 	free(routes);
-	must(nl_route_list(e->sb, AF_INET6, &routes, &n), NULL, "list v6");
+	nlt_must(nl_route_list(e->sb, AF_INET6, &routes, &n), NULL, "list v6");
 	assert_true(has_route(routes, n, AF_INET6, NULL, 0, "fd5f::1", eth0));
 	free(routes);
 }
@@ -324,7 +304,7 @@ static void test_traffic(void **state)
 {
 	struct env *e = *state;
 	struct nl_link_attrs br = { .name = "br0", .up = true };
-	union nl_ip host = ip_of(AF_INET, "198.18.5.1"), ctr = ip_of(AF_INET, "198.18.5.2");
+	union nl_ip host = nlt_ip_of(AF_INET, "198.18.5.1"), ctr = nlt_ip_of(AF_INET, "198.18.5.2");
 	struct udp_job rx = { .addr = "198.18.5.1", .port = 5555 };
 	struct udp_job tx = { .addr = "198.18.5.2", .port = 5556 };
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(5555) };
@@ -333,14 +313,14 @@ static void test_traffic(void **state)
 	char got[16] = "";
 	int br0;
 
-	must(nl_bridge_create(e->sa, &br, &ext), &ext, "bridge");
-	br0 = index_of(e->sa, "br0");
+	nlt_must(nl_bridge_create(e->sa, &br, &ext), &ext, "bridge");
+	br0 = nlt_index_of(e->sa, "br0");
 	make_veth(e, br0);
-	must(nl_addr_add(e->sa, br0, AF_INET, &host, 24, &ext), &ext, "host addr");
-	must(nl_addr_add(e->sb, index_of(e->sb, "eth0"), AF_INET, &ctr, 24, &ext), &ext, "addr");
+	nlt_must(nl_addr_add(e->sa, br0, AF_INET, &host, 24, &ext), &ext, "host addr");
+	nlt_must(nl_addr_add(e->sb, nlt_index_of(e->sb, "eth0"), AF_INET, &ctr, 24, &ext), &ext, "addr");
 
-	must(netns_run(e->a, udp_open, &rx), NULL, "udp in a");
-	must(netns_run(e->b, udp_open, &tx), NULL, "udp in b");
+	nlt_must(netns_run(e->a, udp_open, &rx), NULL, "udp in a");
+	nlt_must(netns_run(e->b, udp_open, &tx), NULL, "udp in b");
 	inet_pton(AF_INET, "198.18.5.1", &to.sin_addr);
 	/* The first datagram may wait for ARP: send a few. */
 	for (int i = 0; i < 50 && !got[0]; i++) {
@@ -363,9 +343,9 @@ static void test_macvlan_into_netns(void **state)
 	struct nl_extack ext;
 	struct nl_link l;
 
-	must(nl_veth_create(e->sa, &p0, &p1, &ext), &ext, "parent veth");
-	must(nl_macvlan_create(e->sa, index_of(e->sa, "p0"), &mv, &ext), &ext, "macvlan");
-	must(nl_link_get_by_name(e->sb, "mv0", &l), NULL, "mv0 in b");
+	nlt_must(nl_veth_create(e->sa, &p0, &p1, &ext), &ext, "parent veth");
+	nlt_must(nl_macvlan_create(e->sa, nlt_index_of(e->sa, "p0"), &mv, &ext), &ext, "macvlan");
+	nlt_must(nl_link_get_by_name(e->sb, "mv0", &l), NULL, "mv0 in b");
 	assert_string_equal(l.kind, "macvlan");
 	assert_memory_equal(l.mac, mac_mv0, NL_MAC_LEN);
 	assert_int_equal(l.mtu, 1400);
@@ -382,16 +362,16 @@ static void test_vlan(void **state)
 	struct nl_link l;
 	int r;
 
-	must(nl_veth_create(e->sa, &p0, &p1, &ext), &ext, "parent veth");
-	r = nl_vlan_create(e->sa, index_of(e->sa, "p0"), 100, &v, &ext);
+	nlt_must(nl_veth_create(e->sa, &p0, &p1, &ext), &ext, "parent veth");
+	r = nl_vlan_create(e->sa, nlt_index_of(e->sa, "p0"), 100, &v, &ext);
 	if (r == -EOPNOTSUPP) {
 		/* Known on these machines (reference/environment.md). */
 		printf("skip: this kernel lacks 802.1Q VLAN devices (kernel: '%s')\n", ext.msg);
 		assert_true(ext.msg[0] != '\0');
 		skip();
 	}
-	must(r, &ext, "vlan");
-	must(nl_link_get_by_name(e->sb, "eth0.100", &l), NULL, "vlan in b");
+	nlt_must(r, &ext, "vlan");
+	nlt_must(nl_link_get_by_name(e->sb, "eth0.100", &l), NULL, "vlan in b");
 	assert_string_equal(l.kind, "vlan");
 }
 
@@ -403,8 +383,8 @@ static void test_delete(void **state)
 	int h0;
 
 	make_veth(e, 0);
-	h0 = index_of(e->sa, "h0");
-	must(nl_link_delete(e->sa, h0, &ext), &ext, "delete");
+	h0 = nlt_index_of(e->sa, "h0");
+	nlt_must(nl_link_delete(e->sa, h0, &ext), &ext, "delete");
 	assert_int_equal(nl_link_get_by_name(e->sa, "h0", &l), -ENODEV);
 	/* The peer goes with it. */
 	assert_int_equal(nl_link_get_by_name(e->sb, "eth0", &l), -ENODEV);
@@ -424,12 +404,12 @@ static void test_errors(void **state)
 	assert_non_null(strstr(ext.msg, "longer than 15 characters"));
 	assert_int_equal(nl_link_index(e->sa, "a-name-too-long-for-linux", &i), -EINVAL);
 
-	must(nl_bridge_create(e->sa, &dup, &ext), &ext, "bridge");
+	nlt_must(nl_bridge_create(e->sa, &dup, &ext), &ext, "bridge");
 	assert_int_equal(nl_bridge_create(e->sa, &dup, &ext), -EEXIST);
 	assert_int_equal(nl_link_get_by_name(e->sa, "nosuchlink", &l), -ENODEV);
 	assert_int_equal(nl_link_get_by_index(e->sa, 99999, &l), -ENODEV);
 	/* Enslaving to a link that does not exist. */
-	assert_int_equal(nl_link_set_master(e->sa, index_of(e->sa, "dup0"), 99999, &ext), -EINVAL);
+	assert_int_equal(nl_link_set_master(e->sa, nlt_index_of(e->sa, "dup0"), 99999, &ext), -EINVAL);
 }
 
 static void test_netns_open(void **state)

@@ -1,7 +1,17 @@
 /* Fault injection (fault_harness.h) in the CNI parsers, on the seeds of
  * fuzz/corpus/: cni_conf_parse, cni_result_from_json, cni_env_parse,
  * wire_request_parse, wire_reply_parse; and config_load_stream. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include "fault_harness.h"
 
@@ -39,21 +49,21 @@ static void conf_check(void *p, int r, char *sum, size_t size)
 
 	if (r < 0) {
 		assert_ptr_equal(c->conf, &conf_sentinel);
-		check_cni_error(&c->err);
+		harness_check_cni_error(&c->err);
 		return;
 	}
-	cat(sum, size, "%s|%s|%s|%s|%s|%s|%d|%zu|%zu|%zu|%zu|%zu|%s", k->version_str, k->name,
+	harness_cat(sum, size, "%s|%s|%s|%s|%s|%s|%d|%zu|%zu|%zu|%zu|%zu|%s", k->version_str, k->name,
 	    k->type, k->network, k->subnet ? k->subnet : "-", k->socket ? k->socket : "-", k->mtu,
 	    k->n_security_groups, k->n_valid_attachments, k->dns.n_nameservers, k->dns.n_search,
 	    k->dns.n_options, k->dns.domain ? k->dns.domain : "-");
 	for (size_t i = 0; i < k->n_security_groups; i++)
-		cat(sum, size, "|sg=%s", k->security_groups[i]);
+		harness_cat(sum, size, "|sg=%s", k->security_groups[i]);
 	for (size_t i = 0; i < k->n_valid_attachments; i++)
-		cat(sum, size, "|a=%s/%s", k->valid_attachments[i].container_id,
+		harness_cat(sum, size, "|a=%s/%s", k->valid_attachments[i].container_id,
 		    k->valid_attachments[i].ifname);
 	if (k->prev_result) {
 		assert_int_equal(cni_result_to_json(k->prev_result, k->version, &prev), 0);
-		cat(sum, size, "|prev=%s", prev);
+		harness_cat(sum, size, "|prev=%s", prev);
 		free(prev);
 	}
 	cni_conf_free(k);
@@ -65,20 +75,20 @@ static void test_cni_conf(void **state)
 		CNI_CMD_ADD, CNI_CMD_DEL, CNI_CMD_CHECK, CNI_CMD_STATUS, CNI_CMD_GC,
 	};
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_cni_conf", &seeds);
+	size_t n = harness_seeds_load("fuzz_cni_conf", &seeds);
 	char name[300];
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < ARRAY_SIZE(cmds); j++) {
 			struct conf_ctx c = { .seed = &seeds[i], .cmd = cmds[j] };
 
 			snprintf(name, sizeof(name), "%s %s", cni_command_str(cmds[j]), seeds[i].name);
-			run_case(&(struct fcase){ "cni_conf_parse", name, conf_run, conf_check, &c,
+			harness_run(&(struct fcase){ "cni_conf_parse", name, conf_run, conf_check, &c,
 						  NULL });
 		}
-	seeds_free(seeds, n);
-	target_end("cni_conf_parse");
+	harness_seeds_free(seeds, n);
+	harness_end("cni_conf_parse");
 }
 
 /* cni_result_from_json directly, on every prevResult of the seeds. */
@@ -106,12 +116,12 @@ static void result_check(void *p, int r, char *sum, size_t size)
 
 	if (r < 0) {
 		assert_ptr_equal(c->res, &result_sentinel);
-		check_cni_error(&c->err);
+		harness_check_cni_error(&c->err);
 		return;
 	}
 	for (enum cni_version v = CNI_VERSION_0_3_1; v <= CNI_VERSION_1_1_0; v++) {
 		assert_int_equal(cni_result_to_json(c->res, v, &json), 0);
-		cat(sum, size, "%s", json);
+		harness_cat(sum, size, "%s", json);
 		free(json);
 	}
 	cni_result_free(c->res);
@@ -120,20 +130,20 @@ static void result_check(void *p, int r, char *sum, size_t size)
 static void test_cni_result(void **state)
 {
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_cni_conf", &seeds);
+	size_t n = harness_seeds_load("fuzz_cni_conf", &seeds);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++) {
 		json_t *doc = json_loadb(seeds[i].data, seeds[i].len, 0, NULL);
 		struct result_ctx c = { .prev = json_object_get(doc, "prevResult") };
 
 		if (c.prev)
-			run_case(&(struct fcase){ "cni_result", seeds[i].name, result_run,
+			harness_run(&(struct fcase){ "cni_result", seeds[i].name, result_run,
 						  result_check, &c, NULL });
 		json_decref(doc);
 	}
-	seeds_free(seeds, n);
-	target_end("cni_result_from_json");
+	harness_seeds_free(seeds, n);
+	harness_end("cni_result_from_json");
 }
 
 /* ---- cni_env_parse ---- */
@@ -162,23 +172,23 @@ static void env_check(void *p, int r, char *sum, size_t size)
 
 	if (r < 0) {
 		assert_ptr_equal(c->env, &env_sentinel);
-		check_cni_error(&c->err);
+		harness_check_cni_error(&c->err);
 		return;
 	}
-	cat(sum, size, "%d|%s|%s|%s|%s|%d", e->command, e->container_id ? e->container_id : "-",
+	harness_cat(sum, size, "%d|%s|%s|%s|%s|%d", e->command, e->container_id ? e->container_id : "-",
 	    e->netns ? e->netns : "-", e->ifname ? e->ifname : "-", e->path ? e->path : "-",
 	    e->ignore_unknown);
 	for (size_t i = 0; i < e->n_args; i++)
-		cat(sum, size, "|%s=%s", e->args[i].key, e->args[i].value);
+		harness_cat(sum, size, "|%s=%s", e->args[i].key, e->args[i].value);
 	cni_env_free(e);
 }
 
 static void test_cni_env(void **state)
 {
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_cni_env", &seeds);
+	size_t n = harness_seeds_load("fuzz_cni_env", &seeds);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++) {
 		const char *vars[6] = { NULL };
 		char *p = seeds[i].data;
@@ -193,11 +203,11 @@ static void test_cni_env(void **state)
 			.command = vars[0], .container_id = vars[1], .netns = vars[2],
 			.ifname = vars[3], .args = vars[4], .path = vars[5],
 		} };
-		run_case(&(struct fcase){ "cni_env_parse", seeds[i].name, env_run, env_check, &c,
+		harness_run(&(struct fcase){ "cni_env_parse", seeds[i].name, env_run, env_check, &c,
 					  NULL });
 	}
-	seeds_free(seeds, n);
-	target_end("cni_env_parse");
+	harness_seeds_free(seeds, n);
+	harness_end("cni_env_parse");
 }
 
 /* ---- wire_request_parse and wire_reply_parse ---- */
@@ -228,16 +238,16 @@ static void wire_req_check(void *p, int r, char *sum, size_t size)
 
 	if (r < 0) {
 		assert_ptr_equal(c->req, &wreq_sentinel);
-		check_cni_error(&c->err);
+		harness_check_cni_error(&c->err);
 		return;
 	}
 	e = &c->req->env;
-	cat(sum, size, "%s|%s|%s|%s|%s|%s|%zu|", e->command ? e->command : "-",
+	harness_cat(sum, size, "%s|%s|%s|%s|%s|%s|%zu|", e->command ? e->command : "-",
 	    e->container_id ? e->container_id : "-", e->netns ? e->netns : "-",
 	    e->ifname ? e->ifname : "-", e->args ? e->args : "-", e->path ? e->path : "-",
 	    c->req->stdin_len);
 	for (size_t i = 0; i < c->req->stdin_len; i++)
-		cat(sum, size, "%02x", (unsigned char)c->req->stdin_data[i]);
+		harness_cat(sum, size, "%02x", (unsigned char)c->req->stdin_data[i]);
 	wire_request_free(c->req);
 }
 
@@ -257,26 +267,26 @@ static void wire_rep_check(void *p, int r, char *sum, size_t size)
 		assert_ptr_equal(c->rep, &wrep_sentinel);
 		return;
 	}
-	cat(sum, size, "%d|%zu|%s", c->rep->exit_code, c->rep->stdout_len, c->rep->stdout_text);
+	harness_cat(sum, size, "%d|%zu|%s", c->rep->exit_code, c->rep->stdout_len, c->rep->stdout_text);
 	wire_reply_free(c->rep);
 }
 
 static void test_wire(void **state)
 {
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_wire", &seeds);
+	size_t n = harness_seeds_load("fuzz_wire", &seeds);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++) {
 		struct wire_ctx c = { .seed = &seeds[i] };
 
-		run_case(&(struct fcase){ "wire_request_parse", seeds[i].name, wire_req_run,
+		harness_run(&(struct fcase){ "wire_request_parse", seeds[i].name, wire_req_run,
 					  wire_req_check, &c, NULL });
-		run_case(&(struct fcase){ "wire_reply_parse", seeds[i].name, wire_rep_run,
+		harness_run(&(struct fcase){ "wire_reply_parse", seeds[i].name, wire_rep_run,
 					  wire_rep_check, &c, NULL });
 	}
-	seeds_free(seeds, n);
-	target_end("wire_request_parse, wire_reply_parse");
+	harness_seeds_free(seeds, n);
+	harness_end("wire_request_parse, wire_reply_parse");
 }
 
 /* ---- config_load_stream ---- */
@@ -317,13 +327,13 @@ static void config_check(void *p, int r, char *sum, size_t size)
 		assert_int_equal(strncmp(c->err.message, CONF_PATH ":", strlen(CONF_PATH ":")), 0);
 		return;
 	}
-	cat(sum, size, "%s|%s|%s|%zu", k->path, k->neutron.auth_url ? k->neutron.auth_url : "-",
+	harness_cat(sum, size, "%s|%s|%s|%zu", k->path, k->neutron.auth_url ? k->neutron.auth_url : "-",
 	    k->neutron.password ? "pw" : "-", k->n_pools);
 	for (size_t i = 0; i < k->n_pools; i++) {
-		cat(sum, size, "|pool %s %d %d", k->pool_list[i].name, k->pool_list[i].min,
+		harness_cat(sum, size, "|pool %s %d %d", k->pool_list[i].name, k->pool_list[i].min,
 		    k->pool_list[i].max);
 		for (size_t j = 0; j < k->pool_list[i].n_security_groups; j++)
-			cat(sum, size, " sg=%s", k->pool_list[i].security_groups[j]);
+			harness_cat(sum, size, " sg=%s", k->pool_list[i].security_groups[j]);
 	}
 	config_free(k);
 }
@@ -331,17 +341,17 @@ static void config_check(void *p, int r, char *sum, size_t size)
 static void test_config(void **state)
 {
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_config", &seeds);
+	size_t n = harness_seeds_load("fuzz_config", &seeds);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++) {
 		struct config_ctx c = { .seed = &seeds[i] };
 
-		run_case(&(struct fcase){ "config_load_stream", seeds[i].name, config_run,
+		harness_run(&(struct fcase){ "config_load_stream", seeds[i].name, config_run,
 					  config_check, &c, NULL });
 	}
-	seeds_free(seeds, n);
-	target_end("config_load_stream");
+	harness_seeds_free(seeds, n);
+	harness_end("config_load_stream");
 }
 
 int main(void)
@@ -352,9 +362,9 @@ int main(void)
 		cmocka_unit_test(test_cni_env),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_config),
-		cmocka_unit_test(fault_test_summary),
+		cmocka_unit_test(harness_summary),
 	};
-	int r = fault_setup();
+	int r = harness_setup();
 
 	if (r)
 		return r;

@@ -3,7 +3,17 @@
  * fuzz/corpus/: neutron_error_parse and the token, catalog, endpoint and
  * next-link parsers; portinfo_from_json, portinfo_from_neutron,
  * portinfo_to_json; the netlink readers and nl_list_add. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include "fault_harness.h"
 
@@ -29,7 +39,7 @@ static int nerr_run(void *p)
 	for (const char *q = err.message; *q; q++)
 		assert_true(*q >= 0x20 && *q < 0x7f);
 	assert_true(err.message[0] != '\0');
-	cat(c->sum, sizeof(c->sum), "%s|%s", err.type, err.message);
+	harness_cat(c->sum, sizeof(c->sum), "%s|%s", err.type, err.message);
 	return 0;
 }
 
@@ -61,7 +71,7 @@ static int njson_run(void *p)
 		return json_error_code(&jerr) == json_error_out_of_memory ? -ENOMEM : 0;
 	token = json_object_get(root, "token") ? json_object_get(root, "token") : root;
 	r = neutron_token_lifetime(token, &life);
-	cat(c->sum, sizeof(c->sum), "life=%d", r < 0 ? r : life > 0);
+	harness_cat(c->sum, sizeof(c->sum), "life=%d", r < 0 ? r : life > 0);
 	for (size_t i = 0; i < ARRAY_SIZE(regions); i++)
 		for (size_t j = 0; j < ARRAY_SIZE(interfaces); j++) {
 			const char *url = NULL;
@@ -72,11 +82,11 @@ static int njson_run(void *p)
 			r = neutron_endpoint_normalize(url, &ep);
 			if (r == -ENOMEM)
 				worst = r;
-			cat(c->sum, sizeof(c->sum), "|ep=%s", r < 0 ? "-" : ep);
+			harness_cat(c->sum, sizeof(c->sum), "|ep=%s", r < 0 ? "-" : ep);
 			r = neutron_auth_url_normalize(url, &auth);
 			if (r == -ENOMEM)
 				worst = r;
-			cat(c->sum, sizeof(c->sum), "|auth=%s", r < 0 ? "-" : auth);
+			harness_cat(c->sum, sizeof(c->sum), "|auth=%s", r < 0 ? "-" : auth);
 			free(ep);
 			free(auth);
 		}
@@ -89,7 +99,7 @@ static int njson_run(void *p)
 				worst = r;
 			if (r != 1)
 				assert_ptr_equal(path, (char *)c);
-			cat(c->sum, sizeof(c->sum), "|next=%s", r == 1 ? path : "-");
+			harness_cat(c->sum, sizeof(c->sum), "|next=%s", r == 1 ? path : "-");
 			if (r == 1)
 				free(path);
 		}
@@ -102,28 +112,28 @@ static void njson_check(void *p, int r, char *sum, size_t size)
 	struct njson_ctx *c = p;
 
 	if (r >= 0)
-		cat(sum, size, "%s", c->sum);
+		harness_cat(sum, size, "%s", c->sum);
 }
 
 static void test_neutron_json(void **state)
 {
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_neutron_json", &seeds);
+	size_t n = harness_seeds_load("fuzz_neutron_json", &seeds);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++) {
 		struct njson_ctx *c = calloc(1, sizeof(*c));
 
 		assert_non_null(c);
 		c->seed = &seeds[i];
-		run_case(&(struct fcase){ "neutron_error_parse", seeds[i].name, nerr_run,
+		harness_run(&(struct fcase){ "neutron_error_parse", seeds[i].name, nerr_run,
 					  njson_check, c, nerr_degraded_ok });
-		run_case(&(struct fcase){ "neutron json", seeds[i].name, njson_run, njson_check,
+		harness_run(&(struct fcase){ "neutron json", seeds[i].name, njson_run, njson_check,
 					  c, NULL });
 		free(c);
 	}
-	seeds_free(seeds, n);
-	target_end("neutron response parsers");
+	harness_seeds_free(seeds, n);
+	harness_end("neutron response parsers");
 }
 
 /* ---- portinfo_from_json, portinfo_from_neutron ---- */
@@ -176,7 +186,7 @@ static void portinfo_check(void *p, int r, char *sum, size_t size)
 		return;
 	}
 	assert_int_equal(portinfo_to_json(&c->pi, &json), 0);
-	cat(sum, size, "%s", json);
+	harness_cat(sum, size, "%s", json);
 	free(json);
 }
 
@@ -197,37 +207,37 @@ static void portinfo_dump_check(void *p, int r, char *sum, size_t size)
 		assert_ptr_equal(c->json, (char *)c);
 		return;
 	}
-	cat(sum, size, "%s", c->json);
+	harness_cat(sum, size, "%s", c->json);
 	free(c->json);
 }
 
 static void test_portinfo(void **state)
 {
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_portinfo", &seeds);
+	size_t n = harness_seeds_load("fuzz_portinfo", &seeds);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++) {
 		struct portinfo_ctx c = { .seed = &seeds[i] };
 		char name[300];
 
-		run_case(&(struct fcase){ "portinfo_from_json", seeds[i].name, portinfo_run,
+		harness_run(&(struct fcase){ "portinfo_from_json", seeds[i].name, portinfo_run,
 					  portinfo_check, &c, NULL });
 		if (portinfo_run(&c) == 0) {
 			snprintf(name, sizeof(name), "%s (to_json)", seeds[i].name);
-			run_case(&(struct fcase){ "portinfo_to_json", name, portinfo_dump_run,
+			harness_run(&(struct fcase){ "portinfo_to_json", name, portinfo_dump_run,
 						  portinfo_dump_check, &c, NULL });
 		}
 		c.root = json_loadb(seeds[i].data, seeds[i].len, 0, NULL);
 		if (c.root) {
 			c.neutron = true;
-			run_case(&(struct fcase){ "portinfo_from_neutron", seeds[i].name,
+			harness_run(&(struct fcase){ "portinfo_from_neutron", seeds[i].name,
 						  portinfo_run, portinfo_check, &c, NULL });
 			json_decref(c.root);
 		}
 	}
-	seeds_free(seeds, n);
-	target_end("portinfo_from_json, portinfo_from_neutron");
+	harness_seeds_free(seeds, n);
+	harness_end("portinfo_from_json, portinfo_from_neutron");
 }
 
 /* ---- the netlink readers ---- */
@@ -281,7 +291,7 @@ static int nl_run(void *p)
 					r = -ENOMEM;
 				else
 					*(struct nl_link *)slot = link;
-				cat(c->sum, sizeof(c->sum), "|link %d %s", link.ifindex, link.name);
+				harness_cat(c->sum, sizeof(c->sum), "|link %d %s", link.ifindex, link.name);
 			}
 			if (nl_parse_addr(nlh, &addr) == 0) {
 				slot = nl_list_add(&addrs);
@@ -289,7 +299,7 @@ static int nl_run(void *p)
 					r = -ENOMEM;
 				else
 					*(struct nl_addr *)slot = addr;
-				cat(c->sum, sizeof(c->sum), "|addr %d/%u", addr.ifindex, addr.prefixlen);
+				harness_cat(c->sum, sizeof(c->sum), "|addr %d/%u", addr.ifindex, addr.prefixlen);
 			}
 			if (nl_parse_route(nlh, &route) == 0) {
 				slot = nl_list_add(&routes);
@@ -297,10 +307,10 @@ static int nl_run(void *p)
 					r = -ENOMEM;
 				else
 					*(struct nl_route *)slot = route;
-				cat(c->sum, sizeof(c->sum), "|route %u", route.dst_len);
+				harness_cat(c->sum, sizeof(c->sum), "|route %u", route.dst_len);
 			}
 			if (nlh->nlmsg_type == NLMSG_ERROR)
-				cat(c->sum, sizeof(c->sum), "|error %d %s", nl_parse_error(nlh, &ext),
+				harness_cat(c->sum, sizeof(c->sum), "|error %d %s", nl_parse_error(nlh, &ext),
 				    ext.msg);
 		}
 		free(dgram);
@@ -316,26 +326,26 @@ static void nl_check(void *p, int r, char *sum, size_t size)
 	struct nl_ctx *c = p;
 
 	if (r >= 0)
-		cat(sum, size, "%s", c->sum);
+		harness_cat(sum, size, "%s", c->sum);
 }
 
 static void test_netlink(void **state)
 {
 	struct seed *seeds;
-	size_t n = seeds_load("fuzz_netlink", &seeds);
+	size_t n = harness_seeds_load("fuzz_netlink", &seeds);
 
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < n; i++) {
 		struct nl_ctx *c = calloc(1, sizeof(*c));
 
 		assert_non_null(c);
 		c->seed = &seeds[i];
-		run_case(&(struct fcase){ "netlink readers", seeds[i].name, nl_run, nl_check, c,
+		harness_run(&(struct fcase){ "netlink readers", seeds[i].name, nl_run, nl_check, c,
 					  NULL });
 		free(c);
 	}
-	seeds_free(seeds, n);
-	target_end("netlink readers");
+	harness_seeds_free(seeds, n);
+	harness_end("netlink readers");
 }
 
 int main(void)
@@ -344,9 +354,9 @@ int main(void)
 		cmocka_unit_test(test_neutron_json),
 		cmocka_unit_test(test_portinfo),
 		cmocka_unit_test(test_netlink),
-		cmocka_unit_test(fault_test_summary),
+		cmocka_unit_test(harness_summary),
 	};
-	int r = fault_setup();
+	int r = harness_setup();
 
 	if (r)
 		return r;

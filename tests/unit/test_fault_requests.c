@@ -1,20 +1,30 @@
 /* Fault injection (fault_harness.h) on the request paths: the daemon's
  * handling of one CNI request, from the bytes read on its socket to the
- * reply bytes, with a real store in a temporary directory; and the Neutron
- * client's calls against the in-process server of fake_neutron.h. */
+ * reply bytes, on a real daemon (daemon_new, tests/lib/daemon_fixture.h);
+ * and the Neutron client's calls against the in-process server of
+ * tests/lib/fake_neutron.h. */
+#include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdatomic.h>
-#include <unistd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "fake_neutron.h"
+#include <cmocka.h>
+
+#include "daemon_fixture.h"
 #include "fault_harness.h"
 
 #include "cni/wire.h"
-#include "daemon/daemon_metrics.h"
+#include "common/config.h"
 #include "daemon/handle.h"
 #include "daemon/state.h"
 #include "neutron/internal.h"
-#include "store/store.h"
 
 /* ---- the daemon's handling of one CNI request ---- */
 
@@ -88,7 +98,7 @@ static void handle_check(void *p, int r, char *sum, size_t size)
 	}
 	/* Whatever happened, the plugin gets a reply it can read. */
 	assert_int_equal(wire_reply_parse(c->reply, c->reply_len, &wr), 0);
-	cat(sum, size, "%d|%s", wr->exit_code, wr->stdout_text);
+	harness_cat(sum, size, "%d|%s", wr->exit_code, wr->stdout_text);
 	wire_reply_free(wr);
 	free(c->reply);
 }
@@ -101,45 +111,22 @@ static bool handle_degraded_ok(const char *sum)
 	       strstr(sum, "\"msg\":\"out of memory\"");
 }
 
+/* A real daemon (tests/lib/daemon_fixture.h), built before any injection. */
 static void test_daemon_request(void **state)
 {
-	char dir[] = "/tmp/sf-fault-XXXXXX", path[64];
-	struct daemon *d = calloc(1, sizeof(*d));
+	struct dfix *x = dfix_new(CONFIG_MODE_BRIDGE);
 
-	assert_non_null(d);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/state.db", dir);
-	/* The daemon's long-lived state, built before any injection. */
-	assert_int_equal(store_open(path, &d->store), 0);
-	assert_int_equal(daemon_metrics_new(NULL, NULL, &d->metrics), 0);
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->wake_refill, NULL);
-	pthread_cond_init(&d->wake_sync, NULL);
-	pthread_cond_init(&d->wake_recycle, NULL);
-
-	target_begin();
+	harness_begin();
 	for (size_t i = 0; i < ARRAY_SIZE(requests); i++) {
-		struct handle_ctx c = { .d = d, .msg = requests[i].msg };
+		struct handle_ctx c = { .d = x->d, .msg = requests[i].msg };
 
-		atomic_store(&d->neutron_ok, requests[i].neutron_ok);
-		run_case(&(struct fcase){ "handle_request", requests[i].name, handle_run,
-					  handle_check, &c, handle_degraded_ok });
+		/* What STATUS answers from: the last Neutron call's outcome. */
+		atomic_store(&x->d->neutron_ok, requests[i].neutron_ok);
+		harness_run(&(struct fcase){ "handle_request", requests[i].name, handle_run,
+					     handle_check, &c, handle_degraded_ok });
 	}
-	target_end("daemon CNI requests");
-
-	pthread_cond_destroy(&d->wake_refill);
-	pthread_cond_destroy(&d->wake_sync);
-	pthread_cond_destroy(&d->wake_recycle);
-	pthread_mutex_destroy(&d->lock);
-	daemon_metrics_free(d->metrics);
-	store_free(d->store);
-	free(d);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/state.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/state.db-shm", dir);
-	unlink(path);
-	assert_int_equal(rmdir(dir), 0);
+	harness_end("daemon CNI requests");
+	dfix_free(x);
 }
 
 /* ---- the Neutron client's request path, against a local server ---- */
@@ -204,14 +191,14 @@ static void neutron_check(void *p, int r, char *sum, size_t size)
 		assert_ptr_equal(c->answer, (json_t *)c);
 		/* Every failure says why. */
 		assert_true(c->err.message[0] != '\0' || r == -ENOMEM);
-		cat(sum, size, "%d|%d|%s|%s", r, c->err.http_status, c->err.type, c->err.message);
+		harness_cat(sum, size, "%d|%d|%s|%s", r, c->err.http_status, c->err.type, c->err.message);
 		return;
 	}
-	cat(sum, size, "%d", r);
+	harness_cat(sum, size, "%d", r);
 	if (c->answer != (json_t *)c && c->answer) {
 		text = json_dumps(c->answer, JSON_COMPACT | JSON_SORT_KEYS);
 		assert_non_null(text);
-		cat(sum, size, "|%s", text);
+		harness_cat(sum, size, "|%s", text);
 		free(text);
 		json_decref(c->answer);
 	}
@@ -221,12 +208,12 @@ static void test_neutron_request(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = -1 };
-	struct neutron_ctx c = { .fake = f, .client = noauth_client(f, &o) };
+	struct neutron_ctx c = { .fake = f, .client = fake_noauth_client(f, &o) };
 	static const char net[] = "{\"network\": {\"id\": \"n1\", \"name\": \"n1\", \"mtu\": 1450,"
 				  " \"tags\": [\"a\", \"b\"]}}";
 	static const char port[] = "{\"port\": {\"id\": \"p-1\"}}";
 
-	target_begin();
+	harness_begin();
 	for (c.op = OP_SHOW; c.op <= OP_LIST; c.op++) {
 		pthread_mutex_lock(&f->lock);
 		f->paginate = c.op == OP_LIST;
@@ -238,10 +225,10 @@ static void test_neutron_request(void **state)
 		if (c.op == OP_SHOW_404)
 			f->body = NULL;
 		pthread_mutex_unlock(&f->lock);
-		run_case(&(struct fcase){ "neutron client", op_names[c.op], neutron_run,
+		harness_run(&(struct fcase){ "neutron client", op_names[c.op], neutron_run,
 					  neutron_check, &c, NULL });
 	}
-	target_end("Neutron client requests");
+	harness_end("Neutron client requests");
 	neutron_client_free(c.client);
 	fake_stop(f);
 }
@@ -251,9 +238,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_daemon_request),
 		cmocka_unit_test(test_neutron_request),
-		cmocka_unit_test(fault_test_summary),
+		cmocka_unit_test(harness_summary),
 	};
-	int r = fault_setup();
+	int r = harness_setup();
 
 	if (r)
 		return r;

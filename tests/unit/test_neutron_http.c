@@ -40,7 +40,7 @@ static void test_retry_503_then_success(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = 3 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	json_t *body = NULL;
 
@@ -98,7 +98,7 @@ static void test_no_retry_on_4xx(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = 3 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	json_t *body = (json_t *)0x1;
 
@@ -148,7 +148,7 @@ static void test_delete_404_after_retry(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = 3 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 
 	/* The first attempt may have deleted it: 404 then means done. */
@@ -170,7 +170,7 @@ static void test_odd_success_bodies(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { 0 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	json_t *body = (json_t *)0x1;
 
@@ -210,7 +210,7 @@ static void test_reauth_once_on_401(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { 0 };
-	struct neutron_client *c = password_client(f, &o);
+	struct neutron_client *c = fake_password_client(f, &o);
 	struct neutron_error err = { 0 };
 	json_t *body = NULL;
 
@@ -264,7 +264,7 @@ static void test_token_renewed_before_expiry(void **state)
 
 	/* A 2 s token: renewed half-way through its life at the latest. */
 	SET(f, token_lifetime_s, 2);
-	c = password_client(f, &o);
+	c = fake_password_client(f, &o);
 	assert_int_equal(neutron_authenticate(c, &err), 0);
 	assert_int_equal(neutron_request(c, "GET", "/v2.0/networks", NULL, NULL, &body, &err), 0);
 	json_decref(body);
@@ -292,7 +292,7 @@ static void test_app_credential_and_keystone_errors(void **state)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v3/", f->port);
 	assert_int_equal(neutron_client_new(&(struct neutron_opts){
 			.auth_type = NEUTRON_AUTH_APP_CREDENTIAL, .auth_url = url,
-			.app_cred_id = "ac-1", .app_cred_secret = PASSWORD,
+			.app_cred_id = "ac-1", .app_cred_secret = FAKE_PASSWORD,
 		}, &c), 0);
 
 	/* Secrets must stay out of the debug log: capture stderr. */
@@ -318,7 +318,7 @@ static void test_app_credential_and_keystone_errors(void **state)
 	assert_int_equal(fread(log_text, 1, log_len, mem), log_len);
 	fclose(mem);
 	assert_non_null(strstr(log_text, "/v3/auth/tokens"));   /* it did log */
-	assert_null(strstr(log_text, PASSWORD));
+	assert_null(strstr(log_text, FAKE_PASSWORD));
 	assert_null(strstr(log_text, "tok-1"));
 	free(log_text);
 
@@ -326,7 +326,7 @@ static void test_app_credential_and_keystone_errors(void **state)
 	assert_non_null(strstr(f->last_auth_body, "\"ac-1\""));
 	assert_int_equal(err.http_status, 401);
 	assert_non_null(strstr(err.message, "Keystone authentication failed"));
-	assert_null(strstr(err.message, PASSWORD));
+	assert_null(strstr(err.message, FAKE_PASSWORD));
 	/* The valid token of the first authentication is kept. */
 	assert_string_equal(neutron_token(c), "tok-1");
 	neutron_client_free(c);
@@ -336,7 +336,7 @@ static void test_app_credential_and_keystone_errors(void **state)
 	SET(f, keystone_refuses, false);
 	assert_int_equal(neutron_client_new(&(struct neutron_opts){
 			.auth_type = NEUTRON_AUTH_APP_CREDENTIAL, .auth_url = url,
-			.app_cred_id = "ac-1", .app_cred_secret = PASSWORD,
+			.app_cred_id = "ac-1", .app_cred_secret = FAKE_PASSWORD,
 			.region_name = "RegionTwo",
 		}, &c), 0);
 	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, NULL, &err), -ENXIO);
@@ -349,7 +349,7 @@ static void test_connection_reuse(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { 0 };
-	struct neutron_client *c = password_client(f, &o);
+	struct neutron_client *c = fake_password_client(f, &o);
 	struct neutron_error err = { 0 };
 	uint64_t start = util_now_us();
 
@@ -406,7 +406,7 @@ static void test_concurrency_cap(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_concurrent = 2 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct worker_arg args[6];
 	pthread_t th[6];
 
@@ -432,7 +432,7 @@ static void test_timeout_honoured(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .timeout_ms = 300, .max_retries = -1 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	uint64_t start, took_ms;
 
@@ -450,7 +450,7 @@ static void test_timeout_honoured(void **state)
 	/* Idempotent calls are retried after a timeout; POSTs that were sent
 	 * are not (the server may be creating the port). */
 	o = (struct neutron_opts){ .timeout_ms = 200, .max_retries = 1 };
-	c = noauth_client(f, &o);
+	c = fake_noauth_client(f, &o);
 	SET(f, hold_ms, 400);
 	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, NULL, &err),
 			 -ETIMEDOUT);
@@ -505,7 +505,7 @@ static void test_body_cap(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = 3 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	json_t *body = NULL;
 
@@ -527,7 +527,7 @@ static void test_pagination(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { 0 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	const struct neutron_filter filt[] = { { "tags", "a b" } };
 	json_t *list = NULL;

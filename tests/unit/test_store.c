@@ -1,10 +1,21 @@
 /* The store's operations, one by one, on a database in a scratch
  * directory: what the daemon relies on when it claims, releases, cools
  * down, syncs and deletes ports, and what it gets from a bad file. */
+#include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "store_test_util.h"
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "scratch.h"
 
 static struct store *open_ok(const char *path)
 {
@@ -43,7 +54,7 @@ static void test_open_file_mode_and_wal(void **state)
 	mode_t old = umask(0);
 
 	s = open_ok(t->path);
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_READY), 0);
 	umask(old);
 	/* The db and SQLite's companions are root's only, whatever the umask. */
 	assert_int_equal(stat(t->path, &st), 0);
@@ -54,11 +65,11 @@ static void test_open_file_mode_and_wal(void **state)
 	snprintf(p, sizeof(p), "%s-shm", t->path);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(raw_int(t->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(scratch_sql_int(t->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	store_free(s);
 	/* WAL is a property of the file: a fresh connection sees it. */
-	raw_exec(t->path, "SELECT 1");
-	assert_int_equal(raw_int(t->path, "SELECT count(*) FROM pragma_journal_mode"
+	scratch_sql_exec(t->path, "SELECT 1");
+	assert_int_equal(scratch_sql_int(t->path, "SELECT count(*) FROM pragma_journal_mode"
 				 " WHERE journal_mode = 'wal'"), 1);
 
 	/* An existing file readable by others is tightened. */
@@ -98,7 +109,7 @@ static void test_fds_cloexec(void **state)
 	for (int fd = 0; fd < 1024; fd++)
 		before[fd] = fcntl(fd, F_GETFD) >= 0;
 	s = open_ok(t->path);
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_READY), 0);
 	assert_int_equal(store_claim(s, "pool", "c1", "eth0", NULL, NULL), 0);
 	for (int fd = 0; fd < 1024; fd++) {
 		int flags = fcntl(fd, F_GETFD);
@@ -121,11 +132,11 @@ static void test_insert_get(void **state)
 	struct store_port p = { 0 }, bad = { 0 };
 	int64_t before = store_clock_ms();
 
-	assert_int_equal(add_port(s, "port-a", "pool-1", STORE_PORT_WIRING), 0);
-	assert_int_equal(add_port(s, "port-a", "pool-2", STORE_PORT_READY), -EEXIST);
-	assert_int_equal(add_port(s, "port-b", "pool-1", STORE_PORT_IN_USE), -EINVAL);
-	assert_int_equal(add_port(s, "port-b", "pool-1", STORE_PORT_COOLDOWN), -EINVAL);
-	assert_int_equal(add_port(s, "", "pool-1", STORE_PORT_READY), -EINVAL);
+	assert_int_equal(scratch_add_port(s, "port-a", "pool-1", STORE_PORT_WIRING), 0);
+	assert_int_equal(scratch_add_port(s, "port-a", "pool-2", STORE_PORT_READY), -EEXIST);
+	assert_int_equal(scratch_add_port(s, "port-b", "pool-1", STORE_PORT_IN_USE), -EINVAL);
+	assert_int_equal(scratch_add_port(s, "port-b", "pool-1", STORE_PORT_COOLDOWN), -EINVAL);
+	assert_int_equal(scratch_add_port(s, "", "pool-1", STORE_PORT_READY), -EINVAL);
 	bad.port_id = "port-c";
 	bad.pool = "pool-1";
 	bad.state = STORE_PORT_READY;
@@ -163,10 +174,10 @@ static void test_claim(void **state)
 	struct store *s = open_ok(t->path);
 	struct store_port p = { 0 }, q = { 0 };
 
-	assert_int_equal(add_port(s, "w1", "pool", STORE_PORT_WIRING), 0);
-	assert_int_equal(add_port(s, "r1", "pool", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "r2", "pool", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "o1", "other", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "w1", "pool", STORE_PORT_WIRING), 0);
+	assert_int_equal(scratch_add_port(s, "r1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "r2", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "o1", "other", STORE_PORT_READY), 0);
 
 	/* The port ready longest goes first. */
 	assert_int_equal(store_claim(s, "pool", "ctr-1", "eth0", "/run/netns/a", &p), 0);
@@ -206,11 +217,11 @@ static void test_claim(void **state)
 	assert_int_equal(store_claim(s, NULL, "ctr-2", "eth0", NULL, NULL), -EINVAL);
 
 	/* The claim is on disk: another connection sees it. */
-	assert_int_equal(raw_int(t->path, "SELECT count(*) FROM ports WHERE state = 'in_use'"
+	assert_int_equal(scratch_sql_int(t->path, "SELECT count(*) FROM ports WHERE state = 'in_use'"
 				 " AND container_id = 'ctr-1'"), 2);
 	store_port_done(&p);
 	store_free(s);
-	check_invariants(t->path);
+	scratch_check_invariants(t->path);
 }
 
 static void test_claim_port(void **state)
@@ -219,9 +230,9 @@ static void test_claim_port(void **state)
 	struct store *s = open_ok(t->path);
 	struct store_port p = { 0 };
 
-	assert_int_equal(add_port(s, "w1", "pool", STORE_PORT_WIRING), 0);
-	assert_int_equal(add_port(s, "r1", "pool", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "d1", "pool", STORE_PORT_WIRING), 0);
+	assert_int_equal(scratch_add_port(s, "w1", "pool", STORE_PORT_WIRING), 0);
+	assert_int_equal(scratch_add_port(s, "r1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "d1", "pool", STORE_PORT_WIRING), 0);
 	assert_int_equal(store_set_state(s, "d1", STORE_PORT_WIRING, STORE_PORT_DELETING), 0);
 
 	/* A port made on demand is claimed while still WIRING. */
@@ -242,7 +253,7 @@ static void test_claim_port(void **state)
 	store_port_done(&p);
 	assert_int_equal(store_claim_port(s, "r1", "ctr-2", "eth0", NULL, NULL), 0);
 	store_free(s);
-	check_invariants(t->path);
+	scratch_check_invariants(t->path);
 }
 
 static void test_find(void **state)
@@ -256,7 +267,7 @@ static void test_find(void **state)
 		char id[16];
 
 		snprintf(id, sizeof(id), "p%d", i);
-		assert_int_equal(add_port(s, id, "pool", STORE_PORT_READY), 0);
+		assert_int_equal(scratch_add_port(s, id, "pool", STORE_PORT_READY), 0);
 	}
 	assert_int_equal(store_claim(s, "pool", "ctr-1", "eth0", NULL, NULL), 0);
 	assert_int_equal(store_claim(s, "pool", "ctr-2", "eth0", NULL, NULL), 0);
@@ -290,8 +301,8 @@ static void test_release_and_cooldown(void **state)
 	struct store_port p = { 0 }, q = { 0 };
 	int64_t until = store_clock_ms() + 60000;
 
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "p2", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p2", "pool", STORE_PORT_READY), 0);
 	assert_int_equal(store_claim(s, "pool", "ctr-1", "eth0", "/run/netns/x", &p), 0);
 
 	assert_int_equal(store_release(s, "ctr-1", "eth0", until, &q), 0);
@@ -334,7 +345,7 @@ static void test_release_and_cooldown(void **state)
 	store_port_done(&q);
 	store_port_done(&p);
 	store_free(s);
-	check_invariants(t->path);
+	scratch_check_invariants(t->path);
 }
 
 static void test_set_state(void **state)
@@ -343,7 +354,7 @@ static void test_set_state(void **state)
 	struct store *s = open_ok(t->path);
 	struct store_port p = { 0 };
 
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_WIRING), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_WIRING), 0);
 	assert_int_equal(store_claim(s, "pool", "ctr-1", "eth0", NULL, NULL), -ENOENT);
 	assert_int_equal(store_set_state(s, "p1", STORE_PORT_WIRING, STORE_PORT_READY), 0);
 	/* Compare-and-set: somebody else moved it first. */
@@ -371,7 +382,7 @@ static void test_set_state(void **state)
 	assert_int_equal(store_find_holder(s, "ctr-1", "eth0", &p), -ENOENT);
 	assert_int_equal(store_set_state(s, "p1", STORE_PORT_DELETING, STORE_PORT_WIRING), -EINVAL);
 	store_free(s);
-	check_invariants(t->path);
+	scratch_check_invariants(t->path);
 }
 
 static void test_sync_marks(void **state)
@@ -382,8 +393,8 @@ static void test_sync_marks(void **state)
 	struct store_port p = { 0 };
 	int64_t gen;
 
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "p2", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p2", "pool", STORE_PORT_READY), 0);
 	assert_int_equal(store_list_unsynced(s, &l), 0);
 	assert_int_equal(l->n, 0);
 	store_port_list_free(l);
@@ -430,7 +441,7 @@ static void test_attempts_and_info(void **state)
 	struct store *s = open_ok(t->path);
 	struct store_port p = { 0 };
 
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_WIRING), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_WIRING), 0);
 	assert_int_equal(store_note_attempt(s, "p1"), 1);
 	assert_int_equal(store_note_attempt(s, "p1"), 2);
 	assert_int_equal(store_note_attempt(s, "nope"), -ENOENT);
@@ -460,10 +471,10 @@ static void test_list_count_delete(void **state)
 	struct store_port_list *l = NULL;
 	struct store_counts *c = NULL;
 
-	assert_int_equal(add_port(s, "a1", "a", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "a2", "a", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "a3", "a", STORE_PORT_WIRING), 0);
-	assert_int_equal(add_port(s, "b1", "b", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "a1", "a", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "a2", "a", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "a3", "a", STORE_PORT_WIRING), 0);
+	assert_int_equal(scratch_add_port(s, "b1", "b", STORE_PORT_READY), 0);
 	assert_int_equal(store_claim(s, "a", "ctr-1", "eth0", NULL, NULL), 0);
 
 	assert_int_equal(store_list(s, NULL, -1, &l), 0);
@@ -523,8 +534,8 @@ static void test_reopen_keeps_data(void **state)
 	struct store *s = open_ok(t->path);
 	struct store_port p = { 0 };
 
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_READY), 0);
-	assert_int_equal(add_port(s, "p2", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p2", "pool", STORE_PORT_READY), 0);
 	assert_int_equal(store_claim(s, "pool", "ctr-1", "eth0", "/run/netns/c1", NULL), 0);
 	assert_int_equal(store_check_integrity(s), 0);
 	store_free(s);
@@ -570,9 +581,9 @@ static void test_garbage_file(void **state)
 
 	/* Nor is somebody else's SQLite database: it is left alone. */
 	assert_int_equal(unlink(t->path), 0);
-	raw_exec(t->path, "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);");
+	scratch_sql_exec(t->path, "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);");
 	assert_int_equal(store_open(t->path, &s), -EBADMSG);
-	assert_int_equal(raw_int(t->path, "SELECT x FROM t"), 1);
+	assert_int_equal(scratch_sql_int(t->path, "SELECT x FROM t"), 1);
 	assert_null(s);
 }
 
@@ -589,7 +600,7 @@ static void test_corrupt_pages(void **state)
 		char id[64];
 
 		snprintf(id, sizeof(id), "%08d-0000-4000-8000-000000000000", i);
-		assert_int_equal(add_port(s, id, "pool", STORE_PORT_READY), 0);
+		assert_int_equal(scratch_add_port(s, id, "pool", STORE_PORT_READY), 0);
 	}
 	store_free(s);
 	assert_int_equal(stat(t->path, &st), 0);
@@ -608,15 +619,15 @@ static void test_future_schema_refused(void **state)
 	struct scratch *t = *state;
 	struct store *s = open_ok(t->path);
 
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_READY), 0);
 	store_free(s);
-	raw_exec(t->path, "PRAGMA user_version = 99");
+	scratch_sql_exec(t->path, "PRAGMA user_version = 99");
 	s = NULL;
 	assert_int_equal(store_open(t->path, &s), -EPROTONOSUPPORT);
 	assert_null(s);
 	/* Refused means untouched: the newer program still finds its file. */
-	assert_int_equal(raw_int(t->path, "PRAGMA user_version"), 99);
-	assert_int_equal(raw_int(t->path, "SELECT count(*) FROM ports"), 1);
+	assert_int_equal(scratch_sql_int(t->path, "PRAGMA user_version"), 99);
+	assert_int_equal(scratch_sql_int(t->path, "SELECT count(*) FROM ports"), 1);
 }
 
 /* FULL is accepted and behaves the same; the busy timeout applies when
@@ -630,7 +641,7 @@ static void test_options_and_busy(void **state)
 	uint64_t start;
 
 	assert_int_equal(store_open_with(t->path, &o, &s), 0);
-	assert_int_equal(add_port(s, "p1", "pool", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool", STORE_PORT_READY), 0);
 	assert_int_equal(sqlite3_open_v2(t->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	start = util_now_ms();
@@ -641,7 +652,7 @@ static void test_options_and_busy(void **state)
 	assert_int_equal(store_claim(s, "pool", "ctr-1", "eth0", NULL, NULL), 0);
 	sqlite3_close(db);
 	store_free(s);
-	check_invariants(t->path);
+	scratch_check_invariants(t->path);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)

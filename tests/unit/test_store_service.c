@@ -1,6 +1,18 @@
 /* The store's services table (store/store_service.h): the local journal of
  * this host's service instances. */
-#include "store_test_util.h"
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "scratch.h"
 
 #include "store/store_service.h"
 
@@ -83,11 +95,11 @@ static void test_migrates_v1(void **state)
 	size_t n = 1;
 
 	assert_int_equal(store_open(t->path, &s), 0);
-	assert_int_equal(add_port(s, "p1", "pool-a", STORE_PORT_READY), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool-a", STORE_PORT_READY), 0);
 	store_free(s);
-	raw_exec(t->path, "DROP TABLE services; PRAGMA user_version = 1");
+	scratch_sql_exec(t->path, "DROP TABLE services; PRAGMA user_version = 1");
 	assert_int_equal(store_open(t->path, &s), 0);
-	assert_int_equal(raw_int(t->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(scratch_sql_int(t->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_get(s, "p1", &p), 0);
 	store_port_done(&p);
 	assert_int_equal(store_service_list(s, NULL, &rows, &n), 0);

@@ -3,14 +3,25 @@
  *    daemon sharing a struct store, more holders than ports);
  *  - a daemon killed with SIGKILL at any moment leaves a consistent file,
  *    with every operation that returned success still there. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "store_test_util.h"
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "scratch.h"
 
 #define N_THREADS 4
 #define N_PORTS 3       /* fewer than threads: the pool runs dry */
@@ -162,7 +173,7 @@ static void test_concurrent_claims(void **state)
 		char id[16];
 
 		snprintf(id, sizeof(id), "port-%d", i);
-		assert_int_equal(add_port(x.s, id, "pool", STORE_PORT_READY), 0);
+		assert_int_equal(scratch_add_port(x.s, id, "pool", STORE_PORT_READY), 0);
 	}
 	assert_int_equal(pthread_create(&checker, NULL, checker_run, &x), 0);
 	for (int i = 0; i < N_THREADS; i++) {
@@ -192,7 +203,7 @@ static void test_concurrent_claims(void **state)
 	assert_int_equal(l->n, N_PORTS);
 	store_port_list_free(l);
 	store_free(x.s);
-	check_invariants(t->path);
+	scratch_check_invariants(t->path);
 	pthread_mutex_destroy(&x.msg_lock);
 }
 
@@ -208,7 +219,7 @@ static void crash_child(const char *path, int fd, long base)
 		_exit(2);
 	for (long seq = base;; seq++) {
 		snprintf(id, sizeof(id), "p-%ld", seq);
-		if (add_port(s, id, "crash", STORE_PORT_READY) < 0)
+		if (scratch_add_port(s, id, "crash", STORE_PORT_READY) < 0)
 			_exit(2);
 		snprintf(cid, sizeof(cid), "c-%ld", seq);
 		if (store_claim(s, "crash", cid, "eth0", "/run/netns/c", NULL) < 0)
@@ -218,7 +229,7 @@ static void crash_child(const char *path, int fd, long base)
 		snprintf(prev, sizeof(prev), "%s", cid);
 		/* Ports that come and go: WIRING -> DELETING -> gone. */
 		snprintf(id, sizeof(id), "tmp-%ld", seq);
-		if (add_port(s, id, "crash", STORE_PORT_WIRING) < 0 ||
+		if (scratch_add_port(s, id, "crash", STORE_PORT_WIRING) < 0 ||
 		    store_set_state(s, id, STORE_PORT_WIRING, STORE_PORT_DELETING) < 0)
 			_exit(2);
 		if (seq % 2 && store_delete(s, id, STORE_PORT_DELETING) < 0)
@@ -270,7 +281,7 @@ static void test_sigkill_durability(void **state)
 
 		/* The file is sound, and recovery from the WAL keeps every
 		 * transaction that returned success. */
-		check_invariants(t->path);
+		scratch_check_invariants(t->path);
 		assert_int_equal(store_open(t->path, &s), 0);
 		assert_int_equal(store_check_integrity(s), 0);
 		for (seq = base; seq <= last; seq++) {

@@ -3,6 +3,15 @@
  * tries others), and no update when nothing changes.  The fake answers
  * every request with one body, so the body holds every key a call looks
  * for ("port", "trunks", "trunk"). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
 #include "fake_neutron.h"
 
 #include "bind/vmport.h"
@@ -39,7 +48,7 @@ static void test_pairs_if_match(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = 0 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	struct vmport *vp = start(f, c, false);
 	const struct vmport_pair add[] = { { "198.19.1.5", "fa:16:3e:00:00:05" },
@@ -81,7 +90,7 @@ static void test_subports_conflict(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = 0 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	struct vmport *vp = start(f, c, true);
 	const char *const ids[] = { "new-a", "old", "new-b" };
@@ -118,7 +127,7 @@ static void test_not_found(void **state)
 {
 	struct fake *f = fake_start();
 	struct neutron_opts o = { .max_retries = 0 };
-	struct neutron_client *c = noauth_client(f, &o);
+	struct neutron_client *c = fake_noauth_client(f, &o);
 	struct neutron_error err = { 0 };
 	struct vmport *vp = (struct vmport *)0x1;
 

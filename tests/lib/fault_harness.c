@@ -1,24 +1,10 @@
-/* The harness of the fault-injection tests (test_fault*.c, built only in
- * the FAULT=1 build; docs/fuzzing.md, "Fault injection"): every allocation
- * of our objects and jansson's (and libcurl's with SF_FAULT_CURL=1) goes
- * through src/common/fault.c.
- *
- * Each case (one parser on one seed of fuzz/corpus/, or one request) runs
- * once to count its allocations, then again with allocation 1, 2, ...
- * failing, until a run no longer reaches the failing one.  Every run must
- * end in success or an error: a crash, a leak (LeakSanitizer, checked per
- * target) or undefined behaviour aborts the test.  A run that succeeds
- * despite the failure must give the same output as the clean run, and a
- * failed call must leave its outputs untouched where the header says so. */
-#ifndef SF_TESTS_FAULT_HARNESS_H
-#define SF_TESTS_FAULT_HARNESS_H
+/* The fault-injection harness (fault_harness.h). */
+#include "fault_harness.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,24 +14,7 @@
 #include <cmocka.h>
 #include <sanitizer/lsan_interface.h>
 
-#include "cni/cni.h"
-#include "common/fault.h"
-
-#define SUM_MAX 8192
-
-/* One case: run() is the operation under injection and keeps its outputs
- * in ctx; check() runs afterwards, not armed: it checks the outputs
- * against r, writes a summary of a success and frees everything. */
-struct fcase {
-	const char *target;
-	const char *name;
-	int (*run)(void *ctx);
-	void (*check)(void *ctx, int r, char *sum, size_t size);
-	void *ctx;
-	/* A request path answers even when an allocation failed, with an
-	 * error reply: such a reply may differ from the clean run's. */
-	bool (*degraded_ok)(const char *sum);
-};
+#include "common/util.h"
 
 struct totals {
 	unsigned cases;
@@ -55,7 +24,7 @@ struct totals {
 static struct totals totals, target_totals;
 static bool fault_curl;
 
-static inline void run_case(const struct fcase *fc)
+void harness_run(const struct fcase *fc)
 {
 	static char clean_sum[SUM_MAX], sum[SUM_MAX];
 	unsigned long n, count;
@@ -107,12 +76,12 @@ static inline void run_case(const struct fcase *fc)
 		      count, clean < 0 ? "fails" : "succeeds");
 }
 
-static inline void target_begin(void)
+void harness_begin(void)
 {
 	memset(&target_totals, 0, sizeof(target_totals));
 }
 
-static inline void target_end(const char *target)
+void harness_end(const char *target)
 {
 	/* Leaks of this target's runs, while its name is still known. */
 	assert_int_equal(__lsan_do_recoverable_leak_check(), 0);
@@ -125,19 +94,12 @@ static inline void target_end(const char *target)
 	totals.ok += target_totals.ok;
 }
 
-/* The seeds of fuzz/corpus/<target>/, sorted by name. */
-struct seed {
-	char name[256];
-	char *data;   /* NUL-terminated, exactly len + 1 bytes */
-	size_t len;
-};
-
-static inline int seed_cmp(const void *a, const void *b)
+static int seed_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct seed *)a)->name, ((const struct seed *)b)->name);
 }
 
-static inline size_t seeds_load(const char *target, struct seed **ret)
+size_t harness_seeds_load(const char *target, struct seed **ret)
 {
 	char dir[256], path[600];
 	struct seed *v = NULL;
@@ -176,16 +138,14 @@ static inline size_t seeds_load(const char *target, struct seed **ret)
 	return n;
 }
 
-static inline void seeds_free(struct seed *v, size_t n)
+void harness_seeds_free(struct seed *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i].data);
 	free(v);
 }
 
-static inline void cat(char *sum, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static inline void cat(char *sum, size_t size, const char *fmt, ...)
+void harness_cat(char *sum, size_t size, const char *fmt, ...)
 {
 	size_t n = strlen(sum);
 	va_list ap;
@@ -195,7 +155,7 @@ static inline void cat(char *sum, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-static inline void check_cni_error(const struct cni_error *err)
+void harness_check_cni_error(const struct cni_error *err)
 {
 	char *json = NULL;
 
@@ -205,8 +165,7 @@ static inline void check_cni_error(const struct cni_error *err)
 	free(json);
 }
 
-/* The last test of each program: the totals, which must not be empty. */
-static inline void fault_test_summary(void **state)
+void harness_summary(void **state)
 {
 	print_message("fault injection: %u cases, %lu allocation sites failed, %lu runs ended "
 		      "in an error, %lu succeeded anyway; no crash, no leak\n", totals.cases,
@@ -214,9 +173,7 @@ static inline void fault_test_summary(void **state)
 	assert_true(totals.cases > 0 && totals.sites > 0);
 }
 
-/* Before cmocka: 77 (skip) outside the FAULT=1 build, 1 on failure, else 0
- * with the injector installed. */
-static inline int fault_setup(void)
+int harness_setup(void)
 {
 	if (!fault_enabled()) {
 		fprintf(stderr, "skip: not the FAULT=1 build\n");
@@ -231,5 +188,3 @@ static inline int fault_setup(void)
 		      fault_curl ? ", and libcurl's (SF_FAULT_CURL=1)" : "");
 	return 0;
 }
-
-#endif

@@ -1,17 +1,13 @@
-/* A real HTTP server on 127.0.0.1 (libmicrohttpd, in this process) that
- * plays a tiny Keystone (POST /v3/auth/tokens) and a scripted Neutron.
- * Shared by test_neutron_http.c and test_fault.c. */
-#ifndef SF_TESTS_FAKE_NEUTRON_H
-#define SF_TESTS_FAKE_NEUTRON_H
+/* The in-process Keystone and scripted Neutron (fake_neutron.h); the
+ * model's answers are fake_model.c's. */
+#include "fake_neutron.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,49 +18,15 @@
 
 #include <cmocka.h>
 
+#include "fake_model.h"
 #include "neutron/internal.h"
 
-#define PASSWORD "s3cr3t-PASSWORD-x9"
-
-struct fake {
-	struct MHD_Daemon *d;
-	unsigned short port;
-	pthread_mutex_t lock;
-
-	/* Script for Neutron requests: statuses in order, the last repeats. */
-	int statuses[16];
-	size_t n_statuses, next;
-	const char *body;           /* answer body, default "{}" */
-	long hold_ms;               /* delay before each Neutron answer */
-	size_t big_body;            /* answer this many bytes instead */
-	bool paginate;              /* serve 5 ports on GET /v2.0/ports */
-
-	/* Keystone */
-	int token_lifetime_s;
-	int tokens_issued;
-	int revoked_upto;           /* tok-N with N <= this get a 401 */
-	bool always_401;
-	bool keystone_refuses;
-	char last_auth_body[2048];
-
-	/* What the server saw. */
-	int connections;
-	int neutron_requests;
-	int in_flight, max_in_flight;
-	char last_method[16];
-	char last_url[1024];
-	char last_if_match[64];
-	char last_project[64];
-	char last_roles[64];
-	char last_body[4096];
-};
-
 struct upload {
-	char buf[8192];
+	char buf[65536];
 	size_t len;
 };
 
-static inline void now_iso(char *buf, size_t size, int offset_s)
+static void now_iso(char *buf, size_t size, int offset_s)
 {
 	time_t t = time(NULL) + offset_s;
 	struct tm tm;
@@ -73,7 +35,7 @@ static inline void now_iso(char *buf, size_t size, int offset_s)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
 }
 
-static inline enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 				    const char *body, size_t len, const char *subject_token)
 {
 	struct MHD_Response *r;
@@ -88,7 +50,7 @@ static inline enum MHD_Result reply(struct MHD_Connection *conn, unsigned status
 	return ret;
 }
 
-static inline enum MHD_Result keystone(struct fake *f, struct MHD_Connection *conn,
+static enum MHD_Result keystone(struct fake *f, struct MHD_Connection *conn,
 				const struct upload *up)
 {
 	char body[2048], token[32], issued[40], expires[40];
@@ -122,7 +84,7 @@ static inline enum MHD_Result keystone(struct fake *f, struct MHD_Connection *co
 	return reply(conn, 201, body, strlen(body), token);
 }
 
-static inline enum MHD_Result ports_page(struct fake *f, struct MHD_Connection *conn)
+static enum MHD_Result ports_page(struct fake *f, struct MHD_Connection *conn)
 {
 	const char *limit_s = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
 	const char *marker = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "marker");
@@ -148,7 +110,7 @@ static inline enum MHD_Result ports_page(struct fake *f, struct MHD_Connection *
 	return reply(conn, 200, body, len, NULL);
 }
 
-static inline enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
+static enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
 				      const char *method, const char *url,
 				      const struct upload *up)
 {
@@ -159,7 +121,7 @@ static inline enum MHD_Result neutron(struct fake *f, struct MHD_Connection *con
 	static const char unauth[] = "{\"error\": {\"code\": 401, \"title\": \"Unauthorized\", "
 		"\"message\": \"The request you have made requires authentication.\"}}";
 	enum MHD_Result ret;
-	bool refuse = false, paginate;
+	bool refuse = false, paginate, model;
 	const char *body;
 	size_t big_body;
 	long hold;
@@ -185,6 +147,7 @@ static inline enum MHD_Result neutron(struct fake *f, struct MHD_Connection *con
 	hold = f->hold_ms;
 	big_body = f->big_body;
 	paginate = f->paginate;
+	model = f->model != NULL;
 	body = f->body;
 	pthread_mutex_unlock(&f->lock);
 
@@ -193,6 +156,8 @@ static inline enum MHD_Result neutron(struct fake *f, struct MHD_Connection *con
 
 	if (refuse) {
 		ret = reply(conn, 401, unauth, strlen(unauth), NULL);
+	} else if (model && status < 300) {
+		ret = fake_model_answer(f, conn, method, url, up->buf, up->len);
 	} else if (big_body) {
 		char *big = malloc(big_body);
 
@@ -220,7 +185,7 @@ static inline enum MHD_Result neutron(struct fake *f, struct MHD_Connection *con
 	return ret;
 }
 
-static inline enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
 			       const char *method, const char *version, const char *upload_data,
 			       size_t *upload_data_size, void **con_cls)
 {
@@ -247,14 +212,14 @@ static inline enum MHD_Result handler(void *cls, struct MHD_Connection *conn, co
 	return neutron(f, conn, method, url, up);
 }
 
-static inline void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
 	free(*con_cls);
 	*con_cls = NULL;
 }
 
-static inline void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			      enum MHD_ConnectionNotificationCode toe)
 {
 	struct fake *f = cls;
@@ -266,7 +231,7 @@ static inline void notify_connection(void *cls, struct MHD_Connection *conn, voi
 	}
 }
 
-static inline struct fake *fake_start(void)
+struct fake *fake_start(void)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -288,14 +253,15 @@ static inline struct fake *fake_start(void)
 	return f;
 }
 
-static inline void fake_stop(struct fake *f)
+void fake_stop(struct fake *f)
 {
 	MHD_stop_daemon(f->d);
 	pthread_mutex_destroy(&f->lock);
+	json_decref(f->model);
 	free(f);
 }
 
-static inline void fake_script(struct fake *f, size_t n, const int *statuses)
+void fake_script(struct fake *f, size_t n, const int *statuses)
 {
 	pthread_mutex_lock(&f->lock);
 	memcpy(f->statuses, statuses, n * sizeof(*statuses));
@@ -304,19 +270,7 @@ static inline void fake_script(struct fake *f, size_t n, const int *statuses)
 	pthread_mutex_unlock(&f->lock);
 }
 
-/* Server threads read these fields: tests change them under the lock. */
-#define SET(f, field, value) do { \
-	pthread_mutex_lock(&(f)->lock); \
-	(f)->field = (value); \
-	pthread_mutex_unlock(&(f)->lock); \
-} while (0)
-
-#define SCRIPT(f, ...) do { \
-	const int s_[] = { __VA_ARGS__ }; \
-	fake_script(f, ARRAY_SIZE(s_), s_); \
-} while (0)
-
-static inline struct neutron_client *noauth_client(struct fake *f, struct neutron_opts *o)
+struct neutron_client *fake_noauth_client(struct fake *f, struct neutron_opts *o)
 {
 	struct neutron_client *c = NULL;
 	char url[64];
@@ -331,7 +285,7 @@ static inline struct neutron_client *noauth_client(struct fake *f, struct neutro
 	return c;
 }
 
-static inline struct neutron_client *password_client(struct fake *f, struct neutron_opts *o)
+struct neutron_client *fake_password_client(struct fake *f, struct neutron_opts *o)
 {
 	struct neutron_client *c = NULL;
 	char url[64];
@@ -340,11 +294,9 @@ static inline struct neutron_client *password_client(struct fake *f, struct neut
 	o->auth_type = NEUTRON_AUTH_PASSWORD;
 	o->auth_url = url;
 	o->username = "demo";
-	o->password = PASSWORD;
+	o->password = FAKE_PASSWORD;
 	o->project_name = "demo";
 	o->retry_base_ms = 10;
 	assert_int_equal(neutron_client_new(o, &c), 0);
 	return c;
 }
-
-#endif

@@ -1,8 +1,5 @@
-/* Helpers shared by test_store.c and test_store_stress.c: a scratch
- * directory per test, port rows, and direct SQL on the file (a second,
- * independent connection, the way an operator's sqlite3 would see it). */
-#ifndef SF_TESTS_STORE_TEST_UTIL_H
-#define SF_TESTS_STORE_TEST_UTIL_H
+/* The store's test fixture (scratch.h). */
+#include "scratch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,14 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store/store.h"
-
-struct scratch {
-	char dir[64];
-	char path[128];   /* dir/state.db, not created */
-};
-
-static inline int scratch_setup(void **state)
+int scratch_setup(void **state)
 {
 	struct scratch *t = calloc(1, sizeof(*t));
 
@@ -36,7 +26,7 @@ static inline int scratch_setup(void **state)
 	return 0;
 }
 
-static inline int scratch_teardown(void **state)
+int scratch_teardown(void **state)
 {
 	struct scratch *t = *state;
 	struct dirent *e;
@@ -56,8 +46,7 @@ static inline int scratch_teardown(void **state)
 	return 0;
 }
 
-/* Records a port with made-up Neutron data. */
-static inline int add_port(struct store *s, const char *id, const char *pool,
+int scratch_add_port(struct store *s, const char *id, const char *pool,
 			   enum store_port_state state)
 {
 	struct store_port p = {
@@ -76,9 +65,7 @@ static inline int add_port(struct store *s, const char *id, const char *pool,
 	return r;
 }
 
-/* The integer answered by sql on a fresh connection to path; fails the
- * test on any error. */
-static inline long long raw_int(const char *path, const char *sql)
+long long scratch_sql_int(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -95,7 +82,7 @@ static inline long long raw_int(const char *path, const char *sql)
 	return v;
 }
 
-static inline void raw_exec(const char *path, const char *sql)
+void scratch_sql_exec(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
 	char *msg = NULL;
@@ -107,10 +94,7 @@ static inline void raw_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
-/* The invariants a user relies on, checked on the file itself: SQLite's
- * integrity check passes, every row has a known state, a holder exactly
- * when IN_USE, and no (container, ifname) holds two ports. */
-static inline void check_invariants(const char *path)
+void scratch_check_invariants(const char *path)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -124,14 +108,12 @@ static inline void check_invariants(const char *path)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM ports WHERE state NOT IN"
+	assert_int_equal(scratch_sql_int(path, "SELECT count(*) FROM ports WHERE state NOT IN"
 				 " ('wiring','ready','in_use','cooldown','deleting')"), 0);
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM ports WHERE"
+	assert_int_equal(scratch_sql_int(path, "SELECT count(*) FROM ports WHERE"
 				 " (state = 'in_use') <> (container_id IS NOT NULL AND ifname IS NOT NULL)"),
 			 0);
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM (SELECT 1 FROM ports"
+	assert_int_equal(scratch_sql_int(path, "SELECT count(*) FROM (SELECT 1 FROM ports"
 				 " WHERE state = 'in_use' GROUP BY container_id, ifname"
 				 " HAVING count(*) > 1)"), 0);
 }
-
-#endif

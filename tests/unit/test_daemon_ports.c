@@ -1,0 +1,174 @@
+/* A pool's ports from Neutron to READY (daemon/ports.h), on a real daemon
+ * (tests/lib/daemon_fixture.h) against the fake Neutron's model: what a
+ * create asks Neutron for, what the store records, when a port becomes
+ * READY, and what adoption takes. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "daemon_fixture.h"
+
+#include "daemon/ports.h"
+#include "store/store.h"
+
+/* The tags every port of the pool carries, and the host it is bound to. */
+static void assert_ours(struct dfix *x, const json_t *port)
+{
+	const json_t *tags = json_object_get(port, "tags");
+	bool dep = false, host = false, pool = false;
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(tags, i, t) {
+		dep |= streq(json_string_value(t), "sf-deployment=" DFIX_DEPLOYMENT);
+		host |= streq(json_string_value(t), "sf-host=" DFIX_HOST);
+		pool |= streq(json_string_value(t), x->pool->tag);
+	}
+	assert_true(dep && host && pool);
+	assert_string_equal(json_string_value(json_object_get(port, "network_id")), FAKE_NET_ID);
+}
+
+static void test_make_records_ready_ports(void **state)
+{
+	struct dfix *x = *state;
+	struct neutron_error err = { 0 };
+	struct store_port_list *l = NULL;
+	json_t *port;
+
+	assert_int_equal(ports_make(x->d, x->pool, 3, 2000, NULL, &err), 0);
+	assert_int_equal(fake_model_count(x->f, "ports"), 3);
+	assert_int_equal(store_list(x->d->store, x->pool->key, -1, &l), 0);
+	assert_int_equal(l->n, 3);
+	for (size_t i = 0; i < l->n; i++) {
+		/* ACTIVE in Neutron: READY, with Neutron's MAC and address. */
+		assert_int_equal(l->ports[i].state, STORE_PORT_READY);
+		port = fake_model_get(x->f, "ports", l->ports[i].port_id);
+		assert_non_null(port);
+		assert_ours(x, port);
+		assert_string_equal(json_string_value(json_object_get(port, "binding:host_id")),
+				    DFIX_HOST);
+		assert_string_equal(l->ports[i].mac,
+				    json_string_value(json_object_get(port, "mac_address")));
+		assert_non_null(strstr(l->ports[i].info, json_string_value(json_object_get(
+			json_array_get(json_object_get(port, "fixed_ips"), 0), "ip_address"))));
+		json_decref(port);
+	}
+	store_port_list_free(l);
+	assert_int_equal(x->pool->creating, 0);
+}
+
+/* A port Neutron has not made ACTIVE yet stays WIRING, never READY: an
+ * ADD must not get a port the agent has not wired. */
+static void test_make_waits_for_active(void **state)
+{
+	struct dfix *x = *state;
+	struct neutron_error err = { 0 };
+	char *id = NULL, *ids[2];
+
+	SET(x->f, port_status, "DOWN");
+	assert_int_equal(ports_make(x->d, x->pool, 1, 300, &id, &err), -ETIMEDOUT);
+	assert_non_null(id);
+	assert_int_equal(dfix_port_state(x, id), STORE_PORT_WIRING);
+
+	ids[0] = strdup(id);
+	ids[1] = NULL;
+	assert_int_equal(ports_promote(x->d, ids, 2), 1);   /* still DOWN */
+	assert_non_null(ids[0]);   /* kept: asked again later */
+	assert_int_equal(dfix_port_state(x, id), STORE_PORT_WIRING);
+
+	assert_true(fake_model_set(x->f, "ports", id, "status", json_string("ACTIVE")));
+	assert_int_equal(ports_promote(x->d, ids, 2), 0);
+	assert_null(ids[0]);   /* freed: promoted */
+	assert_int_equal(dfix_port_state(x, id), STORE_PORT_READY);
+	free(id);
+}
+
+/* Neutron refuses the create: nothing recorded, Neutron's words given
+ * back, the pool not left "creating". */
+static void test_make_refused(void **state)
+{
+	struct dfix *x = *state;
+	struct neutron_error err = { 0 };
+	struct store_port_list *l = NULL;
+
+	SET(x->f, body, "{\"NeutronError\": {\"type\": \"OverQuota\", \"message\": "
+		"\"Quota exceeded for resources: ['port'].\", \"detail\": \"\"}}");
+	SCRIPT(x->f, 409);
+	assert_true(ports_make(x->d, x->pool, 2, 2000, NULL, &err) < 0);
+	SCRIPT(x->f, 200);
+	assert_non_null(strstr(err.message, "Quota exceeded"));
+	assert_int_equal(err.http_status, 409);
+	assert_int_equal(fake_model_count(x->f, "ports"), 0);
+	assert_int_equal(store_list(x->d->store, NULL, -1, &l), 0);
+	assert_int_equal(l->n, 0);
+	store_port_list_free(l);
+	assert_int_equal(x->pool->creating, 0);
+}
+
+/* A port Neutron made for the pool (a lost create's) is recorded WIRING
+ * once, however often it is adopted. */
+static void test_adopt(void **state)
+{
+	struct dfix *x = *state;
+	const char *id = dfix_leak_port(x, x->pool->tag);
+	struct store_port sp = { 0 };
+	json_t *port = fake_model_get(x->f, "ports", id);
+
+	assert_ptr_equal(ports_pool_of(x->d, port), x->pool);
+	assert_int_equal(ports_adopt(x->d, x->pool, port), 0);
+	assert_int_equal(ports_adopt(x->d, x->pool, port), 0);
+	assert_int_equal(store_get(x->d->store, id, &sp), 0);
+	assert_int_equal(sp.state, STORE_PORT_WIRING);
+	assert_string_equal(sp.pool, x->pool->key);
+	assert_string_equal(sp.mac, json_string_value(json_object_get(port, "mac_address")));
+	store_port_done(&sp);
+	json_decref(port);
+}
+
+/* Only this deployment's and host's ports are listed, and a tag naming no
+ * pool of ours leads to none. */
+static void test_list_tagged(void **state)
+{
+	struct dfix *x = *state;
+	const char *mine;
+	char mine_id[64];
+	json_t *list = NULL, *other;
+
+	mine = dfix_leak_port(x, "sf-pool=0000000000000000");
+	snprintf(mine_id, sizeof(mine_id), "%s", mine);
+	fake_model_put(x->f, "ports", json_pack(
+		"{s:s, s:s, s:[s, s]}", "id", "66666666-6666-4666-8666-666666666666", "network_id",
+		FAKE_NET_ID, "tags", "sf-deployment=" DFIX_DEPLOYMENT, "sf-host=host-b"));
+	fake_model_put(x->f, "ports", json_pack(
+		"{s:s, s:s, s:[s, s]}", "id", "77777777-7777-4777-8777-777777777777", "network_id",
+		FAKE_NET_ID, "tags", "sf-deployment=other", "sf-host=" DFIX_HOST));
+	assert_int_equal(ports_list_tagged(x->d, &list), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "id")),
+			    mine_id);
+	assert_null(ports_pool_of(x->d, json_array_get(list, 0)));
+	json_decref(list);
+	other = fake_model_get(x->f, "ports", "66666666-6666-4666-8666-666666666666");
+	assert_null(ports_pool_of(x->d, other));
+	json_decref(other);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, dfix_setup_bridge, dfix_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_make_records_ready_ports),
+		T(test_make_waits_for_active),
+		T(test_make_refused),
+		T(test_adopt),
+		T(test_list_tagged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
