@@ -47,7 +47,7 @@ multinet_cleanup() {
 	done
 	neutron DELETE "routers/$router" > /dev/null || say "deleting router $router failed"
 }
-cleanup_hooks+=(multinet_cleanup)
+at_exit 40 multinet_cleanup
 
 router=$(neutron POST routers "$(jq -nc --arg n "$NAME" '{router: {name: $n}}')" |
 	jq -er .router.id) || die "creating router $NAME"
@@ -58,31 +58,9 @@ for s in "$suba" "$subb"; do
 done
 say "router $router: $pa.1 on A, $pb.1 on B"
 
-start_instance h1 host1 << EOF
-[pools]
-min = 2
-max = 3
-batch = 2
-[pool a]
-network = $NAME-net-a
-security_groups = $NAME-open
-[pool b]
-network = $NAME-net-b
-security_groups = $NAME-open
-EOF
+start_instance h1 host1 < <(pool_ini min=2 max=3 batch=2 a:net-a:open b:net-b:open)
 H1=$INSTANCE
-start_instance h2 host2 << EOF
-[pools]
-min = 1
-max = 2
-batch = 1
-[pool b]
-network = $NAME-net-b
-security_groups = $NAME-open
-[pool closed]
-network = $NAME-net-a
-security_groups = $NAME-closed
-EOF
+start_instance h2 host2 < <(pool_ini min=1 max=2 batch=1 b:net-b:open closed:net-a:closed)
 H2=$INSTANCE
 say "instances $H1 on host1 (pools a, b), $H2 on host2 (pools b, closed)"
 wait_pool "$H1" a 2 60
