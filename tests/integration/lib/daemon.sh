@@ -22,19 +22,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/instance.sh"
 unset here
 
-made_netns=()
-made_links=()   # "NAMESPACE IFNAME" of interfaces a test made by hand
 # Test-bed services a test stopped or froze (svc_stop, svc_freeze): the trap
 # brings them back first, since the rest of the cleanup needs them.
 stopped_svcs=() frozen_svcs=()
 at_exit 10 svcs_restore
-at_exit 50 netns_cleanup
-netns_cleanup() {
-	local i
-	for i in "${made_netns[@]}"; do ip netns del "$i" 2> /dev/null; done
-	for i in "${made_links[@]}"; do ip -n "${i%% *}" link del "${i#* }" 2> /dev/null; done
-	made_netns=() made_links=()
-}
 
 # --- test-bed outages ----------------------------------------------------------
 # Tests that use these stop shared services: run them under
@@ -89,16 +80,6 @@ svcs_restore() {
 	wait_until 120 testbed_ok || say "FAIL: the test bed is not whole again: $(scripts/testbed status)"
 }
 testbed_ok() { scripts/testbed status > /dev/null 2>&1; }
-
-# --- namespaces ---------------------------------------------------------------
-
-mk_netns() { # VAR LABEL: a fresh namespace, lo up
-	local _mk_ns=$NAME-$2
-	ip netns add "$_mk_ns" || die "ip netns add $_mk_ns"
-	made_netns+=("$_mk_ns")
-	ip -n "$_mk_ns" link set lo up
-	printf -v "$1" '%s' "$_mk_ns"
-}
 
 # --- the plugin -------------------------------------------------------------------
 

@@ -5,9 +5,9 @@
 # What it gives: messages and checks that print every assertion; the
 # prerequisites (root, the tools named in ENV_TOOLS, the test bed up, two
 # simulated hosts), the test bed's environment and its openrc; a random
-# NAME for what the test makes, a scratch folder $tmp; polling; and the
-# EXIT trap, which runs the cleanups the libs and the test register with
-# at_exit, pass or fail.
+# NAME for what the test makes, a scratch folder $tmp; polling; namespaces;
+# and the EXIT trap, which runs the cleanups the libs and the test register
+# with at_exit, pass or fail.
 #
 # The caller sets T (its name, for messages) before sourcing, and may set
 # ENV_TOOLS (default: jq socat curl openstack ip ping).
@@ -64,14 +64,29 @@ set -a
 set +a
 [ -n "${SF_TB_HOST2_NS:-}" ] || skip "needs two simulated hosts"
 
-host_ns() { # hostN -> its namespace
-	local v="SF_TB_HOST${1#host}_NS"
-	printf '%s' "${!v}"
-}
-
 RND=$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')
 NAME=sfit-$RND           # Neutron names and namespaces
 tmp=$(mktemp -d "/tmp/sf-$T.XXXXXX")
+
+# --- namespaces ---------------------------------------------------------------
+
+made_netns=()
+made_links=()   # "NAMESPACE IFNAME" of interfaces a test made by hand
+
+mk_netns() { # VAR LABEL: a fresh namespace $NAME-LABEL, lo up
+	local _mk_ns=$NAME-$2
+	ip netns add "$_mk_ns" || die "ip netns add $_mk_ns"
+	made_netns+=("$_mk_ns")
+	ip -n "$_mk_ns" link set lo up
+	printf -v "$1" '%s' "$_mk_ns"
+}
+
+netns_cleanup() {
+	local i
+	for i in "${made_netns[@]}"; do ip netns del "$i" 2> /dev/null; done
+	for i in "${made_links[@]}"; do ip -n "${i%% *}" link del "${i#* }" 2> /dev/null; done
+	made_netns=() made_links=()
+}
 
 # --- the exit trap ------------------------------------------------------------
 # at_exit RANK FUNCTION: the trap runs FUNCTION, lowest RANK first (equal
@@ -98,3 +113,4 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+at_exit 50 netns_cleanup

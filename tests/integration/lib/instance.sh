@@ -154,10 +154,11 @@ pool_field() {
 		'.pools[] | select(.name == $p) | .[$f]'
 }
 
-# The port an attachment holds, per the daemon: INSTANCE CID [IFNAME].
+# The port an attachment holds, per the daemon: INSTANCE CID [IFNAME
+# [STATE]]; with STATE, only a port in that state (say, in_use) counts.
 held_port() {
-	ctl "$1" ports | jq -er --arg c "$2" --arg i "${3:-eth0}" \
-		'[.ports[] | select(.container_id == $c and .ifname == $i)] |
+	ctl "$1" ports | jq -er --arg c "$2" --arg i "${3:-eth0}" --arg s "${4:-}" \
+		'[.ports[] | select(.container_id == $c and .ifname == $i and ($s == "" or .state == $s))] |
 		 if length == 1 then .[0].port_id else error("not held") end'
 }
 
