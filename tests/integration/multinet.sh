@@ -17,6 +17,8 @@
 T=multinet
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
+# shellcheck source=tests/integration/lib/podman.sh
+. tests/integration/lib/podman.sh
 
 pa=$(rand_prefix)
 pb=$(rand_prefix)
@@ -32,14 +34,10 @@ mk_sg closed_id closed
 # The router, and what else this test makes that lib/daemon.sh does not
 # know: removed by the trap before the networks (a network with a router
 # interface cannot be deleted, nor the interface's port directly).
-router="" router_subnets=() pids=() pm_tmp=""
+router="" router_subnets=() pids=()
 multinet_cleanup() {
 	local s p
 	for p in "${pids[@]}"; do kill "$p" 2> /dev/null; done
-	if [ -n "$pm_tmp" ]; then
-		pm rm -af -t 0 > /dev/null 2>&1
-		umount -R "$pm_tmp/storage" 2> /dev/null
-	fi
 	[ -n "$router" ] || return 0
 	for s in "${router_subnets[@]}"; do
 		neutron PUT "routers/$router/remove_router_interface" "{\"subnet_id\": \"$s\"}" > /dev/null ||
@@ -176,32 +174,15 @@ check "DEL eth0: eth0 is gone" wait_until 5 link_absent "${ns_of[m]}" eth0
 
 # --- 4. podman: two superfluid networks -------------------------------------------
 # podman_e2e.sh says how podman runs here.
-if command -v podman > /dev/null && command -v runc > /dev/null && [ -x /bin/busybox ]; then
-	pm_tmp=$tmp/podman
-	pm() {
-		CONTAINERS_CONF=$pm_tmp/containers.conf podman --root "$pm_tmp/storage" \
-			--runroot "$pm_tmp/runroot" "$@"
-	}
-	mkdir -p "$pm_tmp/rootfs/bin" "$pm_tmp/net.d"
-	cp /bin/busybox "$pm_tmp/rootfs/bin/busybox"
-	for l in sh ip sleep; do ln -s busybox "$pm_tmp/rootfs/bin/$l"; done
-	cat > "$pm_tmp/containers.conf" <<-EOF
-		[network]
-		network_backend = "cni"
-		cni_plugin_dirs = ["$B", "/usr/lib/cni"]
-		network_config_dir = "$pm_tmp/net.d"
-		[engine]
-		runtime = "runc"
-		[containers]
-		default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-	EOF
+if podman_usable; then
+	podman_private "$B"
 	for n in a b; do
 		jq -n --arg n "$NAME-pm-$n" --arg net "$NAME-net-$n" --arg sg "$NAME-open" \
 			--arg s "$(scripts/sfhost sock "$H1")" '{cniVersion: "1.0.0", name: $n,
 			plugins: [{type: "superfluid", network: $net, securityGroups: [$sg], socket: $s}]}' \
-			> "$pm_tmp/net.d/$NAME-pm-$n.conflist"
+			> "$pm_dir/net.d/$NAME-pm-$n.conflist"
 	done
-	if cid=$(pm run -d --name "$NAME-pm" --network "$NAME-pm-a,$NAME-pm-b" --rootfs "$pm_tmp/rootfs" \
+	if cid=$(pm run -d --name "$NAME-pm" --network "$NAME-pm-a,$NAME-pm-b" --rootfs "$pm_dir/rootfs" \
 		sleep 600 2> "$tmp/pm.err"); then
 		pass "podman run --network $NAME-pm-a,$NAME-pm-b"
 		addrs=$(pm exec "$NAME-pm" ip -o -4 addr show | awk '$2 != "lo" {print $2, $4}' | sort)

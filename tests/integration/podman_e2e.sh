@@ -26,24 +26,9 @@ ENV_TOOLS="podman runc openstack jq socat curl ip"
 . tests/integration/lib/openstack.sh
 # shellcheck source=tests/integration/lib/instance.sh
 . tests/integration/lib/instance.sh
+# shellcheck source=tests/integration/lib/podman.sh
+. tests/integration/lib/podman.sh
 [ -x /bin/busybox ] || skip "/bin/busybox is missing (busybox-static)"
-containers=()
-
-# podman with this test's private storage and config: nothing it does is
-# seen by, or sees, other podman users on the machine.
-pm() {
-	CONTAINERS_CONF=$tmp/containers.conf podman --root "$tmp/storage" \
-		--runroot "$tmp/runroot" "$@"
-}
-
-# The trap's part before the instances stop: the containers (podman calls
-# DEL on the daemons), then podman's storage.
-podman_cleanup() {
-	local i
-	for i in "${containers[@]}"; do pm rm -f -t 0 "$i" > /dev/null 2>&1; done
-	[ -d "$tmp/storage" ] && umount -R "$tmp/storage" 2> /dev/null
-}
-at_exit 20 podman_cleanup
 
 # osc: runs the openstack commands on stdin in one CLI process (each CLI
 # start costs ~1 s); prints their JSON outputs one after the other.
@@ -89,8 +74,7 @@ declare -A C_ID C_HOST C_SG C_INST C_NS C_MAC C_IP C_PORT
 # run_container LABEL HOST SG: podman run on network $NAME-HOST-SG.
 run_container() {
 	local c=$1 id
-	containers+=("$NAME-$c")
-	id=$(pm run -d --name "$NAME-$c" --network "$NAME-$2-$3" --rootfs "$tmp/rootfs" \
+	id=$(pm run -d --name "$NAME-$c" --network "$NAME-$2-$3" --rootfs "$pm_dir/rootfs" \
 		sleep 600 2> "$tmp/run.err") || { fail "podman run $c: $(cat "$tmp/run.err")"; return 1; }
 	C_ID[$c]=$id C_HOST[$c]=$2 C_SG[$c]=$3 C_INST[$c]=${INST[$2]}
 	C_NS[$c]=$(pm inspect --format '{{.NetworkSettings.SandboxKey}}' "$NAME-$c")
@@ -143,26 +127,15 @@ done
 pass "both daemons' pools are full (2 ready ports per pool, bound, ACTIVE)"
 
 # podman: CNI backend, our plugin dir and network dir, no system file.
-mkdir -p "$tmp/rootfs/bin" "$tmp/plugins" "$tmp/net.d"
-cp /bin/busybox "$tmp/rootfs/bin/busybox"
-for l in sh ip ping sleep cat; do ln -s busybox "$tmp/rootfs/bin/$l"; done
+podman_private "$tmp/plugins"
 # A shim that records each call, then is the plugin.
+mkdir -p "$tmp/plugins"
 cat > "$tmp/plugins/superfluid" <<-EOF
 	#!/bin/sh
 	echo "\$CNI_COMMAND \$CNI_CONTAINERID \$CNI_NETNS \$CNI_IFNAME" >> $tmp/calls.log
 	exec $B/superfluid
 EOF
 chmod 0755 "$tmp/plugins/superfluid"
-cat > "$tmp/containers.conf" <<-EOF
-	[network]
-	network_backend = "cni"
-	cni_plugin_dirs = ["$tmp/plugins", "/usr/lib/cni"]
-	network_config_dir = "$tmp/net.d"
-	[engine]
-	runtime = "runc"
-	[containers]
-	default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-EOF
 # One network per (host, group); "socket" picks the host's daemon.
 for h in host1 host2; do
 	for sg in icmp closed; do
@@ -170,7 +143,7 @@ for h in host1 host2; do
 			--arg s "$(scripts/sfhost sock "${INST[$h]}")" \
 			'{cniVersion: "1.0.0", name: $n, plugins: [{type: "superfluid",
 			  network: $net, securityGroups: [$sg], socket: $s}]}' \
-			> "$tmp/net.d/$NAME-$h-$sg.conflist"
+			> "$pm_dir/net.d/$NAME-$h-$sg.conflist"
 	done
 done
 n=$(pm network ls --format '{{.Name}} {{.Driver}}' | grep -c "^$NAME-host[12]-[a-z]* superfluid$")
@@ -285,8 +258,7 @@ scripts/sfhost kill "${INST[host1]}" > /dev/null
 scripts/sfhost kill "${INST[host2]}" > /dev/null
 check "c14 -> c21 ping with both daemons dead (the data plane needs no daemon)" ping_ok c14 c21
 check "c21 -> c11 ping with both daemons dead" ping_ok c21 c11
-containers+=("$NAME-c15")
-if pm run -d --name "$NAME-c15" --network "$NAME-host1-icmp" --rootfs "$tmp/rootfs" \
+if pm run -d --name "$NAME-c15" --network "$NAME-host1-icmp" --rootfs "$pm_dir/rootfs" \
 	sleep 600 > /dev/null 2> "$tmp/run.err"; then
 	fail "podman run c15 succeeded with host1's daemon dead"
 else
