@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154  # tmp is lib/env.sh's
 # A private podman for the integration tests (after lib/env.sh): sourced,
 # never run.  Its storage, run root and containers.conf live in $tmp/podman,
 # so that nothing it does is seen by, or sees, other podman users on the
