@@ -1,42 +1,19 @@
 # shellcheck shell=bash
-# Helpers for bench/run: sourced, never run.  Neutron over REST (curl: an
-# `openstack` CLI call costs ~1 s), a superfluidd instance's metrics, and a
-# record of everything made, which cleanup() removes, pass or fail.
-# The caller sets W (its work folder) and RND (a random suffix) first.
+# Helpers for bench/run: sourced, never run.  Neutron over REST and its
+# makers (tests/integration/lib/openstack.sh, the integration tests' own), a
+# superfluidd instance's metrics, and a record of everything made, which
+# cleanup() removes, pass or fail.
+# The caller sets W (its work folder) and RND (a random suffix) first, and
+# has the test bed's environment and openrc loaded.
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
-made_instances=() made_networks=() made_sgs=() made_links=()
+NAME=sfbench-$RND   # the prefix of what it makes in Neutron
+made_instances=() made_links=()
 
-# --- Neutron -------------------------------------------------------------
-
-# neutron METHOD PATH [BODY]: prints the answer; fails on an HTTP error.
-neutron() {
-	local body
-	body=$(curl -sS --fail-with-body -X "$1" -H "X-Auth-Token: $TOKEN" \
-		-H 'Content-Type: application/json' ${3:+--data "$3"} \
-		"$SF_TB_NEUTRON_URL/v2.0/$2") || { echo "$1 $2: $body" >&2; return 1; }
-	printf '%s' "$body"
-}
-
-# mk_network NAME CIDR: network, subnet (no DHCP) and a security group that
-# lets ICMP in; sets NET_ID, SUBNET_ID, SG_ID.
-mk_network() {
-	NET_ID=$(neutron POST networks "$(jq -nc --arg n "$1" '{network: {name: $n}}')" |
-		jq -er .network.id) || die "creating network $1"
-	made_networks+=("$NET_ID")
-	# shellcheck disable=SC2034  # used by bench/run
-	SUBNET_ID=$(neutron POST subnets "$(jq -nc --arg n "$1" --arg net "$NET_ID" --arg c "$2" \
-		'{subnet: {name: $n, network_id: $net, cidr: $c, ip_version: 4, enable_dhcp: false}}')" |
-		jq -er .subnet.id) || die "creating subnet $2"
-	SG_ID=$(neutron POST security-groups "$(jq -nc --arg n "$1" '{security_group: {name: $n}}')" |
-		jq -er .security_group.id) || die "creating security group $1"
-	made_sgs+=("$SG_ID")
-	neutron POST security-group-rules "$(jq -nc --arg g "$SG_ID" \
-		'{security_group_rule: {security_group_id: $g, direction: "ingress", protocol: "icmp"}}')" \
-		> /dev/null || die "adding an ICMP rule"
-}
+# shellcheck source=tests/integration/lib/openstack.sh
+. tests/integration/lib/openstack.sh
 
 # --- superfluidd instances -------------------------------------------------
 
@@ -160,7 +137,7 @@ ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f
 # --- cleanup ------------------------------------------------------------------
 
 cleanup() {
-	local rc=$? i id hns m
+	local rc=$? i m
 	set +e
 	trap - EXIT
 	say "== cleanup"
@@ -181,18 +158,7 @@ cleanup() {
 	# Namespaces a failed run left: bind mounts in our folder.
 	awk -v d="$W/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m" 2> /dev/null; done
-	for id in "${made_networks[@]}"; do
-		for i in $(neutron GET "ports?network_id=$id&fields=id" | jq -r '.ports[].id'); do
-			neutron DELETE "ports/$i" > /dev/null
-		done
-		neutron DELETE "networks/$id" > /dev/null || say "  deleting network $id failed"
-		for hns in $SF_TB_HOSTS; do
-			ip -n "sf-$hns" link del "brq${id:0:11}" 2> /dev/null
-		done
-	done
-	for id in "${made_sgs[@]}"; do
-		neutron DELETE "security-groups/$id" > /dev/null || say "  deleting group $id failed"
-	done
+	neutron_cleanup
 	for i in "${made_links[@]}"; do
 		ip link del "$i" 2> /dev/null
 	done

@@ -17,31 +17,15 @@ T=bad_input
 command -v python3 > /dev/null || skip "python3 is missing"
 TABLE=tests/integration/bad_input.tsv
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
-start_instance b host1 << EOF
-[pools]
-on_demand = false
-cooldown_ms = 500
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-min = 2
-max = 4
-batch = 2
-EOF
+testnet sg:icmp
+ready_instance b host1 2 90 on_demand=false cooldown_ms=500 p:net:sg min=2 max=4 batch=2
 E=$INSTANCE
-SOCK=$(scripts/sfhost sock "$E")
-CONF_SOCKET=$SOCK
-say "instance $E on host1; waiting for its warm pool"
-wait_pool "$E" p 2 90
+SOCK=$CONF_SOCKET
+good=$cf
 mk_netns ns c
 mk_netns ns2 c2
 NSP=/run/netns/$ns
 NSP2=/run/netns/$ns2
-good=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 seen_ports=$(instance_ports "$E")
 host_links_before=$(ip -o link show | awk -F': ' '{print $2}' | sort | tr '\n' ' ')
 

@@ -27,10 +27,7 @@ unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr ' ' '\n' | sed 's
 check "the unit's bounding set is net_admin and sys_admin ($unit_caps)" test "$unit_caps" = "net_admin sys_admin "
 
 # --- the daemon under a bounding set --------------------------------------------------
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg
+testnet sg
 mk_netns ns c
 base=$SF_TB_DIR/hosts/host1/superfluid.conf
 
@@ -52,15 +49,8 @@ run_with() {
 		state_dir = $d/state
 		metrics_address = 127.0.0.1:$((9950 + $(od -An -tu2 -N2 /dev/urandom) % 50))
 		deployment = $NAME-$label
-		[pools]
-		on_demand = false
-		[pool p]
-		network = $NAME-net
-		security_groups = $NAME-sg
-		min = 1
-		max = 1
-		batch = 1
 		EOF
+		pool_ini on_demand=false p:net:sg min=1 max=1 batch=1
 	} > "$d/sf.conf"
 	chmod 0600 "$d/sf.conf"
 	# ip netns exec and setpriv exec in turn: $! is the daemon.

@@ -22,20 +22,8 @@ mk_subnet subnet_id "$net_id" "$pfx" ".subnet += {dns_nameservers: [\"$dns\"],
 mk_sg sg_id sg icmp
 net_mtu=$(neutron GET "networks/$net_id" | jq -er .network.mtu) || die "network MTU"
 
-start_instance a host1 << EOF
-[pools]
-min = 5
-max = 12
-batch = 5
-cooldown_ms = 1000
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-EOF
+ready_instance a host1 5 60 min=5 max=12 batch=5 cooldown_ms=1000
 A=$INSTANCE
-CONF_SOCKET=$(scripts/sfhost sock "$A")
-say "instance $A on host1; waiting for its pool"
-wait_pool "$A" p 5 60
 
 # --- ADD in each version ------------------------------------------------------
 # c1..c4 use 0.3.1, 0.4.0, 1.0.0, 1.1.0; c4 names the network and the

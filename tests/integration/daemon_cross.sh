@@ -13,35 +13,11 @@ T=daemon_cross
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
 
-pfx=$(rand_prefix)
-say "network $NAME-net ($pfx.0/24), groups $NAME-open (ICMP in) and $NAME-closed (nothing in)"
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg open_id open icmp
-mk_sg closed_id closed
+testnet open:icmp closed
 
-start_instance h1 host1 << EOF
-[pools]
-min = 2
-max = 4
-batch = 2
-[pool open]
-network = $NAME-net
-security_groups = $NAME-open
-EOF
+start_instance h1 host1 < <(pool_ini min=2 max=4 batch=2 open:net:open)
 H1=$INSTANCE
-start_instance h2 host2 << EOF
-[pools]
-min = 2
-max = 4
-batch = 2
-[pool open]
-network = $NAME-net
-security_groups = $NAME-open
-[pool closed]
-network = $NAME-net
-security_groups = $NAME-closed
-EOF
+start_instance h2 host2 < <(pool_ini min=2 max=4 batch=2 open:net:open closed:net:closed)
 H2=$INSTANCE
 say "instances $H1 on host1, $H2 on host2; waiting for their pools"
 wait_pool "$H1" open 2 60

@@ -13,37 +13,15 @@ T=daemon_errors
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
-mk_sg sg2_id sg2 icmp
-
+testnet sg:icmp sg2:icmp
 # Pool p holds two ready ports and never refills while one remains
 # (min 1), so that the counts stay put; pool "empty" never fills.
-start_instance e host1 << EOF
-[pools]
-on_demand = false
-cooldown_ms = 500
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-min = 1
-max = 4
-batch = 2
-[pool empty]
-network = $NAME-net
-security_groups = $NAME-sg2
-min = 0
-max = 0
-EOF
+ready_instance e host1 2 60 on_demand=false cooldown_ms=500 p:net:sg min=1 max=4 batch=2 \
+	empty:net:sg2 min=0 max=0
 E=$INSTANCE
-CONF_SOCKET=$(scripts/sfhost sock "$E")
-say "instance $E on host1 (on_demand = false); waiting for its pool"
-wait_pool "$E" p 2 60
+good=$cf
 mk_netns ns c
 NSP=/run/netns/$ns
-good=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 
 # What an ADD must not change: the instance's ports in Neutron, its pools'
 # counts, the container's interfaces, host ends (sfc<port>) on host1.

@@ -14,28 +14,11 @@ T=daemon_gc
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
-
+testnet sg:icmp
 # Only the passes the test asks for (and the one at start).
-SF_DAEMON_INI="gc_interval = 3600" start_instance g host1 << EOF
-[pools]
-min = 2
-max = 4
-batch = 2
-cooldown_ms = 500
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-EOF
+SF_DAEMON_INI="gc_interval = 3600" ready_instance g host1 2 60 min=2 max=4 batch=2 cooldown_ms=500
 G=$INSTANCE
-CONF_SOCKET=$(scripts/sfhost sock "$G")
 hns=$(host_ns host1)
-say "instance $G on host1; waiting for its pool"
-wait_pool "$G" p 2 60
-cf=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 
 sfgc() { "$B/sfctl" gc --socket "$CONF_SOCKET" --json "$@"; }
 # finding KIND OBJECT JQ: the report in $rep has that finding, and JQ holds for it.

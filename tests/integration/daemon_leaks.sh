@@ -37,23 +37,10 @@ soak_cleanup() {
 	# The daemon is this shell's child: stop it before the lib purges.
 	[ -n "${dpid:-}" ] && kill -TERM "$dpid" 2> /dev/null && wait "$dpid" 2> /dev/null
 }
-trap 'rc0=$?; soak_cleanup; (exit $rc0); cleanup' EXIT
+at_exit 20 soak_cleanup
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg
-
-start_instance l host1 << EOF
-[pools]
-min = 6
-max = 16
-batch = 6
-cooldown_ms = 200
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-EOF
+testnet sg
+start_instance l host1 < <(pool_ini min=6 max=16 batch=6 cooldown_ms=200 p:net:sg)
 R=$INSTANCE
 CONF_SOCKET=$(scripts/sfhost sock "$R")
 D=$(scripts/sfhost dir "$R")

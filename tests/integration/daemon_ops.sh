@@ -10,28 +10,13 @@ T=daemon_ops
 . "$(dirname "$0")/lib/daemon.sh"
 SFCTL=${SF_BUILD:-build}/sfctl
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
-
-start_instance o host1 << EOF
-[pools]
-min = 2
-max = 4
-batch = 2
-cooldown_ms = 500
-[pool ops]
-network = $NAME-net
-security_groups = $NAME-sg
-EOF
+testnet sg:icmp
+ready_instance o host1 2 60 min=2 max=4 batch=2 cooldown_ms=500 ops:net:sg
 I=$INSTANCE
 dir=$(scripts/sfhost dir "$I")
-sock=$(scripts/sfhost sock "$I")
+sock=$CONF_SOCKET
 hns=$(host_ns host1)
 metrics="http://$(scripts/sfhost metrics "$I")"
-CONF_SOCKET=$sock
-wait_pool "$I" ops 2 60
 
 # --- the socket ----------------------------------------------------------------
 check "the socket is mode 0600, owned by root" test "$(stat -c '%a %u' "$sock")" = "600 0"

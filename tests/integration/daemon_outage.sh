@@ -30,35 +30,14 @@ only=${SF_OUTAGE_ONLY:-neutron keystone rabbitmq bulk killed}
 want() { [[ " $only " == *" $1 "* ]]; }
 COLD_S=4        # cold_add_timeout
 SLACK_S=3
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
+testnet sg:icmp
 
 # A short client timeout, so that a hung Neutron costs seconds; a pool of 2
 # that keeps no more than 2 ready ports.
-instance_ini() {
-	cat << EOF
-[neutron]
-connect_timeout = 1
-timeout = 2
-max_retries = 1
-[pools]
-on_demand = true
-cold_add_timeout = $COLD_S
-cooldown_ms = 300
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-min = 2
-max = 2
-batch = 2
-EOF
-}
-start_instance a host1 < <(instance_ini)
+ini=(on_demand=true "cold_add_timeout=$COLD_S" cooldown_ms=300 p:net:sg min=2 max=2 batch=2
+	'[neutron]' connect_timeout=1 timeout=2 max_retries=1)
+ready_instance a host1 2 60 "${ini[@]}"
 A=$INSTANCE
-say "instance $A on host1; waiting for its pool"
-wait_pool "$A" p 2 60
 cf() { CONF_SOCKET=$(scripts/sfhost sock "$1") conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]"; }
 
 metrics() { ip netns exec sf-host1 curl -sf "http://$(scripts/sfhost metrics "$1")/metrics"; }
@@ -207,7 +186,7 @@ fi
 # (B, restarted during the outage) gets no token at all.  Both serve warm ADDs.
 if want keystone; then
 	say "== keystone stopped"
-	start_instance b host1 < <(instance_ini)
+	start_instance b host1 < <(pool_ini "${ini[@]}")
 	B=$INSTANCE
 	outage_begin "$B"
 	b_log0=$log0 b_calls0=$calls0

@@ -12,26 +12,9 @@ T=daemon_restart
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
-
-start_instance r host1 << EOF
-[pools]
-min = 3
-max = 8
-batch = 3
-cooldown_ms = 1000
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-EOF
+testnet sg:icmp
+ready_instance r host1 3 60 min=3 max=8 batch=3 cooldown_ms=1000
 R=$INSTANCE
-CONF_SOCKET=$(scripts/sfhost sock "$R")
-say "instance $R on host1; waiting for its pool"
-wait_pool "$R" p 3 60
-cf=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 
 declare -A ns_of ip_of mac_of port_of
 add() { # LABEL

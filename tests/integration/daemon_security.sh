@@ -16,26 +16,12 @@ T=daemon_security
 command -v setpriv > /dev/null || skip "setpriv is missing (util-linux)"
 command -v ss > /dev/null || skip "ss is missing (iproute2)"
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg
-SF_DAEMON_ARGS=-v start_instance s host1 << EOF
-[pools]
-on_demand = false
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-min = 1
-max = 2
-batch = 1
-EOF
+testnet sg
+SF_DAEMON_ARGS=-v ready_instance s host1 1 90 on_demand=false p:net:sg min=1 max=2 batch=1
 S=$INSTANCE
-SOCK=$(scripts/sfhost sock "$S")
-CONF_SOCKET=$SOCK
-wait_pool "$S" p 1 90
+SOCK=$CONF_SOCKET
+good=$cf
 mk_netns ns c
-good=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 
 # --- the socket ---------------------------------------------------------------
 check "the socket is a socket, mode 0600, owned by root" \
@@ -120,8 +106,7 @@ own_instance() {
 	printf '%s' "$port" > "$d/port"
 }
 stop_own() { local p; for p in "${own_pids[@]}"; do kill "$p" 2> /dev/null; wait "$p" 2> /dev/null; done; }
-keep_rc() { return "$1"; }
-trap '_rc=$?; stop_own; keep_rc "$_rc"; cleanup' EXIT
+at_exit 20 stop_own
 
 own_instance pw "$SF_TB_KEYSTONE_URL" "$(printf '[neutron]\npassword = %s' "$PW")" password
 own_instance app "$SF_TB_KEYSTONE_URL" "$(printf '[neutron]\napplication_credential_id = %s\napplication_credential_secret = %s' \

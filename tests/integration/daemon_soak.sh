@@ -27,7 +27,7 @@ done
 t_start=$SECONDS
 
 # The workers' namespaces are made in subshells, so the lib's trap does not
-# know them: they are all named $NAME-w*, and this trap removes them first.
+# know them: they are all named $NAME-w*, and this removes them first.
 soak_cleanup() {
 	local ns
 	touch "$tmp/stop" 2> /dev/null
@@ -35,32 +35,15 @@ soak_cleanup() {
 		ip netns del "$ns" 2> /dev/null
 	done
 }
-trap 'rc0=$?; soak_cleanup; (exit $rc0); cleanup' EXIT
+at_exit 20 soak_cleanup
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
-
+testnet sg:icmp
 # A create in flight at a kill may finish after the restarted daemon listed
 # its ports: the garbage collector adopts such a port on its second
 # sighting (docs/gc.md), so it runs every 5 s here, not every minute.
-SF_DAEMON_INI="gc_interval = 5" start_instance s host1 << EOF
-[pools]
-min = 6
-max = 24
-batch = 6
-cooldown_ms = 300
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-EOF
+SF_DAEMON_INI="gc_interval = 5" ready_instance s host1 6 90 min=6 max=24 batch=6 cooldown_ms=300
 R=$INSTANCE
-CONF_SOCKET=$(scripts/sfhost sock "$R")
 HNS=$(host_ns host1)
-say "instance $R on host1; waiting for its pool"
-wait_pool "$R" p 6 90
-cf=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 S=$tmp   # the soak's shared files; workers move their own $tmp under it
 led=$S/ledger
 mkdir -p "$led" "$S/ports"

@@ -17,6 +17,8 @@
 T=multinet
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
+# shellcheck source=tests/integration/lib/podman.sh
+. tests/integration/lib/podman.sh
 
 pa=$(rand_prefix)
 pb=$(rand_prefix)
@@ -32,14 +34,10 @@ mk_sg closed_id closed
 # The router, and what else this test makes that lib/daemon.sh does not
 # know: removed by the trap before the networks (a network with a router
 # interface cannot be deleted, nor the interface's port directly).
-router="" router_subnets=() pids=() pm_tmp=""
+router="" router_subnets=() pids=()
 multinet_cleanup() {
 	local s p
 	for p in "${pids[@]}"; do kill "$p" 2> /dev/null; done
-	if [ -n "$pm_tmp" ]; then
-		pm rm -af -t 0 > /dev/null 2>&1
-		umount -R "$pm_tmp/storage" 2> /dev/null
-	fi
 	[ -n "$router" ] || return 0
 	for s in "${router_subnets[@]}"; do
 		neutron PUT "routers/$router/remove_router_interface" "{\"subnet_id\": \"$s\"}" > /dev/null ||
@@ -47,7 +45,7 @@ multinet_cleanup() {
 	done
 	neutron DELETE "routers/$router" > /dev/null || say "deleting router $router failed"
 }
-cleanup_hooks+=(multinet_cleanup)
+at_exit 40 multinet_cleanup
 
 # host1's L3 agent: with sites, an unhinted router may land on another
 # site's agent, so hint host1's zone (its site).
@@ -61,31 +59,9 @@ for s in "$suba" "$subb"; do
 done
 say "router $router: $pa.1 on A, $pb.1 on B"
 
-start_instance h1 host1 << EOF
-[pools]
-min = 2
-max = 3
-batch = 2
-[pool a]
-network = $NAME-net-a
-security_groups = $NAME-open
-[pool b]
-network = $NAME-net-b
-security_groups = $NAME-open
-EOF
+start_instance h1 host1 < <(pool_ini min=2 max=3 batch=2 a:net-a:open b:net-b:open)
 H1=$INSTANCE
-start_instance h2 host2 << EOF
-[pools]
-min = 1
-max = 2
-batch = 1
-[pool b]
-network = $NAME-net-b
-security_groups = $NAME-open
-[pool closed]
-network = $NAME-net-a
-security_groups = $NAME-closed
-EOF
+start_instance h2 host2 < <(pool_ini min=1 max=2 batch=1 b:net-b:open closed:net-a:closed)
 H2=$INSTANCE
 say "instances $H1 on host1 (pools a, b), $H2 on host2 (pools b, closed)"
 wait_pool "$H1" a 2 60
@@ -201,32 +177,15 @@ check "DEL eth0: eth0 is gone" wait_until 5 link_absent "${ns_of[m]}" eth0
 
 # --- 4. podman: two superfluid networks -------------------------------------------
 # podman_e2e.sh says how podman runs here.
-if command -v podman > /dev/null && command -v runc > /dev/null && [ -x /bin/busybox ]; then
-	pm_tmp=$tmp/podman
-	pm() {
-		CONTAINERS_CONF=$pm_tmp/containers.conf podman --root "$pm_tmp/storage" \
-			--runroot "$pm_tmp/runroot" "$@"
-	}
-	mkdir -p "$pm_tmp/rootfs/bin" "$pm_tmp/net.d"
-	cp /bin/busybox "$pm_tmp/rootfs/bin/busybox"
-	for l in sh ip sleep; do ln -s busybox "$pm_tmp/rootfs/bin/$l"; done
-	cat > "$pm_tmp/containers.conf" <<-EOF
-		[network]
-		network_backend = "cni"
-		cni_plugin_dirs = ["$B", "/usr/lib/cni"]
-		network_config_dir = "$pm_tmp/net.d"
-		[engine]
-		runtime = "runc"
-		[containers]
-		default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-	EOF
+if podman_usable; then
+	podman_private "$B"
 	for n in a b; do
 		jq -n --arg n "$NAME-pm-$n" --arg net "$NAME-net-$n" --arg sg "$NAME-open" \
 			--arg s "$(scripts/sfhost sock "$H1")" '{cniVersion: "1.0.0", name: $n,
 			plugins: [{type: "superfluid", network: $net, securityGroups: [$sg], socket: $s}]}' \
-			> "$pm_tmp/net.d/$NAME-pm-$n.conflist"
+			> "$pm_dir/net.d/$NAME-pm-$n.conflist"
 	done
-	if cid=$(pm run -d --name "$NAME-pm" --network "$NAME-pm-a,$NAME-pm-b" --rootfs "$pm_tmp/rootfs" \
+	if cid=$(pm run -d --name "$NAME-pm" --network "$NAME-pm-a,$NAME-pm-b" --rootfs "$pm_dir/rootfs" \
 		sleep 600 2> "$tmp/pm.err"); then
 		pass "podman run --network $NAME-pm-a,$NAME-pm-b"
 		addrs=$(pm exec "$NAME-pm" ip -o -4 addr show | awk '$2 != "lo" {print $2, $4}' | sort)

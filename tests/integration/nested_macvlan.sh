@@ -17,41 +17,19 @@ T=nested_macvlan
 # shellcheck source=tests/integration/lib/vm.sh
 . "$(dirname "$0")/lib/vm.sh"
 
-pfx=$(rand_prefix)
-say "network $NAME-net ($pfx.0/24); group $NAME-vm (no ingress rule yet) for the VMs' ports"
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg vmsg_id vm
-mk_sg open_id open icmp
+# Group vm, for the VMs' ports, has no ingress rule yet.
+testnet vm open:icmp
 
-mk_vm vm1 a host1 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
-mk_vm vm2 b host2 "$net_id" "$subnet_id" --sg "$vmsg_id" --mode macvlan
+mk_vm vm1 a host1 "$net_id" "$subnet_id" --sg "$vm_id" --mode macvlan
+mk_vm vm2 b host2 "$net_id" "$subnet_id" --sg "$vm_id" --mode macvlan
 say "VMs ${vm1_ns} (host1, $vm1_ip) and ${vm2_ns} (host2, $vm2_ip)"
 
-pool_ini() {
-	cat <<-EOF
-	[pools]
-	min = 3
-	max = 3
-	batch = 3
-	cooldown_ms = 200
-	[pool p]
-	network = $NAME-net
-	EOF
-}
-start_instance v1 "$vm1_host" < <(pool_ini)
+vm_ini=(min=3 max=3 batch=3 cooldown_ms=200 p:net)
+start_instance v1 "$vm1_host" < <(pool_ini "${vm_ini[@]}")
 V1=$INSTANCE
-start_instance v2 "$vm2_host" < <(pool_ini)
+start_instance v2 "$vm2_host" < <(pool_ini "${vm_ini[@]}")
 V2=$INSTANCE
-start_instance bm host2 << EOF
-[pools]
-min = 1
-max = 2
-batch = 1
-[pool open]
-network = $NAME-net
-security_groups = $NAME-open
-EOF
+start_instance bm host2 < <(pool_ini min=1 max=2 batch=1 open:net:open)
 BM=$INSTANCE
 say "instances $V1 in VM a, $V2 in VM b, $BM on host2 (bare metal); waiting for their pools"
 wait_pool "$V1" p 3 90
@@ -112,7 +90,7 @@ check "VM a's namespace holds no macvlan (x's was made straight in x's namespace
 # The VMs' group has no ingress rule: the containers are shut off, as the
 # VMs themselves are.
 check "without an ingress rule on the VM's group, x cannot ping y" not ping_once "${ns_of[x]}" "${ip_of[y]}"
-neutron POST security-group-rules "$(jq -nc --arg sg "$vmsg_id" '{security_group_rule: {
+neutron POST security-group-rules "$(jq -nc --arg sg "$vm_id" '{security_group_rule: {
 	security_group_id: $sg, direction: "ingress", ethertype: "IPv4", protocol: "icmp"}}')" \
 	> "$tmp/rule" || die "adding the ICMP rule"
 rule_id=$(jq -r .security_group_rule.id "$tmp/rule")

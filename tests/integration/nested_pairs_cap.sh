@@ -16,23 +16,12 @@ T=nested_pairs_cap
 cap=$(awk -F' *= *' '$1 == "max_allowed_address_pair" { print $2 }' \
 	"$SF_TB_DIR"/conf/neutron/neutron.conf 2> /dev/null)
 cap=${cap:-10}
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg icmp
+testnet sg:icmp
 mk_vm vm c host1 "$net_id" "$subnet_id" --sg "$sg_id" --mode macvlan
 want=$((cap + 4))
 say "VM $vm_ns; Neutron takes at most $cap pairs per port; the pool asks for $want"
 
-start_instance c "$vm_host" << EOF
-[pools]
-min = $want
-max = $want
-batch = $want
-cold_add_timeout = 5
-[pool p]
-network = $NAME-net
-EOF
+start_instance c "$vm_host" < <(pool_ini min=$want max=$want batch=$want cold_add_timeout=5 p:net)
 C=$INSTANCE
 capped() {
 	ctl "$C" pools | jq -e --argjson c "$cap" '.pools[] | select(.name == "p") |

@@ -18,11 +18,8 @@ T=nested_vlan
 # shellcheck source=tests/integration/lib/vm.sh
 . "$(dirname "$0")/lib/vm.sh"
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id vm icmp
-mk_vm vm1 v host1 "$net_id" "$subnet_id" --sg "$sg_id" --trunk --mode vlan
+testnet vm:icmp
+mk_vm vm1 v host1 "$net_id" "$subnet_id" --sg "$vm_id" --trunk --mode vlan
 say "VM $vm1_ns on host1 ($vm1_ip), port $vm1_port, trunk $vm1_trunk"
 
 # Someone else's subport, attached before the daemon starts: its id is
@@ -33,17 +30,8 @@ neutron PUT "trunks/$vm1_trunk/add_subports" "$(jq -nc --arg p "$foreign" \
 	'{sub_ports: [{port_id: $p, segmentation_type: "vlan", segmentation_id: 1}]}')" > /dev/null ||
 	die "attaching the foreign subport"
 
-start_instance v "$vm1_host" << EOF
-[pools]
-min = 3
-max = 3
-batch = 3
-cooldown_ms = 200
-[pool p]
-network = $NAME-net
-EOF
+ready_instance v "$vm1_host" 3 90 min=3 max=3 batch=3 cooldown_ms=200 p:net
 V=$INSTANCE
-wait_pool "$V" p 3 90
 
 subports() { neutron GET "trunks/$vm1_trunk" | jq -c '[.trunk.sub_ports[] | {port_id, segmentation_id}] | sort_by(.port_id)'; }
 ours() { ctl "$V" ports | jq -c '[.ports[] | {port_id, segmentation_id: .vlan}] | sort_by(.port_id)'; }
@@ -70,7 +58,6 @@ check "... and, in VLAN mode, the 802.1Q probe is no mere warning" \
 	jq -e '.checks[] | select(.name == "kernel-vlan") | .status == "ok" or .status == "fail"' "$tmp/doctor.json"
 
 mk_netns c1 c1
-cf=$(CONF_SOCKET=$(scripts/sfhost sock "$V") conf 1.0.0 "$NAME-net")
 cni ADD "$NAME-c1" "/run/netns/$c1" eth0 "$cf"
 if ip netns exec "$vm1_ns" ip link add link eth0 name sfprobe type vlan id 4094 2> /dev/null; then
 	ip netns exec "$vm1_ns" ip link del sfprobe

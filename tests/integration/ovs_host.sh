@@ -27,22 +27,10 @@ DB=$(sed -n 's/^ovsdb = //p' "$SF_TB_DIR/hosts/$OH/superfluid.conf")
 vsctl() { ovs-vsctl --db="$DB" --timeout=10 "$@"; }
 vsctl br-exists br-int || skip "$OH: OVSDB at $DB does not answer or has no br-int"
 
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg sg_id sg   # egress only: no ICMP in
-start_instance o "$OH" << EOF
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-min = 2
-max = 4
-batch = 2
-EOF
+testnet sg   # egress only: no ICMP in
+say "$OH's OVSDB: $DB"
+ready_instance o "$OH" 2 120 p:net:sg min=2 max=4 batch=2
 O=$INSTANCE
-CONF_SOCKET=$(scripts/sfhost sock "$O")
-say "instance $O on $OH (OVSDB $DB); waiting for its pool"
-wait_pool "$O" p 2 120 || die "the pool on $OH did not fill: $(ctl "$O" pools)"
 
 # --- the pool's ports, as Neutron and OVSDB see them ----------------------------------
 for id in $(ctl "$O" ports | jq -r '.ports[] | select(.state == "ready") | .port_id'); do
@@ -71,7 +59,6 @@ calls() {
 	ip netns exec "$(host_ns "$OH")" curl -sf "http://$(scripts/sfhost metrics "$O")/metrics" |
 		awk '/^superfluid_neutron_request_duration_seconds_count/ { s += $NF } END { print s + 0 }'
 }
-cf=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 declare -A ns_of ip_of
 sleep 2   # the refiller and syncer settle; then count c1's warm ADD's calls
 calls0=$(calls)

@@ -17,98 +17,18 @@
 # restart releases); podman run with the daemon down fails cleanly; and in
 # the end no port, netns or interface is left.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
-# shellcheck disable=SC2015,SC2317  # `A && pass || fail`; helpers called indirectly
-set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
-
+# shellcheck disable=SC2015,SC2317,SC2154  # `A && pass || fail`; helpers called indirectly; testnet sets *_id
 T=podman_e2e
-say() { printf '%s: %s\n' "$T" "$*"; }
-skip() { say "SKIP: $*"; exit 77; }
-failures=0
-pass() { say "ok:   $*"; }
-fail() { say "FAIL: $*"; failures=$((failures + 1)); }
-die() { say "FAIL (fatal): $*"; failures=$((failures + 1)); exit 1; }
-check() { # NAME COMMAND...
-	local name=$1; shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (podman, namespaces, the test bed)"
-for tool in podman runc openstack jq socat ip; do
-	command -v "$tool" > /dev/null || skip "$tool is missing (scripts/deps)"
-done
+ENV_TOOLS="podman runc openstack jq socat curl ip"
+# shellcheck source=tests/integration/lib/env.sh
+. "$(dirname "$0")/lib/env.sh"
+# shellcheck source=tests/integration/lib/openstack.sh
+. tests/integration/lib/openstack.sh
+# shellcheck source=tests/integration/lib/instance.sh
+. tests/integration/lib/instance.sh
+# shellcheck source=tests/integration/lib/podman.sh
+. tests/integration/lib/podman.sh
 [ -x /bin/busybox ] || skip "/bin/busybox is missing (busybox-static)"
-B=${SF_BUILD:-${O:-build}}
-case $B in /*) ;; *) B=$PWD/$B ;; esac
-[ -x "$B/superfluid" ] && [ -x "$B/superfluidd" ] || skip "$B is not built (make first)"
-export SF_BUILD=$B   # scripts/sfhost runs this build's daemon
-env_file=$(scripts/testbed env 2> /dev/null) && [ -f "$env_file" ] ||
-	skip "the test bed is not up (scripts/testbed up)"
-set -a
-# shellcheck disable=SC1090
-. "$env_file"
-# shellcheck disable=SC1090
-. "$SF_TB_OPENRC_SUPERFLUID"
-set +a
-[ -n "${SF_TB_HOST2_NS:-}" ] || skip "needs two simulated hosts"
-
-RND=$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')
-NAME=sfpm-$RND
-PREFIX=198.19.$(( $(od -An -tu2 -N2 /dev/urandom) % 199 + 1 ))
-tmp=$(mktemp -d "/tmp/sf-podman.XXXXXX")
-instances=() containers=() net_id="" sg_icmp="" sg_closed=""
-
-host_ns() { local v="SF_TB_HOST${1#host}_NS"; printf '%s' "${!v}"; }
-
-# podman with this test's private storage and config: nothing it does is
-# seen by, or sees, other podman users on the machine.
-pm() {
-	CONTAINERS_CONF=$tmp/containers.conf podman --root "$tmp/storage" \
-		--runroot "$tmp/runroot" "$@"
-}
-
-cleanup() {
-	local rc=$? i h
-	set +e
-	trap - EXIT
-	say "cleanup"
-	for i in "${containers[@]}"; do pm rm -f -t 0 "$i" > /dev/null 2>&1; done
-	if [ "$rc" -ne 0 ]; then
-		for i in "${instances[@]}"; do
-			say "--- the log of $i (last 30 lines)"
-			tail -n 30 "$(scripts/sfhost dir "$i")/log" 2> /dev/null
-		done
-	fi
-	for i in "${instances[@]}"; do
-		scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || say "purging $i failed"
-	done
-	if [ -n "$net_id" ]; then
-		for i in $(openstack port list --network "$net_id" -f value -c ID 2> /dev/null); do
-			say "deleting leftover port $i"
-			openstack port delete "$i"
-		done
-		openstack network delete "$net_id" > /dev/null 2>&1
-		for h in $SF_TB_HOSTS; do
-			ip -n "$(host_ns "$h")" link del "brq${net_id:0:11}" 2> /dev/null
-		done
-	fi
-	for i in $sg_icmp $sg_closed; do openstack security group delete "$i" > /dev/null 2>&1; done
-	[ -d "$tmp/storage" ] && umount -R "$tmp/storage" 2> /dev/null
-	rm -rf "$tmp"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# wait_until SECONDS COMMAND...: polls every 0.3 s.
-wait_until() {
-	local deadline=$((SECONDS + $1)); shift
-	while :; do
-		"$@" && return 0
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.3
-	done
-}
 
 # osc: runs the openstack commands on stdin in one CLI process (each CLI
 # start costs ~1 s); prints their JSON outputs one after the other.
@@ -116,25 +36,9 @@ osc() { openstack 2> "$tmp/osc.err"; }
 
 # --- the daemons' side ----------------------------------------------------------
 
-# ctl INSTANCE QUERY: the daemon's answer to {"ctl": QUERY}; fails when none
-# comes (jq 1.6's -e succeeds on empty input: never pipe nothing into it).
-ctl() {
-	local raw
-	raw=$(printf '{"version":1,"ctl":"%s"}' "$2" |
-		socat -t 5 - "UNIX-CONNECT:$(scripts/sfhost sock "$1")" 2> /dev/null) &&
-		[ -n "$raw" ] && jq -ec '.stdout | fromjson' <<< "$raw"
-}
-held_port() { # INSTANCE CID: the port the daemon lends to CID's eth0
-	ctl "$1" ports | jq -er --arg c "$2" '[.ports[] |
-		select(.container_id == $c and .ifname == "eth0" and .state == "in_use")] |
-		if length == 1 then .[0].port_id else error("not held") end'
-}
 holds_nothing() { # INSTANCE CID
 	ctl "$1" ports | jq -e --arg c "$2" '[.ports[] | select(.container_id == $c)] |
 		length == 0' > /dev/null
-}
-port_state() { # INSTANCE PORT_ID
-	ctl "$1" ports | jq -er --arg p "$2" '.ports[] | select(.port_id == $p) | .state'
 }
 port_state_is() { [ "$(port_state "$1" "$2")" = "$3" ]; }
 # Both pools known, nothing wiring, creating, cooling or deleting, and each
@@ -143,10 +47,6 @@ pools_settled() { # INSTANCE
 	ctl "$1" pools | jq -e '(.pools | length) == 2 and all(.pools[]; .wiring == 0 and .creating == 0 and
 		.cooldown == 0 and .deleting == 0 and .ready >= .min)' > /dev/null
 }
-in_use_of() { # INSTANCE POOL
-	ctl "$1" pools | jq -er --arg p "$2" '.pools[] | select(.name == $p) | .in_use'
-}
-
 # The instance's ports agree with Neutron's: the same set of ids (Neutron
 # lists by the deployment tag), and each pool lends `in_use` ports as
 # expected: counts "POOL=N POOL=N".
@@ -155,7 +55,7 @@ counts_agree() { # INSTANCE "icmp=N closed=N"
 	wait_until 60 pools_settled "$inst" ||
 		{ fail "$inst: pools did not settle: $(ctl "$inst" pools)"; return; }
 	for kv in $want; do
-		got=$(in_use_of "$inst" "${kv%=*}")
+		got=$(pool_field "$inst" "${kv%=*}" in_use)
 		[ "$got" = "${kv#*=}" ] || { fail "$inst: pool ${kv%=*} lends $got ports, want ${kv#*=}"; return; }
 	done
 	ours=$(ctl "$inst" ports | jq -r '.ports[].port_id' | sort)
@@ -174,8 +74,7 @@ declare -A C_ID C_HOST C_SG C_INST C_NS C_MAC C_IP C_PORT
 # run_container LABEL HOST SG: podman run on network $NAME-HOST-SG.
 run_container() {
 	local c=$1 id
-	containers+=("$NAME-$c")
-	id=$(pm run -d --name "$NAME-$c" --network "$NAME-$2-$3" --rootfs "$tmp/rootfs" \
+	id=$(pm run -d --name "$NAME-$c" --network "$NAME-$2-$3" --rootfs "$pm_dir/rootfs" \
 		sleep 600 2> "$tmp/run.err") || { fail "podman run $c: $(cat "$tmp/run.err")"; return 1; }
 	C_ID[$c]=$id C_HOST[$c]=$2 C_SG[$c]=$3 C_INST[$c]=${INST[$2]}
 	C_NS[$c]=$(pm inspect --format '{{.NetworkSettings.SandboxKey}}' "$NAME-$c")
@@ -199,38 +98,13 @@ ping_blocked() { ! pm exec "$NAME-$1" ping -c 3 -W 1 "${C_IP[$2]%/*}" > /dev/nul
 
 # --- setup ---------------------------------------------------------------------------
 
-say "Neutron: network $NAME ($PREFIX.0/24), group $NAME-icmp (ICMP in), group $NAME-closed (nothing in)"
-out=$(osc <<-EOF
-	network create $NAME -f json
-	subnet create $NAME --network $NAME --subnet-range $PREFIX.0/24 --no-dhcp -f json
-	security group create $NAME-icmp -f json
-	security group rule create $NAME-icmp --ingress --ethertype IPv4 --protocol icmp -f json
-	security group create $NAME-closed -f json
-	EOF
-)
-net_id=$(jq -rs '.[0].id // empty' <<< "$out")
-sg_icmp=$(jq -rs --arg n "$NAME-icmp" '.[] | select(.name? == $n) | .id' <<< "$out")
-sg_closed=$(jq -rs --arg n "$NAME-closed" '.[] | select(.name? == $n) | .id' <<< "$out")
-[ -n "$net_id" ] && [ -n "$sg_icmp" ] && [ -n "$sg_closed" ] &&
-	[ "$(jq -s length <<< "$out")" = 5 ] || die "creating them: $(cat "$tmp/osc.err")"
+testnet icmp:icmp closed
 
-# One instance per host, each with a pool per group.  Names are chosen so
-# that their metrics ports (derived from the name) are not taken.
+# One instance per host, each with a pool per group, named by id (the
+# containers' networks name them by name).
 declare -A INST
-taken=" "
-for f in "$SF_TB_DIR"/sf/*/superfluid.conf; do
-	[ -f "$f" ] && taken+="$(sed -n 's/^metrics_address = 127.0.0.1://p' "$f") "
-done
 for h in host1 host2; do
-	for _ in $(seq 1 50); do
-		i=pm-$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')-${h#host}
-		p=$(( 9800 + $(cksum <<< "$i" | cut -d' ' -f1) % 150 ))
-		[[ $taken != *" $p "* ]] && break
-	done
-	taken+="$p "
-	INST[$h]=$i
-	instances+=("$i")
-	scripts/sfhost start "$i" "$h" > "$tmp/sfhost.out" 2>&1 <<-EOF || die "sfhost start $i $h: $(cat "$tmp/sfhost.out")"
+	start_instance "pm${h#host}" "$h" <<-EOF
 		[pools]
 		min = 2
 		max = 4
@@ -238,11 +112,12 @@ for h in host1 host2; do
 		cooldown_ms = 1000
 		[pool icmp]
 		network = $net_id
-		security_groups = $sg_icmp
+		security_groups = $icmp_id
 		[pool closed]
 		network = $net_id
-		security_groups = $sg_closed
+		security_groups = $closed_id
 	EOF
+	INST[$h]=$INSTANCE
 	say "superfluidd ${INST[$h]} on $h"
 done
 for h in host1 host2; do
@@ -252,34 +127,23 @@ done
 pass "both daemons' pools are full (2 ready ports per pool, bound, ACTIVE)"
 
 # podman: CNI backend, our plugin dir and network dir, no system file.
-mkdir -p "$tmp/rootfs/bin" "$tmp/plugins" "$tmp/net.d"
-cp /bin/busybox "$tmp/rootfs/bin/busybox"
-for l in sh ip ping sleep cat; do ln -s busybox "$tmp/rootfs/bin/$l"; done
+podman_private "$tmp/plugins"
 # A shim that records each call, then is the plugin.
+mkdir -p "$tmp/plugins"
 cat > "$tmp/plugins/superfluid" <<-EOF
 	#!/bin/sh
 	echo "\$CNI_COMMAND \$CNI_CONTAINERID \$CNI_NETNS \$CNI_IFNAME" >> $tmp/calls.log
 	exec $B/superfluid
 EOF
 chmod 0755 "$tmp/plugins/superfluid"
-cat > "$tmp/containers.conf" <<-EOF
-	[network]
-	network_backend = "cni"
-	cni_plugin_dirs = ["$tmp/plugins", "/usr/lib/cni"]
-	network_config_dir = "$tmp/net.d"
-	[engine]
-	runtime = "runc"
-	[containers]
-	default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-EOF
 # One network per (host, group); "socket" picks the host's daemon.
 for h in host1 host2; do
 	for sg in icmp closed; do
-		jq -n --arg n "$NAME-$h-$sg" --arg net "$NAME" --arg sg "$NAME-$sg" \
+		jq -n --arg n "$NAME-$h-$sg" --arg net "$NAME-net" --arg sg "$NAME-$sg" \
 			--arg s "$(scripts/sfhost sock "${INST[$h]}")" \
 			'{cniVersion: "1.0.0", name: $n, plugins: [{type: "superfluid",
 			  network: $net, securityGroups: [$sg], socket: $s}]}' \
-			> "$tmp/net.d/$NAME-$h-$sg.conflist"
+			> "$pm_dir/net.d/$NAME-$h-$sg.conflist"
 	done
 done
 n=$(pm network ls --format '{{.Name}} {{.Driver}}' | grep -c "^$NAME-host[12]-[a-z]* superfluid$")
@@ -302,7 +166,7 @@ for c in c11 c12 c13 c21 c22; do
 	[[ $id =~ ^[0-9a-f]{64}$ ]] && called ADD "$id" "${C_NS[$c]}" &&
 		pass "$c: podman called ADD with CNI_CONTAINERID = its full id ${id:0:12}..., CNI_NETNS = ${C_NS[$c]}, eth0" ||
 		fail "$c: no ADD with its id $id and netns ${C_NS[$c]} in: $(cat "$tmp/calls.log")"
-	C_PORT[$c]=$(held_port "${C_INST[$c]}" "$id") ||
+	C_PORT[$c]=$(held_port "${C_INST[$c]}" "$id" eth0 in_use) ||
 		fail "$c: ${C_INST[$c]} lends no port to it: $(ctl "${C_INST[$c]}" ports)"
 	grep -qxF "${C_PORT[$c]:-none}" <<< "$ready_before" &&
 		pass "$c: served from the pool (port ${C_PORT[$c]:0:8} was ready before podman run)" ||
@@ -324,7 +188,7 @@ for c in c11 c12 c13 c21 c22; do echo "port show ${C_PORT[$c]:-none} -f json"; d
 i=0
 for c in c11 c12 c13 c21 c22; do
 	p=$(jq -sc ".[$i]" "$tmp/shows.json"); i=$((i + 1))
-	sg_id=$([ "${C_SG[$c]}" = icmp ] && echo "$sg_icmp" || echo "$sg_closed")
+	sg_id=$([ "${C_SG[$c]}" = icmp ] && echo "$icmp_id" || echo "$closed_id")
 	listed=$(jq -sr ".[$((i - 1))][0].ID" "$tmp/lists.json")
 	if [ -n "$p" ] && jq -e --arg id "${C_ID[$c]}" --arg mac "${C_MAC[$c]}" --arg ip "${C_IP[$c]%/*}" \
 		--arg host "${C_HOST[$c]}" --arg sg "$sg_id" --arg inst "${C_INST[$c]}" \
@@ -340,10 +204,10 @@ for c in c11 c12 c13 c21 c22; do
 	else
 		fail "$c: Neutron's port does not match (eth0 ${C_MAC[$c]} ${C_IP[$c]}, id ${C_ID[$c]}, ${C_HOST[$c]}): $p"
 	fi
-	[[ ${C_IP[$c]} == "$PREFIX".*/24 ]] || fail "$c: eth0 has ${C_IP[$c]}, not in $PREFIX.0/24"
-	pm exec "$NAME-$c" ip route | grep -q "^default via $PREFIX.1 dev eth0" &&
-		pass "$c: default route via the subnet's gateway $PREFIX.1" ||
-		fail "$c: no default route via $PREFIX.1: $(pm exec "$NAME-$c" ip route)"
+	[[ ${C_IP[$c]} == "$pfx".*/24 ]] || fail "$c: eth0 has ${C_IP[$c]}, not in $pfx.0/24"
+	pm exec "$NAME-$c" ip route | grep -q "^default via $pfx.1 dev eth0" &&
+		pass "$c: default route via the subnet's gateway $pfx.1" ||
+		fail "$c: no default route via $pfx.1: $(pm exec "$NAME-$c" ip route)"
 done
 
 # --- 2. traffic and security groups ----------------------------------------------------
@@ -389,13 +253,12 @@ counts_agree "${INST[host1]}" "icmp=1 closed=1"
 say "podman rm -f c13 and podman run c14 (host1, icmp), then SIGKILL both daemons"
 pm rm -f -t 0 "$NAME-c13" > /dev/null || fail "podman rm c13"
 run_container c14 host1 icmp
-C_PORT[c14]=$(held_port "${INST[host1]}" "${C_ID[c14]:-none}") || fail "c14 holds no port"
+C_PORT[c14]=$(held_port "${INST[host1]}" "${C_ID[c14]:-none}" eth0 in_use) || fail "c14 holds no port"
 scripts/sfhost kill "${INST[host1]}" > /dev/null
 scripts/sfhost kill "${INST[host2]}" > /dev/null
 check "c14 -> c21 ping with both daemons dead (the data plane needs no daemon)" ping_ok c14 c21
 check "c21 -> c11 ping with both daemons dead" ping_ok c21 c11
-containers+=("$NAME-c15")
-if pm run -d --name "$NAME-c15" --network "$NAME-host1-icmp" --rootfs "$tmp/rootfs" \
+if pm run -d --name "$NAME-c15" --network "$NAME-host1-icmp" --rootfs "$pm_dir/rootfs" \
 	sleep 600 > /dev/null 2> "$tmp/run.err"; then
 	fail "podman run c15 succeeded with host1's daemon dead"
 else
@@ -412,7 +275,7 @@ check "after the restart: c11 -> c21 ping" ping_ok c11 c21
 check "after the restart: c14 -> c22 ping blocked, c22 -> c14 ping works" \
 	eval 'ping_blocked c14 c22 && ping_ok c22 c14'
 for c in c11 c14 c21 c22; do
-	got=$(held_port "${C_INST[$c]}" "${C_ID[$c]}")
+	got=$(held_port "${C_INST[$c]}" "${C_ID[$c]}" eth0 in_use)
 	[ "$got" = "${C_PORT[$c]}" ] && pass "after the restart: $c still holds port ${got:0:8}" ||
 		fail "after the restart: $c holds '$got', want ${C_PORT[$c]}"
 done
@@ -446,7 +309,7 @@ C_NS[c21]=$(pm inspect --format '{{.NetworkSettings.SandboxKey}}' "$NAME-c21")
 C_IP[c21]=$(pm exec "$NAME-c21" ip -o -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\/[0-9]*\).*/\1/p')
 called ADD "${C_ID[c21]}" "${C_NS[c21]}" && pass "podman start: ADD for c21 in its new netns" ||
 	fail "podman start: no ADD: $(cat "$tmp/calls.log")"
-C_PORT[c21]=$(held_port "${INST[host2]}" "${C_ID[c21]}") && pass "c21 holds a port again (${C_PORT[c21]:0:8}, ${C_IP[c21]})" ||
+C_PORT[c21]=$(held_port "${INST[host2]}" "${C_ID[c21]}" eth0 in_use) && pass "c21 holds a port again (${C_PORT[c21]:0:8}, ${C_IP[c21]})" ||
 	fail "c21 holds no port after podman start"
 check "c11 -> c21 ping after podman start" ping_ok c11 c21
 wait_until 20 device_id_is "${C_PORT[c21]}" "${C_ID[c21]}" &&
@@ -494,13 +357,13 @@ wait_until 15 veths_gone && pass "no container veth (sfc...) of these ports left
 
 # --- 6. purge: nothing left ---------------------------------------------------------
 
-all_ports=$(for i in "${instances[@]}"; do openstack port list --tags "sf-deployment=$i" -f value -c ID; done)
+all_ports=$(for i in "${made_instances[@]}"; do openstack port list --tags "sf-deployment=$i" -f value -c ID; done)
 say "sfhost stop --purge both instances ($(wc -w <<< "$all_ports") ports)"
-for i in "${instances[@]}"; do
+for i in "${made_instances[@]}"; do
 	scripts/sfhost stop "$i" --purge > /dev/null 2>&1 || fail "sfhost stop $i --purge"
 done
-purged=("${instances[@]}")
-instances=()
+purged=("${made_instances[@]}")
+made_instances=()
 left=$(for i in "${purged[@]}"; do openstack port list --tags "sf-deployment=$i" -f value -c ID; done)
 [ -z "$left" ] && pass "Neutron: no port tagged with either deployment is left" ||
 	fail "Neutron: ports left: $left"
@@ -529,11 +392,5 @@ brq_gone() {
 }
 wait_until 15 brq_gone && pass "the network's bridge brq${net_id:0:11} is gone from both hosts" ||
 	fail "brq${net_id:0:11} is left on a host after the network was deleted"
-net_id=""
-
-if [ "$failures" -gt 0 ]; then
-	say "$failures check(s) failed"
-	exit 1
-fi
-say "all checks passed"
-exit 0
+made_networks=()
+finish

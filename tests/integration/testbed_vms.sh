@@ -14,11 +14,7 @@ T=testbed_vms
 . "$(dirname "$0")/lib/vm.sh"
 command -v tcpdump > /dev/null || skip "tcpdump is missing (scripts/deps)"
 
-pfx=$(rand_prefix)
-say "network $NAME-net ($pfx.0/24), group $NAME-open (ICMP in)"
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg open_id open icmp
+testnet open:icmp
 
 mk_vm vm1 a host1 "$net_id" "$subnet_id" --sg "$open_id"
 mk_vm vm2 b host2 "$net_id" --trunk --sg "$open_id" --mode vlan
@@ -60,26 +56,15 @@ check "vm2's daemon config is in vlan mode" grep -qx "mode = vlan" \
 	"$SF_TB_DIR/hosts/$vm2_host/superfluid.conf"
 
 # A bare-metal container on host2, plugged by superfluidd.
-start_instance h2 host2 << EOF
-[pools]
-min = 1
-max = 2
-batch = 1
-[pool open]
-network = $NAME-net
-security_groups = $NAME-open
-EOF
-H2=$INSTANCE
-wait_pool "$H2" open 1 60
+ready_instance h2 host2 1 60 min=1 max=2 batch=1 open:net:open
 mk_netns c c
-cf=$(CONF_SOCKET=$(scripts/sfhost sock "$H2") conf 1.0.0 "$NAME-net" "[\"$NAME-open\"]")
 cni ADD "$NAME-c" "/run/netns/$c" eth0 "$cf"
 expect "ADD a container on host2" 0 '.ips[0].address != null' || die "ADD"
 c_ip=$(jq -r '.ips[0].address | sub("/.*"; "")' <<< "$out")
 check "the container (host2) pings vm1 (host1)" ping_ok "$c" "$vm1_ip" 15
 check "the container pings vm2 (host2, same bridge)" ping_ok "$c" "$vm2_ip" 5
 check "vm1 pings the container" ping_ok "$vm1_ns" "$c_ip" 5
-CONF_SOCKET=$(scripts/sfhost sock "$H2") cni DEL "$NAME-c" "/run/netns/$c" eth0 "$cf"
+cni DEL "$NAME-c" "/run/netns/$c" eth0 "$cf"
 expect "DEL the container" 0 ""
 
 # A subport on vm2's trunk (as nested VLAN mode will add): the cleanup must

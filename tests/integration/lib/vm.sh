@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2015,SC2154  # A && B || die; tmp is lib/daemon.sh's
+# shellcheck shell=bash disable=SC2015,SC2154  # A && B || die; tmp is lib/env.sh's
 # Simulated VMs for the integration tests: sourced after lib/daemon.sh,
 # never run.  docs/testbed.md ("Simulated VMs") says what one is.
 #
@@ -19,7 +19,7 @@ VM_UNDERLAY_FIRST=100 VM_UNDERLAY_LAST=199
 vm_ipdir=$SF_TB_DIR/vms/underlay-ips
 
 made_vms=() # "NS PORT_ID TRUNK_ID|- HOSTNS TAP IPFILE CONFDIR", in order
-cleanup_hooks+=(vm_cleanup)
+at_exit 40 vm_cleanup
 
 # vm_underlay_take NS -> an address 198.18.0.X, recorded for NS.
 vm_underlay_take() {
@@ -145,7 +145,7 @@ mk_vm() {
 
 vm_port_active() { [ "$(neutron GET "ports/$1" | jq -r .port.status)" = ACTIVE ]; }
 
-# The trap's part (cleanup_hooks): newest first.  The namespace takes eth0
+# The trap's part (at_exit 40: after the instances stop): newest first.  The namespace takes eth0
 # and mgmt0 and so their peers (tap, vm-*-u); a trunk goes before its
 # parent port, and its subports before it (Neutron refuses otherwise).
 vm_cleanup() {

@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# The test bed's Neutron over REST (curl: an `openstack` call costs ~1 s),
+# for the integration tests (after lib/env.sh) and bench/lib.sh: sourced,
+# never run.  The caller gives say, die and NAME (the prefix of what it
+# makes), and has the test bed's environment and openrc loaded.
+#
+# The makers record what they make; neutron_cleanup removes it: lib/env.sh's
+# trap runs it (registered below), bench/lib.sh's cleanup calls it.
+# shellcheck disable=SC2034
+
+made_networks=() made_sgs=()
+
+host_ns() { # hostN -> its namespace
+	local v="SF_TB_HOST${1#host}_NS"
+	printf '%s' "${!v}"
+}
+
+TOKEN=$(openstack token issue -f value -c id) && [ -n "$TOKEN" ] || die "no Keystone token"
+
+# neutron METHOD PATH [BODY]: prints the answer; fails on an HTTP error
+# (whose body goes to stderr).
+neutron() {
+	local body
+	body=$(curl -sS --fail-with-body -X "$1" -H "X-Auth-Token: $TOKEN" \
+		-H 'Content-Type: application/json' ${3:+--data "$3"} \
+		"$SF_TB_NEUTRON_URL/v2.0/$2") || { echo "$1 $2: $body" >&2; return 1; }
+	printf '%s' "$body"
+}
+
+# The makers set the variable named by their first argument (not echo: a
+# command substitution's subshell would lose the record for the trap); their
+# locals are prefixed _mk_ so that they never hide the caller's variable.
+
+# mk_network VAR LABEL: network $NAME-LABEL.
+mk_network() {
+	local _mk_id
+	_mk_id=$(neutron POST networks "$(jq -nc --arg n "$NAME-$2" '{network: {name: $n}}')" |
+		jq -er .network.id) || die "creating network $NAME-$2"
+	made_networks+=("$_mk_id")
+	printf -v "$1" '%s' "$_mk_id"
+}
+
+# mk_subnet VAR NETWORK_ID PREFIX [JQ-UPDATE]: PREFIX is e.g. 198.19.7 for
+# 198.19.7.0/24.  Addresses .10 to .200 go to ports; the gateway is .1.
+mk_subnet() {
+	local _mk_body _mk_id
+	_mk_body=$(jq -nc --arg net "$2" --arg p "$3" --arg n "$NAME" '{subnet: {
+		name: $n, network_id: $net, ip_version: 4, cidr: ($p + ".0/24"),
+		gateway_ip: ($p + ".1"), enable_dhcp: false,
+		allocation_pools: [{start: ($p + ".10"), end: ($p + ".200")}]}}' |
+		jq -c "${4:-.}") || die "subnet body"
+	_mk_id=$(neutron POST subnets "$_mk_body" | jq -er .subnet.id) || die "creating subnet $3.0/24"
+	printf -v "$1" '%s' "$_mk_id"
+}
+
+# mk_sg VAR LABEL [icmp]: group $NAME-LABEL; a new group only lets traffic
+# out; "icmp" adds an ICMP ingress rule.
+mk_sg() {
+	local _mk_id
+	_mk_id=$(neutron POST security-groups \
+		"$(jq -nc --arg n "$NAME-$2" '{security_group: {name: $n}}')" |
+		jq -er .security_group.id) || die "creating security group $NAME-$2"
+	made_sgs+=("$_mk_id")
+	if [ "${3:-}" = icmp ]; then
+		sg_allow_icmp "$_mk_id" > /dev/null || die "ICMP rule on $2"
+	fi
+	printf -v "$1" '%s' "$_mk_id"
+}
+
+sg_allow_icmp() { # SG_ID
+	neutron POST security-group-rules "$(jq -nc --arg sg "$1" '{security_group_rule: {
+		security_group_id: $sg, direction: "ingress", ethertype: "IPv4", protocol: "icmp"}}')"
+}
+
+# A random third octet for 198.19.X.0/24 (1..199: 198.19.200.0/24 is the
+# host route tests use).
+rand_prefix() { printf '198.19.%d' $(( $(od -An -tu2 -N2 /dev/urandom) % 199 + 1 )); }
+
+port_get() { neutron GET "ports/$1" | jq -c .port; } # ID -> the port object
+
+# Ports of an instance in Neutron (its deployment tag), sorted ids.
+instance_ports() { # INSTANCE
+	neutron GET "ports?tags=sf-deployment=$1&fields=id" | jq -r '.ports[].id' | sort
+}
+
+# Removes the recorded networks (with any port left on them, and the
+# bridges the agents may leave on the hosts) and groups.
+neutron_cleanup() {
+	local id i hns
+	for id in "${made_networks[@]}"; do
+		# Anything an instance made and its purge missed.
+		for i in $(neutron GET "ports?network_id=$id&fields=id" | jq -r '.ports[].id'); do
+			neutron DELETE "ports/$i" > /dev/null
+		done
+		neutron DELETE "networks/$id" > /dev/null || say "deleting network $id failed"
+		for hns in $SF_TB_HOSTS; do
+			ip -n "$(host_ns "$hns")" link del "brq${id:0:11}" 2> /dev/null
+		done
+	done
+	made_networks=()
+	for id in "${made_sgs[@]}"; do
+		neutron DELETE "security-groups/$id" > /dev/null || say "deleting group $id failed"
+	done
+	made_sgs=()
+}
+if declare -F at_exit > /dev/null; then at_exit 60 neutron_cleanup; fi
