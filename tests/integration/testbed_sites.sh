@@ -75,7 +75,7 @@ router_cleanup() {
 		neutron DELETE "routers/$r" > /dev/null || say "deleting router $r failed"
 	done
 }
-cleanup_hooks+=(router_cleanup)
+at_exit 45 router_cleanup
 for z in edge core; do
 	r=$(neutron POST routers "$(jq -nc --arg n "$NAME-$z" --arg z "$z" \
 		'{router: {name: $n, availability_zone_hints: [$z]}}')" | jq -er .router.id) ||

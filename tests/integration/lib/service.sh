@@ -45,7 +45,7 @@ serve() {
 	servers+=("$!")
 }
 stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2> /dev/null; done; }
-cleanup_hooks+=(stop_servers)
+at_exit 20 stop_servers
 
 # The bed: sets net_id, svc_sg, client_sg, IA IB IC, ns_a ns_b ns_c,
 # port_a port_b, svc, vip, svc_port; a answers, b stands by, c is the client.
