@@ -66,6 +66,8 @@ ifneq ($(FAULT),1)
 UNIT_SRCS   := $(filter-out $(FAULT_SRCS),$(UNIT_SRCS))
 endif
 IT_SRCS     := $(wildcard tests/integration/it_*.c)
+# Helper programs for tests and benches (tests/tools/NAME.c -> $(O)/tests/tools/NAME).
+TOOL_SRCS   := $(wildcard tests/tools/*.c)
 # Tests that need a kernel this machine lacks: run in tests/guest/run's guest.
 GUEST_SRCS  := $(wildcard tests/guest/*.c)
 
@@ -75,6 +77,7 @@ PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 GUEST_BINS := $(patsubst tests/guest/%.c,$(O)/tests/guest/%,$(GUEST_SRCS))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
 .PHONY: all check check-unit check-integration check-fault asan install clean tests
 # Objects reached through pattern rules are kept: a rebuild redoes only what changed.
@@ -104,7 +107,7 @@ $(O)/tests/%: $(O)/tests/%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 
-tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS)
+tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS) $(TOOL_BINS)
 
 # Micro-benchmarks (root): `make bench`, then run $(O)/bench/<name>.
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
