@@ -5,7 +5,7 @@
 # does not know (floating IPs, routers, namespaces, processes).
 
 made_ns=() made_pids=() made_ports=() made_fips=() made_routers=() router_ifaces=()
-declare -A SRV NT
+declare -A SRV NT TL
 
 now_ns() { date +%s%N; }
 since_ms() { echo $(( ($(now_ns) - $1) / 1000000 )); } # T0_NS
@@ -150,7 +150,7 @@ recent_ok() { # METHOD N: the last N requests all answered
 	tail -n "$(($2 + 3))" "$W/$1/http.log" | awk -v n="$2" '$1 !~ /^#/ { k++; if ($2 != 1) bad = 1 }
 		END { exit !(k >= n && !bad) }'
 }
-mark() { touch "$W/$1/mark"; } # METHOD: the move starts, or is done
+mark() { touch "$W/$1/mark"; step "$1" "mark"; } # METHOD: the move starts, or is done
 # wait_recovered METHOD: AFTER_S, then until the last 25 requests (0.5 s)
 # were answered, at most MAX_WAIT_S.
 wait_recovered() {
@@ -181,16 +181,40 @@ result() {
 	RES[$1]=$(printf '%-13s %5s %5s %8s %11s %8s | %9s %9s %9s | %-22s | %-24s' "$1" "$req" "$fail" \
 		"$gap" "$(move_window "$d/http.log")" "$2" "$bef" "$aft" "$dur" "$t" "$r")
 	NT[$1]=${NTL# }
+	TL[$1]=$(timeline "$1")
 	say "  ${RES[$1]}"
 	say "  neutron: ${NT[$1]}"
+	say "  timeline (ms from the move's start): ${TL[$1]}"
 	if [ -n "${KEEP:-}" ]; then
 		mkdir -p "$KEEP/$1" && cp "$d"/*.json "$d"/*.log "$KEEP/$1/" 2> /dev/null
 	fi
 }
 
+step() { echo "$2 $(date +%s%3N)" >> "$W/$1/steps"; } # METHOD NAME: a step of the move, for timeline
+
+# timeline METHOD: the move's steps, and the client's failed requests and
+# gaps over 60 ms (plus twice the median answer time), in ms from the move's
+# start (the first mark).
+timeline() {
+	local thr
+	thr=$(jq -r '60 + 2 * ([.rtt_p50_ms, 0] | max)' "$W/$1/http.json" 2> /dev/null) || thr=60
+	awk -v thr="$thr" 'FNR == 1 { f++ }
+		f == 1 { st[++ns] = $1; sa[ns] = $2; next }
+		$1 == "#" && $2 == "sfprobe" { sub("t0_unix_ms=", "", $3); t0 = $3; next }
+		$1 == "#" && $2 == "mark" { if (!m1) m1 = $4; next }
+		$1 ~ /^#/ { next }
+		!$2 { ev[++ne] = sprintf("%.0f:FAIL", $1); next }
+		{ e = $1 + $4 / 1000; if (prev && e - prev > thr) ev[++ne] = sprintf("%.0f:gap%.0f", e, e - prev); prev = e }
+		END {
+			for (i = 1; i <= ns; i++) printf "%s@%.0f ", st[i], sa[i] - t0 - m1
+			for (i = 1; i <= ne; i++) { split(ev[i], x, ":"); printf "%s@%.0f ", x[2], x[1] - m1 }
+			printf "\n"
+		}' "$W/$1/steps" "$W/$1/http.log" 2> /dev/null
+}
+
 # move_window HTTP_LOG: "GAP/FAILED" around the move: the longest gap between
-# two good answers of which the later ended between the first mark and 1 s
-# after the second, and the requests that failed in that window.  (A gap
+# two good answers that overlaps the time from the first mark to 1 s after
+# the second, and the requests that failed from the first mark on.  (A gap
 # elsewhere is this shared 2-core machine's, not the move's.)
 move_window() {
 	awk '$1 == "#" && $2 == "mark" { m[$3] = $4; next } $1 ~ /^#/ { next }
@@ -199,8 +223,8 @@ move_window() {
 			if (!(1 in m)) { print "n/a"; exit }
 			hi = (2 in m ? m[2] : m[1]) + 1000
 			for (i = 1; i <= n; i++) {
-				if (!ok[i]) { if (t[i] >= m[1] && t[i] <= hi) f++; continue }
-				if (prev != "" && end[i] >= m[1] && end[i] <= hi && end[i] - prev > g) g = end[i] - prev
+				if (!ok[i]) { if (t[i] >= m[1]) f++; continue }
+				if (prev != "" && end[i] >= m[1] && prev <= hi && end[i] - prev > g) g = end[i] - prev
 				prev = end[i]
 			}
 			printf "%.1f/%d\n", g, f

@@ -668,8 +668,11 @@ int main(int argc, char **argv)
 	}
 	r.t0_ns = clock_ns(CLOCK_MONOTONIC);
 	marks_poll(&r);           /* a mark file that exists already is no mark */
+	/* The wall-clock time of t = 0, so that a bench can place its own steps. */
 	if (r.log)
-		fprintf(r.log, "# sfprobe %s\n", o.url ? "t_ms ok code total_us bytes" : "t_ms bytes gap_ms");
+		fprintf(r.log, "# sfprobe t0_unix_ms=%.3f %s\n",
+			(double)(clock_ns(CLOCK_REALTIME) - (clock_ns(CLOCK_MONOTONIC) - r.t0_ns)) / 1e6,
+			o.url ? "t_ms ok code total_us bytes" : "t_ms bytes gap_ms");
 	out = json_pack("{s:s,s:s,s:i,s:i}", "mode", o.url ? "http" : o.tcp ? "tcp-stream" : "resume",
 			"target", o.url ? o.url : o.tcp ? o.tcp : o.resume_url,
 			"interval_ms", (int)o.interval_ms, "timeout_ms", (int)o.timeout_ms);
