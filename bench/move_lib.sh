@@ -7,6 +7,26 @@
 made_ns=() made_pids=() made_ports=() made_fips=() made_routers=() router_ifaces=()
 declare -A SRV NT TL
 
+# bench/lib.sh's neutron, retried (up to NEUTRON_TRIES times, 1 s apart)
+# when the shared test bed's API is away for a moment: a 503 (Keystone or
+# Neutron unavailable: nothing was done), or, for a GET only, a broken
+# connection (a POST may have been done).  The cleanup waits longer.
+NEUTRON_TRIES=${NEUTRON_TRIES:-5}
+neutron() {
+	local out code i
+	for ((i = 1; ; i++)); do
+		out=$(curl -sS -X "$1" -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' \
+			${3:+--data "$3"} -w '\n%{http_code}' "$SF_TB_NEUTRON_URL/v2.0/$2") || out=$'\n000'
+		code=${out##*$'\n'} out=${out%$'\n'*}
+		case $code in 2??) printf '%s' "$out"; return 0 ;; esac
+		if [ "$i" -ge "$NEUTRON_TRIES" ] || ! { [ "$code" = 503 ] || { [ "$code" = 000 ] && [ "$1" = GET ]; }; }; then
+			echo "$1 $2: $code $out" >&2
+			return 1
+		fi
+		sleep 1
+	done
+}
+
 now_ns() { date +%s%N; }
 since_ms() { echo $(( ($(now_ns) - $1) / 1000000 )); } # T0_NS
 note() { NTL+=" $1=$2"; }                              # NAME VALUE: one Neutron-side figure
@@ -122,7 +142,6 @@ wait_wired() {
 
 # --- the client's probes ---------------------------------------------------------
 
-CLIENT_NS=""
 probes_start() { # METHOD TARGET CLIENT_NS: the three probes, until probes_stop
 	local d=$W/$1 ns=$3
 	mkdir -p "$d"
@@ -245,6 +264,7 @@ drop_ports() { # PORT...: deleted now (the cleanup would do it too)
 move_cleanup() {
 	local rc=$? i
 	set +e
+	NEUTRON_TRIES=120   # an outage another test made must not leak what we made
 	for i in "${made_pids[@]}"; do kill -- "-$i" 2> /dev/null; kill "$i" 2> /dev/null; done
 	for i in "${made_ns[@]}"; do ip netns del "$i" 2> /dev/null; done
 	for i in "${made_fips[@]}"; do
