@@ -5,7 +5,7 @@
 # does not know (floating IPs, routers, namespaces, processes).
 
 made_ns=() made_pids=() made_ports=() made_fips=() made_routers=() router_ifaces=()
-declare -A SRV NT TL
+declare -A SRV NT TL TAP
 
 # bench/lib.sh's neutron, retried (up to NEUTRON_TRIES times, 1 s apart)
 # when the shared test bed's API is away for a moment: a 503 (Keystone or
@@ -79,6 +79,7 @@ inst_plug() {
 	ip -n "$hns" link add "$tap" mtu "$MTU" type veth peer name eth0 netns "$ns" address "$4" mtu "$MTU" ||
 		return 1
 	ip -n "$hns" link set "$tap" master "$br" up
+	TAP[$1]="$hns $tap"
 }
 
 # inst_start NAME IP GATEWAY|none [serve]: address, route, and with "serve"
@@ -104,10 +105,16 @@ inst_start() {
 	made_pids+=("${_pids[@]}")
 }
 
-inst_stop() { # NAME: its servers' process groups, then its namespace (eth0 and tap with it)
+# inst_stop NAME: its servers' process groups, its tap (unplugged, as a CNI
+# DEL or os-vif does: the namespace itself may outlive `ip netns del` while
+# orphaned sockets, a killed httpd's queued data, still hold it, and they
+# would go on sending from the old place), then its namespace.
+inst_stop() {
 	local p
 	for p in ${SRV[$1]:-}; do kill -- "-$p" 2> /dev/null; done
 	SRV[$1]=""
+	[ -z "${TAP[$1]:-}" ] || ip -n "${TAP[$1]% *}" link del "${TAP[$1]#* }" 2> /dev/null
+	TAP[$1]=""
 	ip netns del "$(ns_of "$1")" 2> /dev/null
 }
 
@@ -197,7 +204,7 @@ result() {
 		map(.longest_stall_ms) | max // -1) | floor)ms bad=\(.pattern_mismatches)"' \
 		"$d/resume.json" 2> /dev/null) || r="?"
 	read -r req fail gap bef aft dur <<< "$h"
-	RES[$1]=$(printf '%-13s %5s %5s %8s %11s %8s | %9s %9s %9s | %-22s | %-24s' "$1" "$req" "$fail" \
+	RES[$1]=$(printf '%-18s %5s %5s %8s %11s %8s | %9s %9s %9s | %-22s | %-24s' "$1" "$req" "$fail" \
 		"$gap" "$(move_window "$d/http.log")" "$2" "$bef" "$aft" "$dur" "$t" "$r")
 	NT[$1]=${NTL# }
 	TL[$1]=$(timeline "$1")
