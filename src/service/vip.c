@@ -98,7 +98,11 @@ int service_vip_where(int netns_fd, const char *ifname, int family, const union 
 	return 0;
 }
 
-int service_vip_take(int netns_fd, const char *ifname, int family, const union nl_ip *ip)
+/* The address on the interface or not, on lo or not: one namespace socket,
+ * additions before removals (never a moment with it on neither when it
+ * goes from one to the other). */
+static int place(int netns_fd, const char *ifname, int family, const union nl_ip *ip,
+		 bool on_if, bool on_lo)
 {
 	struct nl_sock *s = NULL;
 	int ifi, lo, r;
@@ -107,21 +111,29 @@ int service_vip_take(int netns_fd, const char *ifname, int family, const union n
 	if (r < 0)
 		return r;
 	r = indexes(s, ifname, &ifi, &lo);
-	if (r >= 0 && !ifi)
+	if (r >= 0 && on_if && !ifi)
 		r = -ENODEV;
-	if (r >= 0)
+	if (r >= 0 && on_if)
 		r = add(s, ifi, family, ip);
-	if (r >= 0)
+	if (r >= 0 && on_lo)
+		r = add(s, lo, family, ip);
+	if (r >= 0 && !on_if)
+		r = del(s, ifi, family, ip);
+	if (r >= 0 && !on_lo)
 		r = del(s, lo, family, ip);
 	nl_sock_free(s);
 	return r;
 }
 
+int service_vip_take(int netns_fd, const char *ifname, int family, const union nl_ip *ip)
+{
+	return place(netns_fd, ifname, family, ip, true, false);
+}
+
 int service_vip_drain(int netns_fd, const char *ifname, int family, const union nl_ip *ip)
 {
-	struct nl_sock *s = NULL;
 	char key[64];
-	int ifi, lo, r;
+	int r;
 
 	/* Before the address lands on lo, so that the interface never
 	 * answers ARP for it from there. */
@@ -131,31 +143,10 @@ int service_vip_drain(int netns_fd, const char *ifname, int family, const union 
 		if (r < 0 && r != -ENOENT)
 			return r;
 	}
-	r = netns_nl_open(netns_fd, &s);
-	if (r < 0)
-		return r;
-	r = indexes(s, ifname, &ifi, &lo);
-	if (r >= 0)
-		r = add(s, lo, family, ip);
-	if (r >= 0)
-		r = del(s, ifi, family, ip);
-	nl_sock_free(s);
-	return r;
+	return place(netns_fd, ifname, family, ip, false, true);
 }
 
 int service_vip_release(int netns_fd, const char *ifname, int family, const union nl_ip *ip)
 {
-	struct nl_sock *s = NULL;
-	int ifi, lo, r;
-
-	r = netns_nl_open(netns_fd, &s);
-	if (r < 0)
-		return r;
-	r = indexes(s, ifname, &ifi, &lo);
-	if (r >= 0)
-		r = del(s, ifi, family, ip);
-	if (r >= 0)
-		r = del(s, lo, family, ip);
-	nl_sock_free(s);
-	return r;
+	return place(netns_fd, ifname, family, ip, false, false);
 }
