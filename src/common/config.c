@@ -462,8 +462,8 @@ static int check_site(struct config *cfg, struct config_error *err)
 			cfg->pools.batch = s->batch;
 		if (cfg->pools.max < cfg->pools.min)
 			return config_error_set(err, cfg->path, 0, "site", "max",
-						"[site %s]: max %d is below min %d on this host",
-						s->name, cfg->pools.max, cfg->pools.min);
+						"key 'max' in [site %s]: %d is below min (%d) on "
+						"this host", s->name, cfg->pools.max, cfg->pools.min);
 	}
 	return 0;
 }

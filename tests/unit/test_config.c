@@ -291,6 +291,53 @@ static void test_missing_required(void **state)
 		       "password", conf);
 }
 
+#define NOAUTH "[neutron]\nauth_type = noauth\nendpoint_override = http://n\nproject_id = p\n"
+
+/* A host's site, and the pool sizes of its [site NAME] (docs/superfluidity.md). */
+static void test_sites(void **state)
+{
+	struct config_error err;
+	struct config *cfg = NULL;
+
+	write_file(conf, 0600, NOAUTH "[host]\nname = h4\nsite = edge\n[pools]\nmin = 4\n"
+		   "max = 32\nbatch = 8\n[site edge]\nmin = 1\nmax = 4\n[site core]\nmin = 8\n");
+	assert_int_equal(config_load(conf, &cfg, &err), 0);
+	assert_string_equal(cfg->host.site, "edge");
+	assert_int_equal(cfg->n_sites, 2);
+	/* The edge's sizes, the batch left as [pools] says. */
+	assert_int_equal(cfg->pools.min, 1);
+	assert_int_equal(cfg->pools.max, 4);
+	assert_int_equal(cfg->pools.batch, 8);
+	config_free(cfg);
+
+	/* Another site's section changes nothing here; no site at all neither. */
+	write_file(conf, 0600, NOAUTH "[host]\nname = h1\n[pools]\nmin = 4\n[site edge]\nmin = 1\n");
+	assert_int_equal(config_load(conf, &cfg, &err), 0);
+	assert_null(cfg->host.site);
+	assert_int_equal(cfg->pools.min, 4);
+	config_free(cfg);
+
+	write_file(conf, 0600, NOAUTH "[host]\nname = h\nsite = Edge_1\n");
+	load_fails(-EINVAL, &err);
+	assert_string_equal(err.section, "host");
+	assert_string_equal(err.key, "site");
+	assert_non_null(strstr(err.message, "'Edge_1' is not a site name"));
+
+	write_file(conf, 0600, NOAUTH "[host]\nname = h\nsite = edge\n[pools]\nmin = 4\n"
+		   "[site edge]\nmax = 2\n");
+	load_fails(-EINVAL, &err);
+	assert_string_equal(err.key, "max");
+	assert_message(&err, "%s: key 'max' in [site edge]: 2 is below min (4) on this host", conf);
+
+	write_file(conf, 0600, NOAUTH "[host]\nname = h\n[site Core]\nmin = 1\n");
+	load_fails(-EINVAL, &err);
+	assert_non_null(strstr(err.message, "[site Core]: a site's name is"));
+
+	write_file(conf, 0600, NOAUTH "[host]\nname = h\n[site edge]\nsize = 1\n");
+	load_fails(-EINVAL, &err);
+	assert_string_equal(err.key, "size");
+}
+
 /* Nested modes need the VM's NIC; their keys are refused on bare metal. */
 static void test_host_mode(void **state)
 {
@@ -592,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_credentials_perms),
 		cmocka_unit_test(test_credentials_content),
 		cmocka_unit_test(test_named_sections),
+		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_load_stream),
 	};
 
