@@ -341,8 +341,24 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 	}
 	if (found == 0 && row->role == STORE_SERVICE_LEAVING) {
 		/* The container left: its port forgets the service before it
-		 * serves anyone else. */
-		r = service_member_remove(m->nc, row->service, sp->addr, row->port_id, NULL);
+		 * serves anyone else.  If it was the one answering, the service
+		 * is vacant: another instance takes it at its next pass. */
+		r = 0;
+		if (streq(sp->state.active, row->port_id)) {
+			struct service_state st = sp->state;
+
+			/* Mid-move, back to the instance being left; else vacant. */
+			if (st.phase == SERVICE_MOVING)
+				snprintf(st.active, sizeof(st.active), "%s", st.from);
+			else
+				st.active[0] = '\0';
+			st.from[0] = '\0';
+			st.phase = SERVICE_STABLE;
+			st.epoch++;
+			r = service_port_set_state(m->nc, sp, &st, NULL);
+		}
+		if (r >= 0)
+			r = service_member_remove(m->nc, row->service, sp->addr, row->port_id, NULL);
 		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
 	}
 	if (found < 0)
