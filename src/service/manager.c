@@ -324,6 +324,12 @@ static int step_active(struct service_mgr *m, const struct store_service_row *ro
 	 * clients may have followed it: tell them again. */
 	if (where != SERVICE_VIP_IFACE || row->epoch != (int64_t)st->epoch)
 		return to_active(m, row, in, sp);
+	/* Just made active: announce again every pass for a while.  An L2
+	 * agent that has not yet applied a fresh pair drops the first
+	 * announcements, and a client that missed them would keep the old MAC
+	 * until its neighbour entry goes stale (tens of seconds). */
+	if (store_clock_ms() - row->updated_at < MGR_REANNOUNCE_MS)
+		return service_announce(in->netns_fd, in->ifname, sp->family, &sp->ip, 1, 0);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #define MGR_MAX_MOVING 16
 #define MGR_ANNOUNCE_COUNT 3
 #define MGR_ANNOUNCE_INTERVAL_MS 20
+#define MGR_REANNOUNCE_MS 5000     /* after taking the address, announce each pass */
 
 struct service_mgr {
 	struct neutron_client *nc;        /* borrowed */
