@@ -53,6 +53,9 @@ ip -n "$nb" link set b0 gso_max_segs 1 up
 
 # start_wan ARGS...: sfwan between a1 and b1, in W.
 start_wan() {
+	# A log per run: the readiness wait below must see this run's banner,
+	# not the one before (a slower start, under ASan, lost that race).
+	: > "$tmp/wan.log"
 	ip netns exec "$nw" "$W" "$@" a1 b1 >> "$tmp/wan.log" 2>&1 &
 	wan_pid=$!
 	for _ in $(seq 50); do
