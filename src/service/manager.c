@@ -384,7 +384,8 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 		r = service_member_add(m->nc, sp, row->port_id, NULL);
 		if (r >= 0)
 			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
-					      STORE_SERVICE_STANDBY, (int64_t)sp->state.epoch, 0);
+					      STORE_SERVICE_STANDBY, (int64_t)sp->state.epoch,
+					      store_clock_ms());
 		if (r >= 0 && !sp->state.active[0])
 			r = claim_vacant(m, row, &in, sp);
 		break;

@@ -284,8 +284,9 @@ static int ensure_member(struct service_mgr *m, const struct service_port *sp,
 	if (r < 0)
 		return fail(r, why, size, "adding %s to port %s's allowed address pairs: %s",
 			    sp->addr, in->port_id, neutron_why(&e, r));
+	/* `until` of a STANDBY row: since when it is a member (for the settle). */
 	r = store_service_put(m->store, sp->name, in->port_id, sp->addr, STORE_SERVICE_STANDBY,
-			      (int64_t)sp->state.epoch, 0);
+			      (int64_t)sp->state.epoch, store_clock_ms());
 	if (r >= 0)
 		r = store_service_get(m->store, sp->name, in->port_id, ret_row);
 	return r < 0 ? fail(r, why, size, "recording the instance: %s", strerror(-r)) : 0;
@@ -497,8 +498,8 @@ static int op_move(struct service_mgr *m, const json_t *req, json_t **ret, char 
 		goto out;
 	/* A fresh pair must reach the instance's agent before the address is
 	 * sent from there (its anti-spoofing rules). */
-	if (store_clock_ms() < row.updated_at + m->settle_ms && row.role == STORE_SERVICE_STANDBY) {
-		unsigned wait = (unsigned)(row.updated_at + m->settle_ms - store_clock_ms());
+	if (row.role == STORE_SERVICE_STANDBY && store_clock_ms() < row.until + m->settle_ms) {
+		unsigned wait = (unsigned)(row.until + m->settle_ms - store_clock_ms());
 
 		json_object_set_new(timings, "settle_ms", json_integer(wait));
 		sleep_ms(wait);
@@ -518,7 +519,7 @@ static int op_move(struct service_mgr *m, const json_t *req, json_t **ret, char 
 		 * settles it from Neutron's state. */
 		if (!(streq(sp.state.active, in.port_id) && sp.state.phase == SERVICE_MOVING) &&
 		    store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_STANDBY,
-				      (int64_t)sp.state.epoch, 0) < 0)
+				      (int64_t)sp.state.epoch, row.until) < 0)
 			mgr_kick(m);
 		goto out;
 	}

@@ -28,7 +28,8 @@ struct store_service_row {
 	char *port_id;
 	enum store_service_role role;
 	int64_t epoch;        /* the service's epoch this row last acted on */
-	int64_t until;        /* DRAINING: unix ms at which the address goes */
+	int64_t until;        /* DRAINING: unix ms at which the address goes;
+			       * STANDBY: since when it is an instance (0: long) */
 	int64_t updated_at;
 	char *addr;           /* the service's address, once known; NULL before */
 };
