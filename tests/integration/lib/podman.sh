@@ -42,10 +42,21 @@ pm() {
 		--runroot "$pm_dir/runroot" "$@"
 }
 
+podman_mounts() { awk -v p="$pm_dir/storage" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r; }
+
 podman_cleanup() {
 	[ -n "$pm_dir" ] || return 0
 	pm rm -af -t 0 > /dev/null 2>&1
-	[ -d "$pm_dir/storage" ] && umount -R "$pm_dir/storage" 2> /dev/null
+	# podman bind-mounts storage/overlay onto itself: every mount under
+	# storage goes, deepest first, or the scratch folder cannot be removed.
+	# conmon's own `podman container cleanup`, run as each container exits,
+	# may mount it again just after: look again for a few seconds.
+	local m i
+	for i in 1 2 3 4 5 6; do
+		for m in $(podman_mounts); do umount -R "$m" 2> /dev/null; done
+		sleep 0.5
+		[ -z "$(podman_mounts)" ] && break
+	done
 	pm_dir=""
 }
 at_exit 20 podman_cleanup
