@@ -28,14 +28,6 @@ static int wait_fd(int fd, short events, uint64_t deadline_ms)
 	}
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int wire_connect(const char *path, uint64_t deadline_ms, int *ret_fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -62,7 +54,7 @@ int wire_connect(const char *path, uint64_t deadline_ms, int *ret_fd)
 				r = -ETIMEDOUT;
 				goto out;
 			}
-			sleep_ms(10);
+			util_sleep_ms(10);
 			continue;
 		}
 		if (r != -EINPROGRESS)

@@ -29,6 +29,9 @@ char *xstrdup_opt(const char *s);
 uint64_t util_now_us(void);
 static inline uint64_t util_now_ms(void) { return util_now_us() / 1000; }
 
+/* Sleeps ms milliseconds, resuming after a signal. */
+void util_sleep_ms(unsigned ms);
+
 /* Copies at most size-1 bytes and always terminates; returns -ENAMETOOLONG
  * when src did not fit (dst then holds the truncated copy). */
 int util_strlcpy(char *dst, const char *src, size_t size);

@@ -195,12 +195,10 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 	 * The timeout counts from the call: a slow create uses it up too. */
 	deadline = start / 1000 + timeout_ms;
 	for (unsigned delay = 100;; delay = delay < 500 ? delay * 2 : 500) {
-		struct timespec ts = { 0, (long)delay * 1000000L };
-
 		r = ports_promote(d, ids, n_ids);
 		if (r <= 0 || util_now_ms() >= deadline || daemon_should_stop(d))
 			break;
-		nanosleep(&ts, NULL);
+		util_sleep_ms(delay);
 	}
 	if (r > 0)
 		r = -ETIMEDOUT;

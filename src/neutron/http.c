@@ -126,14 +126,6 @@ static uint32_t jitter_random(void)
 	return x;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static struct neutron_slot *slot_get(struct neutron_client *c)
 {
 	struct neutron_slot *s = NULL;
@@ -388,7 +380,7 @@ int neutron_http_exchange(struct neutron_client *c, const struct neutron_http_re
 			ambiguous = true;
 		neutron_http_response_done(&one);
 		st.retries++;
-		sleep_ms(neutron_backoff_ms(c->retry_base_ms, attempt, jitter_random()));
+		util_sleep_ms(neutron_backoff_ms(c->retry_base_ms, attempt, jitter_random()));
 	}
 	neutron_stats_add(c, &st);
 	return r;

@@ -187,11 +187,8 @@ int service_announce(int netns_fd, const char *ifname, int family, const union n
 		req_len = service_frame_unsolicited_na(req, j.mac, &ip->v6);
 	}
 	for (unsigned i = 0; i < count; i++) {
-		if (i) {
-			struct timespec ts = { .tv_sec = interval_ms / 1000,
-					       .tv_nsec = (long)(interval_ms % 1000) * 1000000L };
-			nanosleep(&ts, NULL);
-		}
+		if (i)
+			util_sleep_ms(interval_ms);
 		r = send_frame(j.fd, j.ifindex, req, req_len);
 		if (r == 0 && rep_len)
 			r = send_frame(j.fd, j.ifindex, rep, rep_len);

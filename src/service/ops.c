@@ -375,13 +375,6 @@ static unsigned ms_since(uint64_t start_us)
 	return (unsigned)((util_now_us() - start_us) / 1000);
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* The move proper, with the journal row TAKING; the caller holds the
  * service's moving slot. */
 static int move(struct service_mgr *m, struct service_port *sp, struct mgr_instance *in,
@@ -502,7 +495,7 @@ static int op_move(struct service_mgr *m, const json_t *req, json_t **ret, char 
 		unsigned wait = (unsigned)(row.until + m->settle_ms - store_clock_ms());
 
 		json_object_set_new(timings, "settle_ms", json_integer(wait));
-		sleep_ms(wait);
+		util_sleep_ms(wait);
 	}
 	r = store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_TAKING,
 			      (int64_t)sp.state.epoch, 0);

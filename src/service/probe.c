@@ -218,9 +218,7 @@ int service_probe_until(int netns_fd, const struct service_check *c, int family,
 			r = -ETIMEDOUT;
 			break;
 		}
-		struct timespec ts = { .tv_sec = interval_ms / 1000,
-				       .tv_nsec = (long)(interval_ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
+		util_sleep_ms(interval_ms);
 	}
 	if (r == 0 && ret_waited_ms)
 		*ret_waited_ms = (unsigned)(now - start);
