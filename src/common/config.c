@@ -423,12 +423,7 @@ static int split_list(const char *raw, char ***ret, size_t *ret_n)
 
 bool config_site_name_valid(const char *name)
 {
-	size_t n;
-
-	if (!name || !name[0] || name[0] == '-')
-		return false;
-	n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-");
-	return n == strlen(name) && n <= CONFIG_SITE_NAME_MAX;
+	return util_tag_name_valid(name, CONFIG_SITE_NAME_MAX);
 }
 
 /* The host's site: a valid name; its [site NAME] sizes, if any, become the

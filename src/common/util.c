@@ -52,6 +52,16 @@ uint64_t util_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+bool util_tag_name_valid(const char *name, size_t max)
+{
+	size_t n;
+
+	if (!name || !name[0] || name[0] == '-')
+		return false;
+	n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-");
+	return n == strlen(name) && n <= max;
+}
+
 void util_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };

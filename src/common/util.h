@@ -29,6 +29,10 @@ char *xstrdup_opt(const char *s);
 uint64_t util_now_us(void);
 static inline uint64_t util_now_ms(void) { return util_now_us() / 1000; }
 
+/* A name that can end a Neutron tag ("sf-site=<name>"): lowercase
+ * letters, digits and '-', not starting with '-', 1..max characters. */
+bool util_tag_name_valid(const char *name, size_t max);
+
 /* Sleeps ms milliseconds, resuming after a signal. */
 void util_sleep_ms(unsigned ms);
 

@@ -12,12 +12,7 @@
 
 bool service_name_valid(const char *name)
 {
-	size_t n;
-
-	if (!name || !name[0] || name[0] == '-')
-		return false;
-	n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-");
-	return n == strlen(name) && n <= SERVICE_NAME_MAX;
+	return util_tag_name_valid(name, SERVICE_NAME_MAX);
 }
 
 static int why_set(char *why, size_t size, const char *msg)
