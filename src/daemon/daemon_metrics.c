@@ -109,6 +109,21 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 				(const char *[]){ "kind", "action", NULL }, &dm->gc_actions);
 	if (r < 0)
 		goto out;
+	r = metrics_gauge_new(reg, DAEMON_METRIC_NEUTRON_UP,
+			      "1 when the last Neutron call got an answer (any status below 500), else 0.",
+			      NULL, &dm->neutron_up);
+	if (r < 0)
+		goto out;
+	r = metrics_gauge_new(reg, DAEMON_METRIC_GC_PENDING,
+			      "Leaks the last garbage collection pass found and left for the next.",
+			      NULL, &dm->gc_pending);
+	if (r < 0)
+		goto out;
+	r = metrics_gauge_new(reg, DAEMON_METRIC_PORTS_OVERDUE,
+			      "Ports still WIRING (not ACTIVE) after active_timeout, at the last recheck.",
+			      NULL, &dm->ports_overdue);
+	if (r < 0)
+		goto out;
 	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_RESIDENT_MEMORY,
 				  "Resident memory of the daemon, read from /proc/self/statm.",
 				  NULL, collect_resident_memory, NULL);
@@ -171,6 +186,9 @@ void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int 
 	char status[16];
 
 	(void)metrics_histogram_observe(dm->neutron_duration, (const char *[]){ op }, seconds);
+	/* Any answer from the server, even a 4xx, means Neutron is there. */
+	(void)metrics_gauge_set(dm->neutron_up, NULL,
+				r >= 0 || (http_status > 0 && http_status < 500) ? 1 : 0);
 	if (r >= 0)
 		return;
 	if (http_status > 0)

@@ -19,6 +19,9 @@
 #define DAEMON_METRIC_LEAKED_PORTS      "superfluid_leaked_ports_total"
 #define DAEMON_METRIC_GC_ACTIONS        "superfluid_gc_actions_total"
 #define DAEMON_METRIC_RESIDENT_MEMORY   "superfluid_process_resident_memory_bytes"
+#define DAEMON_METRIC_NEUTRON_UP        "superfluid_neutron_up"
+#define DAEMON_METRIC_GC_PENDING        "superfluid_gc_leaks_pending"
+#define DAEMON_METRIC_PORTS_OVERDUE     "superfluid_ports_wiring_overdue"
 
 /* Values of the `kind` label of superfluid_leaked_ports_total. */
 #define DAEMON_LEAK_NEUTRON    "neutron"    /* tagged port in Neutron, no local record */
@@ -36,6 +39,9 @@ struct daemon_metrics {
 	struct metrics_counter *ports_deleted;
 	struct metrics_counter *leaked_ports;        /* {kind} */
 	struct metrics_counter *gc_actions;          /* {kind,action}: GC_KIND_*, gc_find.h */
+	struct metrics_gauge *neutron_up;            /* 1: the last Neutron call was answered */
+	struct metrics_gauge *gc_pending;            /* findings awaiting their second pass */
+	struct metrics_gauge *ports_overdue;         /* WIRING for longer than active_timeout */
 	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
 	void *pool_userdata;
 };

@@ -10,6 +10,7 @@
 
 #include "bind/bind.h"
 #include "common/log.h"
+#include "daemon/daemon_metrics.h"
 #include "daemon/gc_find.h"
 #include "daemon/ports.h"
 #include "store/store.h"
@@ -136,6 +137,7 @@ int gc_pass(struct daemon *d, const struct gc_opts *o, json_t **ret_report)
 	}
 	if (!o->dry_run) {
 		remember(g, o, &fs);
+		(void)metrics_gauge_set(d->metrics->gc_pending, NULL, (double)g->n_seen);
 		if (fs.n)
 			log_info("gc: %zu finding(s), %zu cleaned", fs.n, done);
 	}

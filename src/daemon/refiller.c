@@ -42,8 +42,11 @@ static int recheck_wiring(struct daemon *d)
 	int pending = 0;
 	json_t *ovs_ifaces = NULL;   /* bind_ovs_list's, for this pass */
 	bool ovs_listed = false;
+	size_t overdue = 0;       /* WIRING for longer than active_timeout */
 
 	if (store_list(d->store, NULL, STORE_PORT_WIRING, &l) < 0 || l->n == 0) {
+		if (l)
+			(void)metrics_gauge_set(d->metrics->ports_overdue, NULL, 0);
 		store_port_list_free(l);
 		return 0;
 	}
@@ -54,6 +57,7 @@ static int recheck_wiring(struct daemon *d)
 		struct nl_sock *host;
 		struct portinfo pi;
 
+		overdue += now - sp->updated_at > (int64_t)d->cfg.active_timeout_ms;
 		if (now - sp->updated_at > (int64_t)d->cfg.active_timeout_ms * WIRING_GIVE_UP_FACTOR) {
 			log_warn("port %s never turned ACTIVE; deleting it", sp->port_id);
 			if (store_set_state(d->store, sp->port_id, STORE_PORT_WIRING,
@@ -85,6 +89,7 @@ static int recheck_wiring(struct daemon *d)
 		pending = n > 0 ? ports_promote(d, ids, n) : 0;
 	if (pending < 0)
 		pending = (int)n;
+	(void)metrics_gauge_set(d->metrics->ports_overdue, NULL, (double)overdue);
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
