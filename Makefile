@@ -85,10 +85,10 @@ IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS
 GUEST_BINS := $(patsubst tests/guest/%.c,$(O)/tests/guest/%,$(GUEST_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
-.PHONY: all check check-unit check-integration check-fault check-layout asan install clean tests
+.PHONY: all check check-unit check-integration check-fault check-layout asan install clean tests man deb
 # Objects reached through pattern rules are kept: a rebuild redoes only what changed.
 .SECONDARY:
-all: check-layout $(PROGS)
+all: check-layout $(PROGS) man
 
 # The layout rule (docs/architecture.md, "Layers"): who may include whom,
 # struct daemon only in src/daemon, goto only to exit labels.  Runs again
@@ -134,6 +134,24 @@ $(O)/tests/%: $(O)/tests/%.o $(TESTLIB) $(LIB)
 $(O)/tests/tools/%: $(O)/tests/tools/%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Man pages (man/, plain roff; docs/config.md says why): superfluid.conf(5)
+# is generated from the daemon's own key tables by confdoc, which fails when
+# a key has no help text; so is the commented example config.
+CONFDOC   := $(O)/man/confdoc
+MAN_PAGES := $(O)/man/superfluid.conf.5 $(O)/man/superfluidd.8 $(O)/man/superfluid.8 \
+             $(O)/man/sfctl.8
+EXAMPLE_CONF := $(O)/superfluid.conf.example
+man: $(MAN_PAGES) $(EXAMPLE_CONF)
+$(CONFDOC): $(O)/man/confdoc.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/man/%: man/%.in $(CONFDOC)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(CONFDOC) man $< > $@.tmp && mv $@.tmp $@
+$(EXAMPLE_CONF): $(CONFDOC)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(CONFDOC) ini > $@.tmp && mv $@.tmp $@
 
 tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS) $(TOOL_BINS)
 
@@ -199,13 +217,37 @@ fuzz fuzz-run:
 	$(Q)$(MAKE) FUZZ=1 CC=clang $@
 endif
 
+# `make install` (PREFIX=/usr/local); the Debian package (debian/rules)
+# sets PREFIX=/usr, CNI_BIN_DIR=/usr/lib/cni and the packaged unit paths.
+# The commented config goes to /etc/superfluid only where there is none
+# (mode 0640: the daemon refuses a main file holding a secret that others
+# can read).
+CNI_BIN_DIR      ?= /opt/cni/bin
+SYSTEMD_UNIT_DIR ?= /etc/systemd/system
+TMPFILES_DIR     ?= /etc/tmpfiles.d
+SYSCONF_DIR      ?= /etc/superfluid
+DOC_DIR          ?= $(PREFIX)/share/doc/superfluid
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/opt/cni/bin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(CNI_BIN_DIR)
 	install -m 0755 $(O)/superfluidd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(O)/sfctl $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 $(O)/superfluid $(DESTDIR)/opt/cni/bin/
-	install -D -m 0644 contrib/systemd/superfluidd.service $(DESTDIR)/etc/systemd/system/superfluidd.service
-	install -D -m 0644 contrib/systemd/superfluid.conf $(DESTDIR)/etc/tmpfiles.d/superfluid.conf
+	install -m 0755 $(O)/superfluid $(DESTDIR)$(CNI_BIN_DIR)/
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed "s|/usr/local/sbin/|$(PREFIX)/sbin/|g" contrib/systemd/superfluidd.service \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/superfluidd.service
+	install -D -m 0644 contrib/systemd/superfluid.conf $(DESTDIR)$(TMPFILES_DIR)/superfluid.conf
+	install -D -m 0644 $(O)/man/superfluid.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/superfluid.conf.5
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(DOC_DIR)/examples
+	install -m 0644 $(EXAMPLE_CONF) contrib/cni/superfluid.conflist \
+		contrib/prometheus/superfluid-rules.yml $(DESTDIR)$(DOC_DIR)/examples/
+	[ -e $(DESTDIR)$(SYSCONF_DIR)/superfluid.conf ] || \
+		install -D -m 0640 $(EXAMPLE_CONF) $(DESTDIR)$(SYSCONF_DIR)/superfluid.conf
+
+# The Debian package (debian/, dpkg-buildpackage + debhelper), into $(O)/deb/.
+deb:
+	$(Q)scripts/make-deb $(O)/deb
 
 clean:
 	rm -rf build build-san build-fuzz build-fault

@@ -7,10 +7,6 @@
 
 #include <jansson.h>
 
-#ifndef SF_VERSION
-#define SF_VERSION "0.1.0"
-#endif
-
 /* What every subcommand gets from the global options. */
 struct cli_ctx {
 	const char *config_path;   /* -c, or CONFIG_DEFAULT_PATH */

@@ -1,4 +1,5 @@
-/* superfluid's configuration file (docs/config.md): /etc/superfluid/superfluid.conf
+/* superfluid's configuration file (superfluid.conf(5), docs/config.md):
+ * /etc/superfluid/superfluid.conf
  * plus an optional credentials file for the secrets.
  *
  * config_load refuses, with a message naming the file, the line and the key:
@@ -8,7 +9,8 @@
  * root with no permission bits for group and others, or a symbolic link.
  * Secrets never appear in messages.
  *
- * To add a key: a field here and a line in the section's table in config.c.
+ * To add a key: a field here and a line in the section's table in config.c,
+ * with its help text (superfluid.conf(5) is generated from the tables).
  * To add a section: a struct here, a table and a config_section_kind entry in
  * config.c; a named kind ([pool NAME]) gets a `section` callback that
  * appends an instance (see config_parse.h). */
@@ -161,6 +163,11 @@ void config_free(struct config *cfg);
  * caller closes `f`. */
 int config_load_stream(FILE *f, const char *path, struct config **ret,
 		       struct config_error *err) MUST_CHECK;
+
+/* The tables the main file and the credentials file are read against
+ * (static, never freed), for the generated documentation (config_doc.h). */
+const struct config_section_kind *config_kinds(size_t *ret_n);
+const struct config_section_kind *config_credential_kinds(size_t *ret_n);
 
 /* "bridge", "macvlan" or "vlan". */
 const char *config_mode_name(int mode);

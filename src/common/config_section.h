@@ -9,8 +9,10 @@
 
 #include "common/util.h"
 
+/* From 1: no type is 0, so a table line that forgets its help text (the
+ * second field) does not compile (an int where a string belongs). */
 enum config_type {
-	CONFIG_STRING,  /* char *, non-empty */
+	CONFIG_STRING = 1,  /* char *, non-empty */
 	CONFIG_PATH,    /* char *, an absolute path */
 	CONFIG_BOOL,    /* bool: true/false, yes/no, on/off, 1/0 */
 	CONFIG_INT,     /* int, within [min, max] */
@@ -27,6 +29,10 @@ struct config_enum_value {
 
 struct config_key {
 	const char *name;
+	/* What the key means, one paragraph of plain text (no markup): the
+	 * man page superfluid.conf(5) and the commented example config are
+	 * generated from it (config_doc.h), so no key goes undocumented. */
+	const char *help;
 	enum config_type type;
 	size_t offset;                         /* of the field in the section struct */
 	const char *def;                       /* default, parsed as a value; NULL: none */
@@ -47,6 +53,7 @@ struct config_section_kind {
 	 * it an error ("too many sections", say); NULL with errno ENOMEM makes
 	 * the parse fail with -ENOMEM. */
 	void *(*section)(void *user, const char *name);
+	const char *help;      /* what the section is for, plain text (config_doc.h) */
 };
 
 /* Sets every key of `kind` that has a default in `base`.  Returns 0, or

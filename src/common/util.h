@@ -7,6 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The release, shown by every program's --version (and debian/changelog's
+ * top entry must agree: tests/integration/package_deb.sh checks). */
+#ifndef SF_VERSION
+#define SF_VERSION "0.1.0"
+#endif
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MUST_CHECK __attribute__((warn_unused_result))
 

@@ -20,10 +20,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: superfluidd [-c CONFIG] [-v] [--check-config]\n"
+	fprintf(f, "usage: superfluidd [-c CONFIG] [-v] [--check-config] [--version]\n"
 		   "  -c, --config FILE   the configuration (default %s)\n"
 		   "  -v, --verbose       debug logging\n"
-		   "      --check-config  load the configuration, report, and exit\n",
+		   "      --check-config  load the configuration, report, and exit\n"
+		   "      --version       print the version and exit\n",
 		CONFIG_DEFAULT_PATH);
 }
 
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
 		case 'v': log_set_level(LOG_LEVEL_DEBUG); break;
 		case 'C': check_only = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("superfluidd %s\n", SF_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

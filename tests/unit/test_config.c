@@ -526,13 +526,13 @@ static void *pool_section(void *user, const char *name)
 }
 
 static const struct config_key pool_keys[] = {
-	{ "network", CONFIG_STRING, offsetof(struct pool, network), NULL, 0, 0, NULL,
-	  CONFIG_REQUIRED },
-	{ "min", CONFIG_INT, offsetof(struct pool, min), "2", 0, 100, NULL, 0 },
+	{ "network", "the network", CONFIG_STRING, offsetof(struct pool, network), NULL, 0, 0,
+	  NULL, CONFIG_REQUIRED },
+	{ "min", "the minimum", CONFIG_INT, offsetof(struct pool, min), "2", 0, 100, NULL, 0 },
 };
 
 static const struct config_section_kind pool_kinds[] = {
-	{ "pool", true, pool_keys, ARRAY_SIZE(pool_keys), pool_section },
+	{ "pool", true, pool_keys, ARRAY_SIZE(pool_keys), pool_section, "pools" },
 };
 
 static int parse_pools(const char *text, struct pools *ps, struct config_error *err)
