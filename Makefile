@@ -252,4 +252,5 @@ deb:
 clean:
 	rm -rf build build-san build-fuzz build-fault
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# ($(O)/deb holds the package's own build tree: not ours.)
+-include $(shell find $(O) -path $(O)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

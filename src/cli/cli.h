@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "common/util.h"   /* SF_VERSION */
+
 /* What every subcommand gets from the global options. */
 struct cli_ctx {
 	const char *config_path;   /* -c, or CONFIG_DEFAULT_PATH */
@@ -35,6 +37,8 @@ int cli_ports(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_ports_help(void);
 int cli_sites(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_sites_help(void);
+int cli_status(int argc, char **argv, const struct cli_ctx *ctx);
+void cli_status_help(void);
 int cli_service(int argc, char **argv, const struct cli_ctx *ctx);
 void cli_service_help(void);
 

@@ -18,6 +18,8 @@ static const struct {
 	void (*help)(void);        /* NULL: the summary says it all */
 	const char *summary;
 } commands[] = {
+	{ "status", cli_status, cli_status_help,
+	  "one screen: daemon, Keystone, Neutron, agent, pools, leaks, last errors" },
 	{ "doctor", cli_doctor, cli_doctor_help,
 	  "check this host: config, Keystone, Neutron, agent, kernel" },
 	{ "pools", cli_pools, cli_pools_help, "the pools of ready ports and their sizes" },

@@ -102,6 +102,70 @@ static long num(const json_t *o, const char *key)
 	return (long)json_integer_value(json_object_get(o, key));
 }
 
+/* sfctl pools populate|free NAME [--count N]: argv[0] is the operation. */
+static int pool_op(int argc, char **argv, const struct cli_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ 0 },
+	};
+	bool populate = strcmp(argv[0], "populate") == 0, as_json = false;
+	const char *socket_path = NULL, *name;
+	char *extra = NULL, *end;
+	long count = 0;
+	json_t *doc, *jname;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "js:n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': as_json = true; break;
+		case 's': socket_path = optarg; break;
+		case 'n':
+			count = strtol(optarg, &end, 10);
+			if (!populate || *end || end == optarg || count < 1 || count > 10000) {
+				fprintf(stderr, "sfctl: --count takes 1 to 10000, with populate\n");
+				return 2;
+			}
+			break;
+		default: cli_pools_help(); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_pools_help();
+		return 2;
+	}
+	name = argv[optind];
+	jname = json_string(name);
+	end = jname ? json_dumps(jname, JSON_ENCODE_ANY) : NULL;
+	json_decref(jname);
+	if (!end || (count ? asprintf(&extra, ",\"pool\":%s,\"count\":%ld", end, count)
+			   : asprintf(&extra, ",\"pool\":%s", end)) < 0) {
+		free(end);
+		fprintf(stderr, "sfctl: out of memory (or a pool name that is not UTF-8)\n");
+		return 1;
+	}
+	free(end);
+	doc = cli_ask(ctx, socket_path, populate ? "pool_populate" : "pool_free", extra,
+		      CLI_CTL_TIMEOUT_MS * 6);
+	free(extra);
+	if (!doc)
+		return 1;
+	if (as_json) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (populate) {
+		printf("pool %s: %ld port(s) created (max %ld); they turn ready once ACTIVE\n",
+		       str(doc, "pool"), num(doc, "created"), num(doc, "max"));
+	} else {
+		printf("pool %s: %ld ready port(s) freed (being deleted in Neutron); the pool\n"
+		       "refills to its min unless that is 0\n", str(doc, "pool"), num(doc, "freed"));
+	}
+	json_decref(doc);
+	return 0;
+}
+
 int cli_pools(int argc, char **argv, const struct cli_ctx *ctx)
 {
 	const char *socket_path = NULL;
@@ -109,6 +173,8 @@ int cli_pools(int argc, char **argv, const struct cli_ctx *ctx)
 	json_t *doc, *p;
 	size_t i;
 
+	if (argc > 1 && (strcmp(argv[1], "populate") == 0 || strcmp(argv[1], "free") == 0))
+		return pool_op(argc - 1, argv + 1, ctx);
 	if (parse_opts(argc, argv, &as_json, &socket_path) < 0) {
 		cli_pools_help();
 		return 2;
@@ -168,8 +234,14 @@ int cli_ports(int argc, char **argv, const struct cli_ctx *ctx)
 void cli_pools_help(void)
 {
 	printf("Usage: sfctl pools [--json] [--socket PATH]\n"
+	       "       sfctl pools populate NAME [--count N] [--json] [--socket PATH]\n"
+	       "       sfctl pools free NAME [--json] [--socket PATH]\n"
 	       "Each pool of ready Neutron ports on this host: its network and how many of\n"
 	       "its ports are ready, in use, being wired, cooling down or being deleted.\n"
+	       "populate creates ports for pool NAME now: N, or as many as its max leaves\n"
+	       "room for, never more (--json: {\"pool\",\"created\",\"max\"}).  free deletes\n"
+	       "its ready ports now; the pool refills to its min afterwards (--json:\n"
+	       "{\"pool\",\"freed\"}).  Exit: 0 done, 1 failed or no such pool, 2 usage.\n"
 	       "The socket is the config's [daemon] socket unless --socket names one.\n");
 }
 

@@ -1,11 +1,20 @@
-/* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"}, {"ctl":"gc"} and
+/* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"}, {"ctl":"gc"},
+ * {"ctl":"status"}, {"ctl":"pool_populate"|"pool_free","pool":NAME} and
  * {"ctl":"service"} (src/service/manager.h). */
 #include "daemon/ctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "common/config.h"
+#include "daemon/daemon_metrics.h"
 #include "daemon/gc.h"
+#include "daemon/ports.h"
 #include "service/manager.h"
 #include "store/store.h"
 
@@ -84,6 +93,135 @@ static int query_gc(struct daemon *d, const json_t *req, json_t **ret)
 	return 0;
 }
 
+/* Seconds since this process started: its start time (/proc/self/stat,
+ * field 22, in clock ticks after boot) against the time since boot.  -1
+ * when either cannot be read. */
+static json_int_t uptime_s(void)
+{
+	char buf[1024], *p;
+	unsigned long long start = 0;
+	struct timespec now;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+		return -1;
+	buf[n] = '\0';
+	/* After the command's ")": state is field 3, starttime field 22. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", &start) != 1)
+		return -1;
+	return (json_int_t)(now.tv_sec - (time_t)(start / (unsigned long long)hz));
+}
+
+/* sfctl status: the daemon's side of one screen. */
+static json_t *query_status(struct daemon *d)
+{
+	struct daemon_metrics_error errs[DAEMON_METRICS_LAST_ERRORS];
+	size_t n = daemon_metrics_last_errors(d->metrics, errs, ARRAY_SIZE(errs));
+	double pending = 0, overdue = 0;
+	json_t *last = json_array(), *o;
+
+	(void)metrics_gauge_get(d->metrics->gc_pending, NULL, &pending);
+	(void)metrics_gauge_get(d->metrics->ports_overdue, NULL, &overdue);
+	for (size_t i = 0; last && i < n; i++)
+		json_array_append_new(last, json_pack("{s:I, s:s, s:s}", "at_ms",
+						      (json_int_t)errs[i].at_ms, "what", errs[i].what,
+						      "code", errs[i].code));
+	o = json_pack("{s:s, s:I, s:s, s:s?, s:s, s:s, s:b, s:b, s:b, s:I, s:I, s:o, s:o}",
+		      "version", SF_VERSION, "uptime_s", uptime_s(), "host", d->cfg.host, "site",
+		      d->cfg.site, "mode", config_mode_name(d->cfg.mode), "deployment",
+		      d->cfg.deployment, "neutron_ok", (int)atomic_load(&d->neutron_ok),
+		      "neutron_reached", (int)atomic_load(&d->readiness.neutron_reached),
+		      "pools_loaded", (int)atomic_load(&d->readiness.pools_loaded),
+		      "gc_leaks_pending", (json_int_t)pending, "ports_wiring_overdue",
+		      (json_int_t)overdue, "pools", query_pools(d), "last_errors", last);
+	return o;
+}
+
+static size_t count_state(struct daemon *d, const char *key, enum store_port_state st)
+{
+	struct store_port_list *l = NULL;
+	size_t n = 0;
+
+	if (store_list(d->store, key, st, &l) == 0)
+		n = l->n;
+	store_port_list_free(l);
+	return n;
+}
+
+/* sfctl pools populate|free NAME, as Kuryr's pool manager has them.
+ * populate: creates ports now, "count" of them or as many as the pool's
+ * max leaves room for (ready + wiring + being created), never more; they
+ * join as WIRING and turn READY as the refiller finds them ACTIVE.  free:
+ * every READY port of the pool goes to DELETING (the syncer deletes it in
+ * Neutron); the refiller brings the pool back to its min afterwards. */
+static int query_pool_op(struct daemon *d, const json_t *req, bool populate, json_t **ret,
+			 char *why, size_t why_size)
+{
+	const char *name = json_string_value(json_object_get(req, "pool"));
+	const json_t *count = json_object_get(req, "count");
+	struct pool *pools[256], *p = NULL;
+	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools)), done = 0, have;
+	struct store_port_list *l = NULL;
+	struct neutron_error err = { 0 };
+	unsigned max, creating;
+	int r;
+
+	for (size_t i = 0; name && i < n; i++)
+		if (streq(pools[i]->name, name))
+			p = pools[i];
+	if (!p) {
+		snprintf(why, why_size, "no pool '%s' on this host (sfctl pools lists them)",
+			 name ? name : "");
+		return -ENOENT;
+	}
+	if (count && (!json_is_integer(count) || json_integer_value(count) < 1 ||
+		      json_integer_value(count) > 10000)) {
+		snprintf(why, why_size, "count must be an integer from 1 to 10000");
+		return -EINVAL;
+	}
+	if (populate) {
+		pool_set_lock(d->pools);
+		max = p->sizes.max;
+		creating = p->creating;
+		pool_set_unlock(d->pools);
+		have = count_state(d, p->key, STORE_PORT_READY) +
+		       count_state(d, p->key, STORE_PORT_WIRING) + creating;
+		done = have < max ? max - have : 0;
+		if (count && (size_t)json_integer_value(count) < done)
+			done = (size_t)json_integer_value(count);
+		if (done > 0 && (r = ports_make(d, p, (unsigned)done, 0, NULL, &err)) < 0 &&
+		    r != -ETIMEDOUT) {
+			snprintf(why, why_size, "creating %zu port(s) for pool '%s': %s", done,
+				 p->name, err.message[0] ? err.message : strerror(-r));
+			return r;
+		}
+		daemon_kick_refill(d);
+		*ret = json_pack("{s:s, s:I, s:I}", "pool", p->name, "created", (json_int_t)done,
+				 "max", (json_int_t)max);
+		return 0;
+	}
+	r = store_list(d->store, p->key, STORE_PORT_READY, &l);
+	if (r < 0) {
+		snprintf(why, why_size, "reading the state: %s", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		done += store_set_state(d->store, l->ports[i].port_id, STORE_PORT_READY,
+					STORE_PORT_DELETING) == 0;
+	store_port_list_free(l);
+	daemon_kick_sync(d);
+	*ret = json_pack("{s:s, s:I}", "pool", p->name, "freed", (json_int_t)done);
+	return 0;
+}
+
 int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, size_t why_size)
 {
 	const char *op = json_string_value(json_object_get(req, "ctl"));
@@ -93,6 +231,12 @@ int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, s
 
 	if (streq(op, "pools")) {
 		doc = json_pack("{s:o}", "pools", query_pools(d));
+	} else if (streq(op, "status")) {
+		doc = json_pack("{s:o}", "status", query_status(d));
+	} else if (streq(op, "pool_populate") || streq(op, "pool_free")) {
+		r = query_pool_op(d, req, streq(op, "pool_populate"), &doc, why, why_size);
+		if (r < 0)
+			return r;
 	} else if (streq(op, "ports")) {
 		doc = json_pack("{s:o}", "ports", query_ports(d));
 	} else if (streq(op, "gc")) {

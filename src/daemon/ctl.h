@@ -7,7 +7,7 @@
 #include "common/util.h"
 #include "daemon/state.h"
 
-/* A JSON reply (caller free()s) for {"ctl": "pools"|"ports"|"gc"|"service"}
+/* A JSON reply (caller free()s) for {"ctl": "pools"|"ports"|"gc"|"status"|"service"}
  * (gc takes "dry_run": true|false).  -EOPNOTSUPP for another.  On failure
  * `why` may say more (empty when not). */
 int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why,

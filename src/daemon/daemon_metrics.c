@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 /* From half a millisecond (a pooled ADD) to tens of seconds (a Neutron call
@@ -55,6 +56,8 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 	struct daemon_metrics *dm = xcalloc(1, sizeof(*dm));
 	struct metrics_registry *reg;
 	int r;
+
+	pthread_mutex_init(&dm->errors_lock, NULL);
 
 	r = metrics_registry_new(&dm->registry);
 	if (r < 0)
@@ -141,6 +144,7 @@ void daemon_metrics_free(struct daemon_metrics *dm)
 	if (!dm)
 		return;
 	metrics_registry_free(dm->registry);
+	pthread_mutex_destroy(&dm->errors_lock);
 	free(dm);
 }
 
@@ -166,6 +170,33 @@ int daemon_metrics_emit_pool(struct metrics_emitter *e, const char *pool,
 	return 0;
 }
 
+static void record_error(struct daemon_metrics *dm, const char *kind, const char *name,
+			 const char *code)
+{
+	struct timespec ts;
+	struct daemon_metrics_error *e;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&dm->errors_lock);
+	e = &dm->errors[dm->n_errors++ % DAEMON_METRICS_LAST_ERRORS];
+	e->at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(e->what, sizeof(e->what), "%s %s", kind, name);
+	snprintf(e->code, sizeof(e->code), "%s", code);
+	pthread_mutex_unlock(&dm->errors_lock);
+}
+
+size_t daemon_metrics_last_errors(struct daemon_metrics *dm, struct daemon_metrics_error *out,
+				  size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&dm->errors_lock);
+	for (uint64_t i = dm->n_errors; i > 0 && n < max && n < DAEMON_METRICS_LAST_ERRORS; i--)
+		out[n++] = dm->errors[(i - 1) % DAEMON_METRICS_LAST_ERRORS];
+	pthread_mutex_unlock(&dm->errors_lock);
+	return n;
+}
+
 void daemon_metrics_cni_done(struct daemon_metrics *dm, const char *verb, int cni_code,
 			     double seconds)
 {
@@ -178,6 +209,8 @@ void daemon_metrics_cni_done(struct daemon_metrics *dm, const char *verb, int cn
 	/* A metrics failure (a bad verb string) must never fail the request. */
 	(void)metrics_histogram_observe(dm->cni_duration, (const char *[]){ verb }, seconds);
 	(void)metrics_counter_inc(dm->cni_requests, (const char *[]){ verb, code });
+	if (cni_code != 0)
+		record_error(dm, "cni", verb, code);
 }
 
 void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int r,
@@ -196,4 +229,5 @@ void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int 
 	else
 		snprintf(status, sizeof(status), "transport");
 	(void)metrics_counter_inc(dm->neutron_errors, (const char *[]){ op, status });
+	record_error(dm, "neutron", op, status);
 }

@@ -3,7 +3,9 @@
 #ifndef SF_DAEMON_DAEMON_METRICS_H
 #define SF_DAEMON_DAEMON_METRICS_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/util.h"
@@ -28,6 +30,8 @@
 #define DAEMON_LEAK_RECORD     "record"     /* local record, port gone from Neutron */
 #define DAEMON_LEAK_INTERFACE  "interface"  /* host attachment without a port */
 
+#define DAEMON_METRICS_LAST_ERRORS 8
+
 /* Handles into the registry; all owned by `registry`. */
 struct daemon_metrics {
 	struct metrics_registry *registry;
@@ -44,6 +48,13 @@ struct daemon_metrics {
 	struct metrics_gauge *ports_overdue;         /* WIRING for longer than active_timeout */
 	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
 	void *pool_userdata;
+	pthread_mutex_t errors_lock;                 /* guards errors, n_errors */
+	struct daemon_metrics_error {
+		int64_t at_ms;                       /* wall clock, ms since the epoch */
+		char what[40];                       /* "cni ADD", "neutron port_create_bulk" */
+		char code[16];                       /* the CNI code, HTTP status or "transport" */
+	} errors[DAEMON_METRICS_LAST_ERRORS];    /* a ring: the last failures, for sfctl status */
+	uint64_t n_errors;                           /* failures recorded since start */
 };
 
 /* One pool's sizes, as the pool manager knows them at scrape time. */
@@ -72,6 +83,11 @@ int daemon_metrics_emit_pool(struct metrics_emitter *e, const char *pool,
  * VERSION), `cni_code` 0 on success or the CNI error code it answered. */
 void daemon_metrics_cni_done(struct daemon_metrics *dm, const char *verb, int cni_code,
 			     double seconds);
+
+/* Up to `max` of the last failed CNI requests and Neutron calls, newest
+ * first, copied into `out`; returns how many. */
+size_t daemon_metrics_last_errors(struct daemon_metrics *dm, struct daemon_metrics_error *out,
+				  size_t max);
 
 /* One finished Neutron call: `op` names it (docs/metrics.md lists them),
  * `r` is the call's result and `http_status` the status of the failing
