@@ -34,7 +34,7 @@ for f in /usr/sbin/superfluidd /usr/bin/sfctl /usr/lib/cni/superfluid \
 	/etc/superfluid/superfluid.conf /usr/share/man/man5/superfluid.conf.5.gz \
 	/usr/share/man/man8/superfluidd.8.gz /usr/share/man/man8/superfluid.8.gz \
 	/usr/share/man/man8/sfctl.8.gz /usr/share/doc/superfluid/examples/superfluid.conflist \
-	/usr/share/doc/superfluid/examples/superfluid-rules.yml; do
+	/usr/share/doc/superfluid/examples/superfluid-rules.yml /usr/share/doc/superfluid/README.Debian; do
 	check "the package ships $f" grep -qx "$f" "$tmp/files"
 done
 check "the config is a conffile" grep -qx /etc/superfluid/superfluid.conf <<< "$(dpkg-deb -I "$deb" conffiles)"
