@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (config_doc_check(why, sizeof(why)) < 0) {
-		fprintf(stderr, "confdoc: %s (src/common/config.c)\n", why);
+		fprintf(stderr, "confdoc: %s (src/common/config_keys.c)\n", why);
 		return 1;
 	}
 	if (argc == 3 && strcmp(argv[1], "man") == 0)

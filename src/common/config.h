@@ -9,10 +9,10 @@
  * root with no permission bits for group and others, or a symbolic link.
  * Secrets never appear in messages.
  *
- * To add a key: a field here and a line in the section's table in config.c,
+ * To add a key: a field here and a line in the section's table in config_keys.c,
  * with its help text (superfluid.conf(5) is generated from the tables).
  * To add a section: a struct here, a table and a config_section_kind entry in
- * config.c; a named kind ([pool NAME]) gets a `section` callback that
+ * config_keys.c; a named kind ([pool NAME]) gets a `section` callback that
  * appends an instance (see config_parse.h). */
 #ifndef SF_COMMON_CONFIG_H
 #define SF_COMMON_CONFIG_H

@@ -1,4 +1,4 @@
-/* The configuration's documentation, generated from the tables config.c
+/* The configuration's documentation, generated from the tables config_keys.c
  * reads files against (config_kinds, config_credential_kinds): so that a
  * key cannot exist without its documentation.  man/confdoc prints these
  * at build time into superfluid.conf(5) and the example config. */
