@@ -1,9 +1,11 @@
-/* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"}, {"ctl":"gc"} and
+/* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"}, {"ctl":"gc"},
+ * {"ctl":"health"} (the Neutron breaker, the store's writes) and
  * {"ctl":"service"} (src/service/manager.h). */
 #include "daemon/ctl.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "daemon/gc.h"
 #include "service/manager.h"
@@ -84,6 +86,24 @@ static int query_gc(struct daemon *d, const json_t *req, json_t **ret)
 	return 0;
 }
 
+/* {"neutron": {"breaker", "since", "down_s", "cause", "opens"}}: what an
+ * ADD on an empty pool meets now (docs/outages.md). */
+static json_t *query_health(struct daemon *d)
+{
+	struct neutron_breaker_view v;
+	char since[32] = "";
+	struct tm tm;
+
+	neutron_breaker_view(&d->breaker, &v);
+	if (v.since && gmtime_r(&v.since, &tm))
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:{s:s, s:s?, s:I, s:s?, s:I}}", "neutron",
+			 "breaker", neutron_breaker_state_name(v.state),
+			 "since", since[0] ? since : NULL,
+			 "down_s", (json_int_t)(v.since ? (util_now_ms() - v.since_ms) / 1000 : 0),
+			 "cause", v.cause[0] ? v.cause : NULL, "opens", (json_int_t)v.opened);
+}
+
 int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, size_t why_size)
 {
 	const char *op = json_string_value(json_object_get(req, "ctl"));
@@ -95,6 +115,8 @@ int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, s
 		doc = json_pack("{s:o}", "pools", query_pools(d));
 	} else if (streq(op, "ports")) {
 		doc = json_pack("{s:o}", "ports", query_ports(d));
+	} else if (streq(op, "health")) {
+		doc = query_health(d);
 	} else if (streq(op, "gc")) {
 		r = query_gc(d, req, &doc);
 		if (r < 0)

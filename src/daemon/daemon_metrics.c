@@ -109,6 +109,23 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 				(const char *[]){ "kind", "action", NULL }, &dm->gc_actions);
 	if (r < 0)
 		goto out;
+	r = metrics_gauge_new(reg, DAEMON_METRIC_BREAKER_STATE,
+			      "The Neutron circuit breaker: 1 for its state (closed, open, half-open).",
+			      (const char *[]){ "state", NULL }, &dm->breaker_state);
+	if (r < 0)
+		goto out;
+	daemon_metrics_breaker(dm, "closed");
+	r = metrics_counter_new(reg, DAEMON_METRIC_BREAKER_OPENS,
+				"Times the Neutron circuit breaker opened (a call got no answer).",
+				NULL, &dm->breaker_opens);
+	if (r < 0)
+		goto out;
+	r = metrics_counter_new(reg, DAEMON_METRIC_STORE_FULL,
+				"Writes to the state database that failed, by reason "
+				"(no_space: the disk under state_dir is full; io).",
+				(const char *[]){ "reason", NULL }, &dm->store_failures);
+	if (r < 0)
+		goto out;
 	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_RESIDENT_MEMORY,
 				  "Resident memory of the daemon, read from /proc/self/statm.",
 				  NULL, collect_resident_memory, NULL);
@@ -178,4 +195,18 @@ void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int 
 	else
 		snprintf(status, sizeof(status), "transport");
 	(void)metrics_counter_inc(dm->neutron_errors, (const char *[]){ op, status });
+}
+
+void daemon_metrics_breaker(struct daemon_metrics *dm, const char *state)
+{
+	static const char *const states[] = { "closed", "open", "half-open" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		(void)metrics_gauge_set(dm->breaker_state, (const char *[]){ states[i] },
+					streq(states[i], state) ? 1 : 0);
+}
+
+void daemon_metrics_breaker_opened(struct daemon_metrics *dm)
+{
+	(void)metrics_counter_inc(dm->breaker_opens, NULL);
 }

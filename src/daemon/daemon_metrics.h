@@ -19,6 +19,9 @@
 #define DAEMON_METRIC_LEAKED_PORTS      "superfluid_leaked_ports_total"
 #define DAEMON_METRIC_GC_ACTIONS        "superfluid_gc_actions_total"
 #define DAEMON_METRIC_RESIDENT_MEMORY   "superfluid_process_resident_memory_bytes"
+#define DAEMON_METRIC_BREAKER_STATE     "superfluid_neutron_breaker_state"
+#define DAEMON_METRIC_BREAKER_OPENS     "superfluid_neutron_breaker_opens_total"
+#define DAEMON_METRIC_STORE_FULL        "superfluid_store_write_failures_total"
 
 /* Values of the `kind` label of superfluid_leaked_ports_total. */
 #define DAEMON_LEAK_NEUTRON    "neutron"    /* tagged port in Neutron, no local record */
@@ -36,6 +39,9 @@ struct daemon_metrics {
 	struct metrics_counter *ports_deleted;
 	struct metrics_counter *leaked_ports;        /* {kind} */
 	struct metrics_counter *gc_actions;          /* {kind,action}: GC_KIND_*, gc_find.h */
+	struct metrics_gauge *breaker_state;         /* {state}: 1 for the current one */
+	struct metrics_counter *breaker_opens;
+	struct metrics_counter *store_failures;      /* {reason}: no_space, io */
 	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
 	void *pool_userdata;
 };
@@ -72,5 +78,9 @@ void daemon_metrics_cni_done(struct daemon_metrics *dm, const char *verb, int cn
  * answer (0 when none arrived: counted as status="transport"). */
 void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int r,
 				 int http_status, double seconds);
+
+/* The Neutron breaker is now in `state` ("closed", "open", "half-open"). */
+void daemon_metrics_breaker(struct daemon_metrics *dm, const char *state);
+void daemon_metrics_breaker_opened(struct daemon_metrics *dm);
 
 #endif

@@ -15,6 +15,7 @@
 #include "daemon/gc_busy.h"
 #include "daemon/handle.h"
 #include "daemon/nested.h"
+#include "daemon/prober.h"
 #include "daemon/recycler.h"
 #include "daemon/refiller.h"
 #include "daemon/syncer.h"
@@ -29,6 +30,7 @@ static void stop_threads(struct daemon *d)
 	pthread_cond_broadcast(&d->wake_refill);
 	pthread_cond_broadcast(&d->wake_sync);
 	pthread_cond_broadcast(&d->wake_recycle);
+	pthread_cond_broadcast(&d->wake_probe);
 	pthread_mutex_unlock(&d->lock);
 	for (unsigned i = 0; i < d->n_threads; i++)
 		pthread_join(d->threads[i], NULL);
@@ -89,6 +91,8 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	pthread_cond_init(&d->wake_refill, NULL);
 	pthread_cond_init(&d->wake_sync, NULL);
 	pthread_cond_init(&d->wake_recycle, NULL);
+	pthread_cond_init(&d->wake_probe, NULL);
+	neutron_breaker_init(&d->breaker);
 	snprintf(d->deployment_tag, sizeof(d->deployment_tag), "sf-deployment=%s", cfg->deployment);
 	d->bind = (struct bind_host_cfg){
 		.deployment = d->cfg.deployment,
@@ -155,7 +159,7 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 
 	{
 		void *(*mains[DAEMON_THREADS])(void *) = { refiller_main, recycler_main,
-							   syncer_main };
+							   syncer_main, prober_main };
 
 		for (size_t i = 0; i < ARRAY_SIZE(mains); i++) {
 			r = -pthread_create(&d->threads[d->n_threads], NULL, mains[i], d);
@@ -206,6 +210,8 @@ void daemon_free(struct daemon *d)
 	pthread_cond_destroy(&d->wake_refill);
 	pthread_cond_destroy(&d->wake_sync);
 	pthread_cond_destroy(&d->wake_recycle);
+	pthread_cond_destroy(&d->wake_probe);
+	neutron_breaker_destroy(&d->breaker);
 	free(d);
 }
 

@@ -199,11 +199,20 @@ void *refiller_main(void *arg)
 	struct daemon_backoff bo = { 0 };
 	uint64_t deferred_since = 0, collected_at = 0, settle_at = 0;
 	bool listed_once = false;   /* no refill before a listing by tag worked */
+	unsigned closes = atomic_load(&d->breaker_closes);
 
 	while (!daemon_should_stop(d)) {
-		unsigned wait_ms = d->cfg.refill_interval_ms, left = daemon_backoff_left(&bo);
+		unsigned wait_ms = d->cfg.refill_interval_ms, left;
 		unsigned long failed = daemon_neutron_failures_here();
 		bool owed;
+
+		/* The prober found Neutron again: no need to sit out the rest of
+		 * a backoff that grew during the outage. */
+		if (atomic_load(&d->breaker_closes) != closes) {
+			closes = atomic_load(&d->breaker_closes);
+			bo.until_ms = 0;
+		}
+		left = daemon_backoff_left(&bo);
 
 		if (left) {
 			daemon_wait_kick(d, &d->wake_refill, &d->refill_pending, left);

@@ -2,6 +2,8 @@
  * and the background threads' backoff. */
 #include "daemon/state.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -31,6 +33,11 @@ void daemon_kick_sync(struct daemon *d)
 void daemon_kick_recycle(struct daemon *d)
 {
 	kick(d, &d->wake_recycle, &d->recycle_pending);
+}
+
+void daemon_kick_probe(struct daemon *d)
+{
+	kick(d, &d->wake_probe, &d->probe_pending);
 }
 
 bool daemon_should_stop(struct daemon *d)
@@ -72,6 +79,57 @@ bool daemon_in_burst(struct daemon *d, uint64_t deferred_since_ms)
 	return deferred_since_ms == 0 || now - deferred_since_ms < d->cfg.max_defer_ms;
 }
 
+void daemon_breaker_show(struct daemon *d)
+{
+	struct neutron_breaker_view v;
+
+	neutron_breaker_view(&d->breaker, &v);
+	daemon_metrics_breaker(d->metrics, neutron_breaker_state_name(v.state));
+}
+
+/* One call's outcome to the breaker; its transitions are logged (a few per
+ * outage) and shown in the metrics. */
+static void breaker_feed(struct daemon *d, const char *op, int r, const struct neutron_error *err,
+			 uint64_t waited_ms)
+{
+	enum neutron_breaker_change ch;
+	struct neutron_breaker_view v;
+
+	ch = neutron_breaker_record(&d->breaker, r, err ? err->http_status : 0, waited_ms,
+				    err && err->message[0] ? err->message : NULL);
+	if (ch == NEUTRON_BREAKER_SAME)
+		return;
+	neutron_breaker_view(&d->breaker, &v);
+	if (ch == NEUTRON_BREAKER_OPENED) {
+		log_warn_rl("Neutron is unreachable (%s: %s): ADDs on an empty pool fail at once "
+			 "until a probe reaches it", op, v.cause);
+		daemon_metrics_breaker_opened(d->metrics);
+		daemon_kick_probe(d);
+	} else {
+		log_info_rl("Neutron is reachable again (%s answered)", op);
+		atomic_fetch_add(&d->breaker_closes, 1);
+		daemon_kick_refill(d);
+		daemon_kick_sync(d);
+	}
+	daemon_breaker_show(d);
+}
+
+bool daemon_neutron_unreachable(struct daemon *d, char *why, size_t size)
+{
+	struct neutron_breaker_view v;
+	struct tm tm;
+	char at[32] = "?";
+
+	neutron_breaker_view(&d->breaker, &v);
+	if (v.state == NEUTRON_BREAKER_CLOSED)
+		return false;
+	if (gmtime_r(&v.since, &tm))
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(why, size, "Neutron is unreachable since %s (%llu s; %s)", at,
+		 (unsigned long long)((util_now_ms() - v.since_ms) / 1000), v.cause);
+	return true;
+}
+
 /* Failed calls of the calling thread: a background thread compares it
  * across one pass of its work to know whether to back off. */
 static _Thread_local unsigned long neutron_failures_here;
@@ -92,10 +150,11 @@ void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct n
 	if (r >= 0 || (status > 0 && status < 500)) {
 		atomic_store(&d->neutron_ok, true);
 		atomic_store(&d->readiness.neutron_reached, true);
-	} else {
+	} else if (r != -ETIME) {   /* -ETIME: the caller's deadline, not Neutron */
 		atomic_store(&d->neutron_ok, false);
 		neutron_failures_here++;
 	}
+	breaker_feed(d, op, r, err, (uint64_t)(seconds * 1000));
 }
 
 unsigned daemon_backoff_ms(unsigned failures)

@@ -120,10 +120,9 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
  * claims it, and leave the pool empty again (the leak run met this): then
  * make another, while cold_add_timeout lasts. */
 static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *env,
-		      struct store_port *ret, struct cni_error *err)
+		      uint64_t deadline, struct store_port *ret, struct cni_error *err)
 {
-	uint64_t deadline = util_now_ms() + d->cfg.cold_add_timeout_ms;
-	char *port_id = NULL;
+	char *port_id = NULL, why[320];
 	int r;
 
 	if (!d->cfg.on_demand) {
@@ -135,6 +134,11 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 			      "takes no more allowed address pairs (Neutron's max_allowed_address_pair)",
 			      p->name);
 		return -ENOSPC;
+	}
+	/* Neutron known to be away (the breaker): no point waiting for it. */
+	if (daemon_neutron_unreachable(d, why, sizeof(why))) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' is empty and %s", p->name, why);
+		return -EHOSTUNREACH;
 	}
 	for (;;) {
 		struct neutron_error nerr = { 0 };
@@ -151,8 +155,9 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		}
 		if (r == -ETIME) {
 			cni_error_set(err, CNI_ERR_TRY_AGAIN,
-				      "pool '%s' is empty and Neutron did not answer the port create in time",
-				      p->name);
+				      "pool '%s' is empty and Neutron did not answer the port create "
+				      "within cold_add_timeout (%u ms)", p->name,
+				      d->cfg.cold_add_timeout_ms);
 			goto out;
 		}
 		if (r < 0) {
@@ -209,8 +214,8 @@ static int attach(struct daemon *d, struct nl_sock *host, int fd, const struct p
 	return r;
 }
 
-int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
-		   char **ret, struct cni_error *err)
+static int add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
+	       uint64_t deadline, char **ret, struct cni_error *err)
 {
 	struct store_port row = { 0 };
 	struct portinfo pi;
@@ -258,7 +263,7 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 		repeated = true;
 		r = 0;
 	} else if (r == -ENOENT) {
-		r = claim_cold(d, p, env, &row, err);
+		r = claim_cold(d, p, env, deadline, &row, err);
 		if (r < 0)
 			goto out;
 	} else if (r < 0) {
@@ -311,6 +316,21 @@ out:
 	store_port_done(&row);
 	if (fd >= 0)
 		close(fd);
+	return r;
+}
+
+int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
+		   char **ret, struct cni_error *err)
+{
+	/* Whatever Neutron does, an ADD that needs it (a new network's names,
+	 * an empty pool) lasts no longer than cold_add_timeout: every Neutron
+	 * request of this thread is cut to it (neutron_deadline_set). */
+	uint64_t deadline = util_now_ms() + d->cfg.cold_add_timeout_ms;
+	int r;
+
+	neutron_deadline_set(deadline);
+	r = add(d, env, conf, deadline, ret, err);
+	neutron_deadline_clear();
 	return r;
 }
 

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "neutron/neutron.h"
 
@@ -118,6 +119,13 @@ long neutron_backoff_ms(long base_ms, int attempt, uint32_t rnd);
 bool neutron_retry_allowed(bool idempotent, int r, long status, bool maybe_sent);
 /* Maps a curl error to -errno. */
 int neutron_curl_errno(CURLcode code);
+
+/* deadline.c: the calling thread's deadline (neutron_deadline_set). */
+
+/* Cuts *timeout_ms (<= 0: none) to the time left.  -ETIME when none is. */
+int neutron_deadline_cut(long *timeout_ms);
+/* The deadline as an absolute CLOCK_MONOTONIC time; false without one. */
+bool neutron_deadline_abstime(struct timespec *ret);
 
 /* auth.c */
 
