@@ -75,7 +75,9 @@ enum neutron_breaker_change neutron_breaker_record(struct neutron_breaker *b, in
 		util_strlcpy(b->cause, message ? message : strerror(-r), sizeof(b->cause));
 		schedule_probe(b, now);
 		ch = NEUTRON_BREAKER_OPENED;
-	} else if (b->state == NEUTRON_BREAKER_HALF_OPEN) {
+	} else {
+		/* Any call that fails while it is open or half-open is as good
+		 * as a failed probe: the next one waits longer. */
 		b->state = NEUTRON_BREAKER_OPEN;
 		b->failed_probes++;
 		schedule_probe(b, now);

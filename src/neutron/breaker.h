@@ -71,7 +71,9 @@ enum neutron_breaker_change neutron_breaker_record(struct neutron_breaker *b, in
 						    const char *message);
 /* True, once, when a probe is due: the breaker goes half-open; the caller
  * makes one call and feeds its outcome (a failure reopens it, with the next
- * probe later). */
+ * probe later).  Another thread's call that fails while the breaker is not
+ * closed counts as a failed probe too, so that probes fill the silences of
+ * the background threads rather than add to their calls. */
 bool neutron_breaker_probe_due(struct neutron_breaker *b);
 /* Milliseconds until the next probe is due (0: now, or closed). */
 unsigned neutron_breaker_probe_left(struct neutron_breaker *b);
