@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "store/store.h"
+
 /* From half a millisecond (a pooled ADD) to tens of seconds (a Neutron call
  * under load, or an ADD that had to wait for a port). */
 static const double duration_buckets[] = {
@@ -120,12 +122,6 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 				NULL, &dm->breaker_opens);
 	if (r < 0)
 		goto out;
-	r = metrics_counter_new(reg, DAEMON_METRIC_STORE_FULL,
-				"Writes to the state database that failed, by reason "
-				"(no_space: the disk under state_dir is full; io).",
-				(const char *[]){ "reason", NULL }, &dm->store_failures);
-	if (r < 0)
-		goto out;
 	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_RESIDENT_MEMORY,
 				  "Resident memory of the daemon, read from /proc/self/statm.",
 				  NULL, collect_resident_memory, NULL);
@@ -209,4 +205,25 @@ void daemon_metrics_breaker(struct daemon_metrics *dm, const char *state)
 void daemon_metrics_breaker_opened(struct daemon_metrics *dm)
 {
 	(void)metrics_counter_inc(dm->breaker_opens, NULL);
+}
+
+static int collect_store(void *userdata, struct metrics_emitter *e)
+{
+	struct store_health h;
+	int r;
+
+	store_health(userdata, &h);
+	r = metrics_emit(e, (const char *[]){ "no_space" }, (double)h.no_space);
+	if (r >= 0)
+		r = metrics_emit(e, (const char *[]){ "io" }, (double)h.io);
+	return r;
+}
+
+int daemon_metrics_watch_store(struct daemon_metrics *dm, struct store *s)
+{
+	return metrics_collector_add(dm->registry, METRICS_COUNTER, DAEMON_METRIC_STORE_FULL,
+				     "Statements on the state database that failed for the "
+				     "file's sake, by reason (no_space: the disk under state_dir "
+				     "is full; io: an I/O error or a read-only file).",
+				     (const char *[]){ "reason", NULL }, collect_store, s);
 }

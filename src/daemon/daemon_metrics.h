@@ -41,7 +41,6 @@ struct daemon_metrics {
 	struct metrics_counter *gc_actions;          /* {kind,action}: GC_KIND_*, gc_find.h */
 	struct metrics_gauge *breaker_state;         /* {state}: 1 for the current one */
 	struct metrics_counter *breaker_opens;
-	struct metrics_counter *store_failures;      /* {reason}: no_space, io */
 	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
 	void *pool_userdata;
 };
@@ -82,5 +81,9 @@ void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int 
 /* The Neutron breaker is now in `state` ("closed", "open", "half-open"). */
 void daemon_metrics_breaker(struct daemon_metrics *dm, const char *state);
 void daemon_metrics_breaker_opened(struct daemon_metrics *dm);
+/* Registers superfluid_store_write_failures_total{reason}, read from the
+ * store at each scrape (`s` must outlive the registry). */
+struct store;
+int daemon_metrics_watch_store(struct daemon_metrics *dm, struct store *s) MUST_CHECK;
 
 #endif

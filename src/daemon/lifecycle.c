@@ -146,6 +146,9 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	r = daemon_metrics_new(collect_pools, d, &d->metrics);
 	if (r < 0)
 		goto fail;
+	r = daemon_metrics_watch_store(d->metrics, d->store);
+	if (r < 0)
+		goto fail;
 	atomic_store(&d->readiness.pools_loaded, true);
 
 	hh.registry = d->metrics->registry;

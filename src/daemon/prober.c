@@ -3,7 +3,9 @@
  * 10 s (jittered), each one GET of a single network bounded by
  * cold_add_timeout, so that a dropped path costs one thread a few seconds
  * now and then, never a request.  Its answer (any HTTP status) closes the
- * breaker, which kicks the refiller and the syncer (state.c). */
+ * breaker, which kicks the refiller and the syncer (state.c).  It also
+ * watches the state database (daemon_store_failing): once a second, and a
+ * small write while it refuses them. */
 #include "daemon/prober.h"
 
 #include <errno.h>
@@ -12,7 +14,7 @@
 #include "daemon/state.h"
 
 #define PROBE_PATH "/v2.0/networks?limit=1&fields=id"
-#define IDLE_MS 60000u   /* closed: woken by the kick that opens it */
+#define STORE_TICK_MS 1000u   /* between looks at the state database */
 
 static void probe(struct daemon *d)
 {
@@ -46,12 +48,16 @@ void *prober_main(void *arg)
 	while (!daemon_should_stop(d)) {
 		unsigned left;
 
+		/* The state database too: a write refused (a full disk) is
+		 * retried with a small one each second until it passes. */
+		daemon_store_failing(d, true);
 		if (neutron_breaker_probe_due(&d->breaker)) {
 			probe(d);
 			continue;
 		}
 		left = neutron_breaker_probe_left(&d->breaker);
-		daemon_wait_kick(d, &d->wake_probe, &d->probe_pending, left ? left : IDLE_MS);
+		daemon_wait_kick(d, &d->wake_probe, &d->probe_pending,
+				 left && left < STORE_TICK_MS ? left : STORE_TICK_MS);
 	}
 	return NULL;
 }

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "daemon/daemon_metrics.h"
+#include "store/store.h"
 
 #define BACKOFF_MAX_MS 60000
 
@@ -112,6 +114,25 @@ static void breaker_feed(struct daemon *d, const char *op, int r, const struct n
 		daemon_kick_sync(d);
 	}
 	daemon_breaker_show(d);
+}
+
+bool daemon_store_failing(struct daemon *d, bool probe)
+{
+	struct store_health h;
+	bool was;
+
+	store_health(d->store, &h);
+	/* Its outcome is in the health read back. */
+	if (h.failing && probe && store_probe_write(d->store) == 0)
+		store_health(d->store, &h);
+	was = atomic_exchange(&d->readiness.store_failing, h.failing);
+	if (h.failing && !was)
+		log_warn_rl("the state database in '%s' cannot be written (%s): ADDs answer code 11 "
+			    "and /readyz is not ready until it can", d->cfg.state_dir,
+			    strerror(-h.last_error));
+	else if (!h.failing && was)
+		log_info_rl("the state database in '%s' takes writes again", d->cfg.state_dir);
+	return h.failing;
 }
 
 bool daemon_neutron_unreachable(struct daemon *d, char *why, size_t size)

@@ -107,6 +107,10 @@ void daemon_neutron_done(struct daemon *d, const char *op, int r,
  * unreachable since <UTC time> (N s; <the failure>)"; an ADD that needs
  * Neutron answers that at once. */
 bool daemon_neutron_unreachable(struct daemon *d, char *why, size_t size);
+/* Whether the state database takes writes (store_health): /readyz says
+ * so, a change is logged (rate-limited).  With `probe`, a failing store is
+ * tried with one small write first.  Returns true while it fails. */
+bool daemon_store_failing(struct daemon *d, bool probe);
 /* The breaker's state to the metrics, after it changed. */
 void daemon_breaker_show(struct daemon *d);
 /* How many Neutron calls of the calling thread failed without an answer

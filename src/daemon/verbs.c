@@ -115,6 +115,19 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 	return r;
 }
 
+/* A failed write to the state database: a full disk (or a read-only or
+ * failing one) is transient for the runtime, code 11, and /readyz says so;
+ * anything else is the daemon's own fault. */
+static void store_failed(struct daemon *d, const char *what, int r, struct cni_error *err)
+{
+	if (daemon_store_failing(d, false) || r == -ENOSPC || r == -EIO || r == -EROFS)
+		cni_error_set(err, CNI_ERR_TRY_AGAIN,
+			      "%s: the state database in '%s' cannot be written (%s); try again "
+			      "once it can", what, d->cfg.state_dir, strerror(-r));
+	else
+		cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, strerror(-r));
+}
+
 /* An empty pool: make one port for this ADD (bound, plugged, ACTIVE).  A
  * concurrent ADD may take the new port once it is READY, before this one
  * claims it, and leave the pool empty again (the leak run met this): then
@@ -133,6 +146,13 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no ready port, and the VM's port "
 			      "takes no more allowed address pairs (Neutron's max_allowed_address_pair)",
 			      p->name);
+		return -ENOSPC;
+	}
+	/* A port made now could not be recorded: it would go straight back. */
+	if (daemon_store_failing(d, true)) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' is empty and the state database in "
+			      "'%s' cannot be written; try again once it can", p->name,
+			      d->cfg.state_dir);
 		return -ENOSPC;
 	}
 	/* Neutron known to be away (the breaker): no point waiting for it. */
@@ -180,9 +200,13 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		free(port_id);
 		port_id = NULL;
 	}
-	if (r < 0)
-		cni_error_set(err, CNI_ERR_TRY_AGAIN, "claiming the new port of pool '%s': %s",
-			      p->name, strerror(-r));
+	if (r < 0) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "claiming the new port of pool '%s'", p->name);
+		store_failed(d, what, r, err);
+		err->code = CNI_ERR_TRY_AGAIN;
+	}
 out:
 	free(port_id);
 	return r;
@@ -267,7 +291,7 @@ static int add(struct daemon *d, const struct cni_env *env, const struct cni_con
 		if (r < 0)
 			goto out;
 	} else if (r < 0) {
-		cni_error_set(err, CNI_ERR_INTERNAL, "claiming a port: %s", strerror(-r));
+		store_failed(d, "claiming a port", r, err);
 		goto out;
 	}
 	daemon_kick_refill(d);
@@ -344,8 +368,11 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 	if (r == -ENOENT)
 		return 0;   /* DEL is idempotent: nothing held, nothing to do */
 	if (r < 0) {
-		cni_error_set(err, CNI_ERR_TRY_AGAIN, "releasing the port of '%s': %s",
-			      env->container_id, strerror(-r));
+		char what[160];
+
+		snprintf(what, sizeof(what), "releasing the port of '%s'", env->container_id);
+		store_failed(d, what, r, err);
+		err->code = CNI_ERR_TRY_AGAIN;   /* a DEL is always worth repeating */
 		return r;
 	}
 	/* Its services forget it before the port is anyone else's (the
