@@ -182,6 +182,15 @@ static bool adopt_unanswered(struct daemon *d)
 			store_port_done(&known);
 			continue;
 		}
+		/* A holder in Neutron: not a create of ours that lost its answer
+		 * but a port in use (a store rebuilt empty?); handing it out
+		 * would give it to two containers.  The collector decides. */
+		if (json_string_length(json_object_get(v, "device_id")) > 0) {
+			log_warn_rl("port %s: unknown to the store but held by '%s' in Neutron; "
+				    "not adopted", id,
+				    json_string_value(json_object_get(v, "device_id")));
+			continue;
+		}
 		p = ports_pool_of(d, v);
 		if (p && ports_adopt(d, p, v) == 0) {
 			metrics_counter_inc(d->metrics->leaked_ports,
