@@ -14,6 +14,9 @@
  *    sent, is not retried: a second create could make a duplicate port.
  *    (A 504 may still hide a finished create; the ports superfluid creates
  *    carry its tag, so the reconciler removes such an orphan.)
+ * A 429 or 5xx answer's Retry-After (in seconds) is honoured: the retry waits
+ * at least that long, and none is made when it says more than
+ * NEUTRON_RETRY_AFTER_MAX_MS.
  * 4xx answers are never retried (401 is handled once, by re-authenticating,
  * in call.c).  TLS verification failures and oversized answers are not
  * retried either: repeating them cannot help.
@@ -70,6 +73,27 @@ bool neutron_retry_allowed(bool idempotent, int r, long status, bool maybe_sent)
 	if (status >= 500 && status <= 599)
 		return idempotent || status == 502 || status == 503 || status == 504;
 	return false;
+}
+
+int neutron_retry_after_parse(const char *value, long *ret_ms)
+{
+	char *end;
+	long v;
+
+	if (!value)
+		return -EINVAL;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (*value < '0' || *value > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (errno || *end || v > 86400)
+		return -EINVAL;
+	*ret_ms = v * 1000;
+	return 0;
 }
 
 int neutron_curl_errno(CURLcode code)
@@ -357,6 +381,13 @@ static int http_attempt(struct neutron_client *c, const struct neutron_http_requ
 			goto out;
 		}
 	}
+	if (status == 429 || status >= 500) {
+		struct curl_header *hdr = NULL;
+
+		if (curl_easy_header(slot->curl, "Retry-After", 0, CURLH_HEADER, -1, &hdr) ==
+		    CURLHE_OK && neutron_retry_after_parse(hdr->value, &resp->retry_after_ms) < 0)
+			resp->retry_after_ms = 0;
+	}
 	resp->body = sink.buf;
 	resp->body_len = sink.len;
 	sink.buf = NULL;
@@ -395,8 +426,13 @@ int neutron_http_exchange(struct neutron_client *c, const struct neutron_http_re
 			break;
 		}
 		wait = neutron_backoff_ms(c->retry_base_ms, attempt, jitter_random());
+		/* The server said when to come back: not sooner, and not at all
+		 * if that is far off. */
+		if (r == 0 && one.retry_after_ms > wait)
+			wait = one.retry_after_ms;
 		left = wait + 1;
-		if (neutron_deadline_cut(&left) < 0 || left <= wait) {
+		if (wait > NEUTRON_RETRY_AFTER_MAX_MS || neutron_deadline_cut(&left) < 0 ||
+		    left <= wait) {
 			/* No retry would end before the deadline: this answer stands. */
 			if (r == 0) {
 				one.ambiguous_earlier = ambiguous;

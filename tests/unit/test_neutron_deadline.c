@@ -77,6 +77,23 @@ static void test_deadline_stops_retries(void **state)
 	fake_stop(f);
 }
 
+static void test_retry_after_parse(void **state)
+{
+	long ms = -1;
+
+	assert_int_equal(neutron_retry_after_parse("3", &ms), 0);
+	assert_int_equal(ms, 3000);
+	assert_int_equal(neutron_retry_after_parse(" 0 ", &ms), 0);
+	assert_int_equal(ms, 0);
+	ms = -1;
+	assert_int_equal(neutron_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", &ms), -EINVAL);
+	assert_int_equal(neutron_retry_after_parse("-1", &ms), -EINVAL);
+	assert_int_equal(neutron_retry_after_parse("2x", &ms), -EINVAL);
+	assert_int_equal(neutron_retry_after_parse("99999999999999999999", &ms), -EINVAL);
+	assert_int_equal(neutron_retry_after_parse(NULL, &ms), -EINVAL);
+	assert_int_equal(ms, -1);
+}
+
 static void test_breaker_what_counts(void **state)
 {
 	assert_true(neutron_breaker_is_failure(-ECONNREFUSED, 0, 0));
@@ -158,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deadline_cuts_attempts),
 		cmocka_unit_test(test_deadline_stops_retries),
+		cmocka_unit_test(test_retry_after_parse),
 		cmocka_unit_test(test_breaker_what_counts),
 		cmocka_unit_test(test_breaker_states),
 	};
