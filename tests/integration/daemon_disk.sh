@@ -68,7 +68,9 @@ check "metrics: $nospace counts ($(instance_metric host1 "$A" "$nospace"))" \
 	test "$(instance_metric host1 "$A" "$nospace")" -ge 1
 for i in $(seq 1 15); do
 	cni ADD "$NAME-x$i" "/run/netns/$ns" eth0 "$cf"
-	[ "$rc" = 1 ] && jq -e '.code == 11' <<< "$out" > /dev/null || fail "ADD x$i: $out"
+	if ! { [ "$rc" = 1 ] && jq -e '.code == 11' <<< "$out" > /dev/null; }; then
+		fail "ADD x$i: $out"
+	fi
 done
 warned=$(instance_log "$A" | tail -n +"$log0" | grep -c 'warning\]: the state database .* cannot be written')
 errs=$(instance_log "$A" | tail -n +"$log0" | grep -c 'ADD .*error 11')
