@@ -246,8 +246,11 @@ void *refiller_main(void *arg)
 		}
 		if (settle_at && util_now_ms() >= settle_at && adopt_unanswered(d))
 			settle_at = 0;
-		/* A failed pass (the store) is tried again at the next interval. */
-		if (!collected_at || util_now_ms() - collected_at >= d->cfg.gc_interval_ms) {
+		/* A failed pass (the store) is tried again at the next interval;
+		 * none while the breaker says Neutron is away (its listing would
+		 * only wait for a timeout): it runs once Neutron is back. */
+		if ((!collected_at || util_now_ms() - collected_at >= d->cfg.gc_interval_ms) &&
+		    !daemon_neutron_unreachable(d, NULL, 0)) {
 			struct gc_opts o = { 0 };
 
 			if (gc_pass(d, &o, NULL) < 0)

@@ -144,6 +144,8 @@ bool daemon_neutron_unreachable(struct daemon *d, char *why, size_t size)
 	neutron_breaker_view(&d->breaker, &v);
 	if (v.state == NEUTRON_BREAKER_CLOSED)
 		return false;
+	if (!why)
+		return true;
 	if (gmtime_r(&v.since, &tm))
 		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(why, size, "Neutron is unreachable since %s (%llu s; %s)", at,

@@ -105,7 +105,7 @@ void daemon_neutron_done(struct daemon *d, const char *op, int r,
 			 const struct neutron_error *err, uint64_t start_us);
 /* While the breaker is not closed: true, with `why` set to "Neutron is
  * unreachable since <UTC time> (N s; <the failure>)"; an ADD that needs
- * Neutron answers that at once. */
+ * Neutron answers that at once.  `why` may be NULL. */
 bool daemon_neutron_unreachable(struct daemon *d, char *why, size_t size);
 /* Whether the state database takes writes (store_health): /readyz says
  * so, a change is logged (rate-limited).  With `probe`, a failing store is
