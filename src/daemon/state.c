@@ -56,7 +56,9 @@ void daemon_wait_kick(struct daemon *d, pthread_cond_t *cond, bool *pending, uns
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	/* The monotonic clock: a wall-clock jump (NTP, an operator) must not
+	 * stretch a thread's sleep by the size of the jump. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += ms / 1000;
 	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
@@ -65,7 +67,7 @@ void daemon_wait_kick(struct daemon *d, pthread_cond_t *cond, bool *pending, uns
 	}
 	pthread_mutex_lock(&d->lock);
 	while (!*pending && !d->stop)
-		if (pthread_cond_timedwait(cond, &d->lock, &ts) != 0)
+		if (pthread_cond_clockwait(cond, &d->lock, CLOCK_MONOTONIC, &ts) != 0)
 			break;
 	*pending = false;
 	pthread_mutex_unlock(&d->lock);
