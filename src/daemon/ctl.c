@@ -86,22 +86,27 @@ static int query_gc(struct daemon *d, const json_t *req, json_t **ret)
 	return 0;
 }
 
-/* {"neutron": {"breaker", "since", "down_s", "cause", "opens"}}: what an
- * ADD on an empty pool meets now (docs/outages.md). */
+/* {"neutron": {"breaker", "since", "down_s", "cause", "opens"}, "store":
+ * {"writable", "no_space", "io"}}: what an ADD meets now
+ * (docs/outages.md). */
 static json_t *query_health(struct daemon *d)
 {
 	struct neutron_breaker_view v;
+	struct store_health h;
 	char since[32] = "";
 	struct tm tm;
 
 	neutron_breaker_view(&d->breaker, &v);
+	store_health(d->store, &h);
 	if (v.since && gmtime_r(&v.since, &tm))
 		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_pack("{s:{s:s, s:s?, s:I, s:s?, s:I}}", "neutron",
+	return json_pack("{s:{s:s, s:s?, s:I, s:s?, s:I}, s:{s:b, s:I, s:I}}", "neutron",
 			 "breaker", neutron_breaker_state_name(v.state),
 			 "since", since[0] ? since : NULL,
 			 "down_s", (json_int_t)(v.since ? (util_now_ms() - v.since_ms) / 1000 : 0),
-			 "cause", v.cause[0] ? v.cause : NULL, "opens", (json_int_t)v.opened);
+			 "cause", v.cause[0] ? v.cause : NULL, "opens", (json_int_t)v.opened,
+			 "store", "writable", !h.failing, "no_space", (json_int_t)h.no_space,
+			 "io", (json_int_t)h.io);
 }
 
 int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, size_t why_size)

@@ -64,6 +64,8 @@ check "... and the container holds no interface" test -z "$(links_of "$ns")"
 check "... and the pool's ports are still ready" test "$(pool_field "$A" p ready)" = 2
 check "/readyz: 503 while the store cannot write" wait_until 5 ready_is 503
 check "... naming the state database ($(cat "$tmp/readyz"))" grep -q "state database" "$tmp/readyz"
+writable() { [ "$(ctl "$A" health | jq -r .store.writable)" = "$1" ]; }
+check "{\"ctl\":\"health\"}: the store is not writable" writable false
 check "metrics: $nospace counts ($(instance_metric host1 "$A" "$nospace"))" \
 	test "$(instance_metric host1 "$A" "$nospace")" -ge 1
 for i in $(seq 1 15); do
@@ -88,6 +90,7 @@ if wait_until 10 ready_is 200; then
 else
 	fail "/readyz still $(readyz): $(cat "$tmp/readyz")"
 fi
+check "{\"ctl\":\"health\"}: the store is writable again" writable true
 check "the log says the store takes writes again" \
 	bash -c "tail -n +$log0 '$(scripts/sfhost dir "$A")/log' | grep -q 'takes writes again'"
 cni ADD "$NAME-x" "/run/netns/$ns" eth0 "$cf"
