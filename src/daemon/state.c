@@ -175,7 +175,7 @@ void daemon_neutron_done(struct daemon *d, const char *op, int r, const struct n
 	if (r >= 0 || (status > 0 && status < 500)) {
 		atomic_store(&d->neutron_ok, true);
 		atomic_store(&d->readiness.neutron_reached, true);
-	} else if (r != -ETIME) {   /* -ETIME: the caller's deadline, not Neutron */
+	} else if (r != -ETIME || seconds >= 1) {   /* a deadline with no time left: not Neutron */
 		atomic_store(&d->neutron_ok, false);
 		neutron_failures_here++;
 	}

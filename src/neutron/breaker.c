@@ -25,6 +25,7 @@ bool neutron_breaker_is_failure(int r, int http_status, uint64_t waited_ms)
 		return false;
 	switch (r) {
 	case -ETIMEDOUT:
+	case -ETIME:   /* waited that long for another thread's hung call */
 		return waited_ms >= NEUTRON_BREAKER_MIN_WAIT_MS;
 	case -ECONNREFUSED:
 	case -EHOSTUNREACH:

@@ -59,10 +59,11 @@ void neutron_breaker_init(struct neutron_breaker *b);
 void neutron_breaker_destroy(struct neutron_breaker *b);
 
 /* True when a call's outcome says Neutron is unreachable: no HTTP answer
- * (http_status 0) with -ETIMEDOUT after waiting waited_ms >=
- * NEUTRON_BREAKER_MIN_WAIT_MS, or -ECONNREFUSED, -EHOSTUNREACH,
- * -ENETUNREACH, -ECONNRESET.  -ETIME (the caller's deadline left no time to
- * send) and local errors say nothing. */
+ * (http_status 0) with -ETIMEDOUT, or -ETIME (the caller's deadline ran out
+ * waiting for a slot or for another thread's authentication, both held by
+ * hung calls), after waiting waited_ms >= NEUTRON_BREAKER_MIN_WAIT_MS; or
+ * -ECONNREFUSED, -EHOSTUNREACH, -ENETUNREACH, -ECONNRESET.  A deadline that
+ * left no time to send, and local errors, say nothing. */
 bool neutron_breaker_is_failure(int r, int http_status, uint64_t waited_ms);
 /* Feeds one call's outcome; `message` (may be NULL) is its error, kept as
  * the cause when it opens the breaker. */

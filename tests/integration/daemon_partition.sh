@@ -10,7 +10,10 @@
 #    message says since when Neutron is unreachable; metrics and
 #    {"ctl":"health"} show it;
 #  - once the rules go, the prober closes the breaker by itself, the pool
-#    refills, Neutron's tagged ports are the store's (nothing doubled).
+#    refills, Neutron's tagged ports are the store's (nothing doubled);
+#  - Keystone alone dropped, the daemon restarted without a token (its
+#    first call hangs in authentication, holding the client's auth lock):
+#    the same bounds, the same recovery.
 # Disturbs no other process on host1: no lock needed.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2154,SC2317
@@ -109,7 +112,45 @@ check "Neutron's ports tagged for $A are the store's ($(store_ports "$A" | wc -l
 	wait_until 20 ports_agree "$A"
 check "an ADD after recovery succeeds" add x5
 
+# --- Keystone alone, with a daemon that must authenticate ------------------------------
+# Restarted while Keystone's port is dropped, its first Neutron call hangs
+# in authentication, holding the client's auth lock: an empty-pool ADD
+# must still end at cold_add_timeout, and open the breaker.
+partition host1 5000
+part_enter
+if ! scripts/sfhost stop "$A" > /dev/null || ! scripts/sfhost restart "$A" > /dev/null; then
+	die "restarting $A in the partition"
+fi
+part_leave
+say "Keystone dropped for $A, restarted without a token"
+drain_k=()
+while ready_ge 1 && [ "${#drain_k[@]}" -lt 4 ]; do
+	l=k$(( ${#drain_k[@]} + 1 ))
+	add "$l" || die "warm ADD $l without a token"
+	drain_k+=("$l")
+done
+cold c3
+c3_ms=$took_ms
+check "Keystone dropped: the cold ADD is bounded by cold_add_timeout ($c3_ms ms)" \
+	test "$c3_ms" -le $((COLD_S * 1000 + SLACK_MS))
+cold c4
+c4_ms=$took_ms
+check "... the next answers at once ($c4_ms ms < 1000), Neutron unreachable since ..." \
+	jq -e '.msg | test("Neutron is unreachable since")' <<< "$out"
+check "... ($c4_ms ms < 1000)" test "$c4_ms" -lt 1000
+heal
+t_heal=$SECONDS
+if wait_until 40 breaker_is closed; then
+	kheal_s=$((SECONDS - t_heal))
+	pass "Keystone back: the breaker closed by itself ($kheal_s s)"
+else
+	fail "Keystone back: the breaker is still $(breaker)"
+fi
+for l in "${drain_k[@]}"; do del "$l"; done
+check "Keystone back: Neutron's ports tagged for $A are the store's" wait_until 30 ports_agree "$A"
+
 say "figures:"
 say "    partition ${part_s} s: first cold ADD code 11 after $c1_ms ms (cold_add_timeout ${COLD_S} s), next $c2_ms ms"
 say "    healed: breaker closed after ${heal_s:-?} s, pool at min ${refill_s:-?} s later"
+say "    Keystone alone, no token: cold ADD code 11 after $c3_ms ms, next $c4_ms ms; closed ${kheal_s:-?} s after healing"
 finish
