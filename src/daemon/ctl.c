@@ -1,5 +1,6 @@
 /* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"}, {"ctl":"gc"},
- * {"ctl":"status"}, {"ctl":"pool_populate"|"pool_free","pool":NAME} and
+ * {"ctl":"status"}, {"ctl":"pool_populate"|"pool_free","pool":NAME},
+ * {"ctl":"health"} (the Neutron breaker, the store's writes) and
  * {"ctl":"service"} (src/service/manager.h). */
 #include "daemon/ctl.h"
 
@@ -222,6 +223,29 @@ static int query_pool_op(struct daemon *d, const json_t *req, bool populate, jso
 	return 0;
 }
 
+/* {"neutron": {"breaker", "since", "down_s", "cause", "opens"}, "store":
+ * {"writable", "no_space", "io"}}: what an ADD meets now
+ * (docs/outages.md). */
+static json_t *query_health(struct daemon *d)
+{
+	struct neutron_breaker_view v;
+	struct store_health h;
+	char since[32] = "";
+	struct tm tm;
+
+	neutron_breaker_view(&d->breaker, &v);
+	store_health(d->store, &h);
+	if (v.since && gmtime_r(&v.since, &tm))
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:{s:s, s:s?, s:I, s:s?, s:I}, s:{s:b, s:I, s:I}}", "neutron",
+			 "breaker", neutron_breaker_state_name(v.state),
+			 "since", since[0] ? since : NULL,
+			 "down_s", (json_int_t)(v.since ? (util_now_ms() - v.since_ms) / 1000 : 0),
+			 "cause", v.cause[0] ? v.cause : NULL, "opens", (json_int_t)v.opened,
+			 "store", "writable", !h.failing, "no_space", (json_int_t)h.no_space,
+			 "io", (json_int_t)h.io);
+}
+
 int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, size_t why_size)
 {
 	const char *op = json_string_value(json_object_get(req, "ctl"));
@@ -239,6 +263,8 @@ int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, s
 			return r;
 	} else if (streq(op, "ports")) {
 		doc = json_pack("{s:o}", "ports", query_ports(d));
+	} else if (streq(op, "health")) {
+		doc = query_health(d);
 	} else if (streq(op, "gc")) {
 		r = query_gc(d, req, &doc);
 		if (r < 0)

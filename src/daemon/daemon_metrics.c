@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store.h"
+
 /* From half a millisecond (a pooled ADD) to tens of seconds (a Neutron call
  * under load, or an ADD that had to wait for a port). */
 static const double duration_buckets[] = {
@@ -127,6 +129,17 @@ int daemon_metrics_new(metrics_collect_fn pool_fn, void *pool_userdata, struct d
 			      NULL, &dm->ports_overdue);
 	if (r < 0)
 		goto out;
+	r = metrics_gauge_new(reg, DAEMON_METRIC_BREAKER_STATE,
+			      "The Neutron circuit breaker: 1 for its state (closed, open, half-open).",
+			      (const char *[]){ "state", NULL }, &dm->breaker_state);
+	if (r < 0)
+		goto out;
+	daemon_metrics_breaker(dm, "closed");
+	r = metrics_counter_new(reg, DAEMON_METRIC_BREAKER_OPENS,
+				"Times the Neutron circuit breaker opened (a call got no answer).",
+				NULL, &dm->breaker_opens);
+	if (r < 0)
+		goto out;
 	r = metrics_collector_add(reg, METRICS_GAUGE, DAEMON_METRIC_RESIDENT_MEMORY,
 				  "Resident memory of the daemon, read from /proc/self/statm.",
 				  NULL, collect_resident_memory, NULL);
@@ -230,4 +243,39 @@ void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int 
 		snprintf(status, sizeof(status), "transport");
 	(void)metrics_counter_inc(dm->neutron_errors, (const char *[]){ op, status });
 	record_error(dm, "neutron", op, status);
+}
+
+void daemon_metrics_breaker(struct daemon_metrics *dm, const char *state)
+{
+	static const char *const states[] = { "closed", "open", "half-open" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		(void)metrics_gauge_set(dm->breaker_state, (const char *[]){ states[i] },
+					streq(states[i], state) ? 1 : 0);
+}
+
+void daemon_metrics_breaker_opened(struct daemon_metrics *dm)
+{
+	(void)metrics_counter_inc(dm->breaker_opens, NULL);
+}
+
+static int collect_store(void *userdata, struct metrics_emitter *e)
+{
+	struct store_health h;
+	int r;
+
+	store_health(userdata, &h);
+	r = metrics_emit(e, (const char *[]){ "no_space" }, (double)h.no_space);
+	if (r >= 0)
+		r = metrics_emit(e, (const char *[]){ "io" }, (double)h.io);
+	return r;
+}
+
+int daemon_metrics_watch_store(struct daemon_metrics *dm, struct store *s)
+{
+	return metrics_collector_add(dm->registry, METRICS_COUNTER, DAEMON_METRIC_STORE_FULL,
+				     "Statements on the state database that failed for the "
+				     "file's sake, by reason (no_space: the disk under state_dir "
+				     "is full; io: an I/O error or a read-only file).",
+				     (const char *[]){ "reason", NULL }, collect_store, s);
 }

@@ -24,6 +24,9 @@
 #define DAEMON_METRIC_NEUTRON_UP        "superfluid_neutron_up"
 #define DAEMON_METRIC_GC_PENDING        "superfluid_gc_leaks_pending"
 #define DAEMON_METRIC_PORTS_OVERDUE     "superfluid_ports_wiring_overdue"
+#define DAEMON_METRIC_BREAKER_STATE     "superfluid_neutron_breaker_state"
+#define DAEMON_METRIC_BREAKER_OPENS     "superfluid_neutron_breaker_opens_total"
+#define DAEMON_METRIC_STORE_FULL        "superfluid_store_write_failures_total"
 
 /* Values of the `kind` label of superfluid_leaked_ports_total. */
 #define DAEMON_LEAK_NEUTRON    "neutron"    /* tagged port in Neutron, no local record */
@@ -46,6 +49,8 @@ struct daemon_metrics {
 	struct metrics_gauge *neutron_up;            /* 1: the last Neutron call was answered */
 	struct metrics_gauge *gc_pending;            /* findings awaiting their second pass */
 	struct metrics_gauge *ports_overdue;         /* WIRING for longer than active_timeout */
+	struct metrics_gauge *breaker_state;         /* {state}: 1 for the current one */
+	struct metrics_counter *breaker_opens;
 	metrics_collect_fn pool_fn;                  /* see daemon_metrics_new */
 	void *pool_userdata;
 	pthread_mutex_t errors_lock;                 /* guards errors, n_errors */
@@ -94,5 +99,13 @@ size_t daemon_metrics_last_errors(struct daemon_metrics *dm, struct daemon_metri
  * answer (0 when none arrived: counted as status="transport"). */
 void daemon_metrics_neutron_done(struct daemon_metrics *dm, const char *op, int r,
 				 int http_status, double seconds);
+
+/* The Neutron breaker is now in `state` ("closed", "open", "half-open"). */
+void daemon_metrics_breaker(struct daemon_metrics *dm, const char *state);
+void daemon_metrics_breaker_opened(struct daemon_metrics *dm);
+/* Registers superfluid_store_write_failures_total{reason}, read from the
+ * store at each scrape (`s` must outlive the registry). */
+struct store;
+int daemon_metrics_watch_store(struct daemon_metrics *dm, struct store *s) MUST_CHECK;
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/config.h"
 #include "common/log.h"
@@ -15,6 +16,7 @@
 #include "daemon/gc_busy.h"
 #include "daemon/handle.h"
 #include "daemon/nested.h"
+#include "daemon/prober.h"
 #include "daemon/recycler.h"
 #include "daemon/refiller.h"
 #include "daemon/syncer.h"
@@ -29,6 +31,7 @@ static void stop_threads(struct daemon *d)
 	pthread_cond_broadcast(&d->wake_refill);
 	pthread_cond_broadcast(&d->wake_sync);
 	pthread_cond_broadcast(&d->wake_recycle);
+	pthread_cond_broadcast(&d->wake_probe);
 	pthread_mutex_unlock(&d->lock);
 	for (unsigned i = 0; i < d->n_threads; i++)
 		pthread_join(d->threads[i], NULL);
@@ -73,6 +76,38 @@ static int make_dir(const char *path)
 	return 0;
 }
 
+/* The state database, or a refusal that names the file and says what to
+ * do.  Never an empty store in place of a damaged one: the ports it listed
+ * would all look free (docs/state.md, "A damaged state file"). */
+static int open_store(const struct daemon_settings *cfg, const char *path, struct store **ret)
+{
+	char pools[4096];
+	struct stat st;
+	int r;
+
+	/* An empty file is a new store to SQLite, but beside a pools.json it
+	 * is one that lost its contents (truncated). */
+	snprintf(pools, sizeof(pools), "%s/pools.json", cfg->state_dir);
+	if (stat(path, &st) == 0 && st.st_size == 0 && access(pools, F_OK) == 0) {
+		log_err("refusing to start: the state database '%s' is empty although '%s' "
+			"exists (truncated?). Restore it from a backup, or see docs/state.md, "
+			"\"A damaged state file\"", path, pools);
+		return -EBADMSG;
+	}
+	r = store_open(path, ret);
+	if (r == -EBADMSG)
+		log_err("refusing to start: '%s' is corrupt or not a superfluid state database. "
+			"Restore it from a backup, or see docs/state.md, \"A damaged state file\"",
+			path);
+	else if (r == -EPROTONOSUPPORT)
+		log_err("refusing to start: '%s' was written by a newer superfluid (schema above "
+			"version %d). Run that version, or restore a backup made by this one",
+			path, STORE_SCHEMA_VERSION);
+	else if (r < 0)
+		log_errno(r, "opening the state database '%s'", path);
+	return r;
+}
+
 int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, struct daemon **ret)
 {
 	struct daemon *d = xcalloc(1, sizeof(*d));
@@ -89,6 +124,8 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	pthread_cond_init(&d->wake_refill, NULL);
 	pthread_cond_init(&d->wake_sync, NULL);
 	pthread_cond_init(&d->wake_recycle, NULL);
+	pthread_cond_init(&d->wake_probe, NULL);
+	neutron_breaker_init(&d->breaker);
 	snprintf(d->deployment_tag, sizeof(d->deployment_tag), "sf-deployment=%s", cfg->deployment);
 	d->bind = (struct bind_host_cfg){
 		.deployment = d->cfg.deployment,
@@ -110,11 +147,9 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/state.db", cfg->state_dir);
-	r = store_open(path, &d->store);
-	if (r < 0) {
-		log_errno(r, "opening the state database '%s'", path);
+	r = open_store(cfg, path, &d->store);
+	if (r < 0)
 		goto fail;
-	}
 	snprintf(path, sizeof(path), "%s/pools.json", cfg->state_dir);
 	r = pool_set_new(path, &cfg->pool_defaults, &d->pools);
 	if (r < 0)
@@ -142,6 +177,9 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	r = daemon_metrics_new(collect_pools, d, &d->metrics);
 	if (r < 0)
 		goto fail;
+	r = daemon_metrics_watch_store(d->metrics, d->store);
+	if (r < 0)
+		goto fail;
 	atomic_store(&d->readiness.pools_loaded, true);
 
 	hh.registry = d->metrics->registry;
@@ -155,7 +193,7 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 
 	{
 		void *(*mains[DAEMON_THREADS])(void *) = { refiller_main, recycler_main,
-							   syncer_main };
+							   syncer_main, prober_main };
 
 		for (size_t i = 0; i < ARRAY_SIZE(mains); i++) {
 			r = -pthread_create(&d->threads[d->n_threads], NULL, mains[i], d);
@@ -206,6 +244,8 @@ void daemon_free(struct daemon *d)
 	pthread_cond_destroy(&d->wake_refill);
 	pthread_cond_destroy(&d->wake_sync);
 	pthread_cond_destroy(&d->wake_recycle);
+	pthread_cond_destroy(&d->wake_probe);
+	neutron_breaker_destroy(&d->breaker);
 	free(d);
 }
 

@@ -135,7 +135,7 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 	daemon_neutron_done(d, n == 1 ? "port_create" : "port_create_bulk", r, &err, start);
 	json_decref(req);
 	if (r < 0) {
-		log_warn("pool '%s': creating %u port(s): %s", p->name, n,
+		log_warn_rl("pool '%s': creating %u port(s): %s", p->name, n,
 			 err.message[0] ? err.message : strerror(-r));
 		if (ret_err)
 			*ret_err = err;
@@ -200,10 +200,12 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 			break;
 		util_sleep_ms(delay);
 	}
-	if (r > 0)
+	/* -ETIME: the caller's deadline (neutron_deadline_set) ended a status
+	 * query; the ports were made all the same and wait, WIRING. */
+	if (r > 0 || r == -ETIME)
 		r = -ETIMEDOUT;
 	if (r == -ETIMEDOUT)
-		log_info("pool '%s': %zu new port(s) not ACTIVE after %u ms; they stay wiring",
+		log_info_rl("pool '%s': %zu new port(s) not ACTIVE after %u ms; they stay wiring",
 			 p->name, n_ids, timeout_ms);
 out:
 	for (i = 0; i < n_ids; i++)

@@ -187,6 +187,15 @@ static bool adopt_unanswered(struct daemon *d)
 			store_port_done(&known);
 			continue;
 		}
+		/* A holder in Neutron: not a create of ours that lost its answer
+		 * but a port in use (a store rebuilt empty?); handing it out
+		 * would give it to two containers.  The collector decides. */
+		if (json_string_length(json_object_get(v, "device_id")) > 0) {
+			log_warn_rl("port %s: unknown to the store but held by '%s' in Neutron; "
+				    "not adopted", id,
+				    json_string_value(json_object_get(v, "device_id")));
+			continue;
+		}
 		p = ports_pool_of(d, v);
 		if (p && ports_adopt(d, p, v) == 0) {
 			metrics_counter_inc(d->metrics->leaked_ports,
@@ -204,11 +213,20 @@ void *refiller_main(void *arg)
 	struct daemon_backoff bo = { 0 };
 	uint64_t deferred_since = 0, collected_at = 0, settle_at = 0;
 	bool listed_once = false;   /* no refill before a listing by tag worked */
+	unsigned closes = atomic_load(&d->breaker_closes);
 
 	while (!daemon_should_stop(d)) {
-		unsigned wait_ms = d->cfg.refill_interval_ms, left = daemon_backoff_left(&bo);
+		unsigned wait_ms = d->cfg.refill_interval_ms, left;
 		unsigned long failed = daemon_neutron_failures_here();
 		bool owed;
+
+		/* The prober found Neutron again: no need to sit out the rest of
+		 * a backoff that grew during the outage. */
+		if (atomic_load(&d->breaker_closes) != closes) {
+			closes = atomic_load(&d->breaker_closes);
+			bo.until_ms = 0;
+		}
+		left = daemon_backoff_left(&bo);
 
 		if (left) {
 			daemon_wait_kick(d, &d->wake_refill, &d->refill_pending, left);
@@ -233,8 +251,11 @@ void *refiller_main(void *arg)
 		}
 		if (settle_at && util_now_ms() >= settle_at && adopt_unanswered(d))
 			settle_at = 0;
-		/* A failed pass (the store) is tried again at the next interval. */
-		if (!collected_at || util_now_ms() - collected_at >= d->cfg.gc_interval_ms) {
+		/* A failed pass (the store) is tried again at the next interval;
+		 * none while the breaker says Neutron is away (its listing would
+		 * only wait for a timeout): it runs once Neutron is back. */
+		if ((!collected_at || util_now_ms() - collected_at >= d->cfg.gc_interval_ms) &&
+		    !daemon_neutron_unreachable(d, NULL, 0)) {
 			struct gc_opts o = { 0 };
 
 			if (gc_pass(d, &o, NULL) < 0)

@@ -12,6 +12,7 @@
 
 #include "bind/bind.h"
 #include "metrics/httpd.h"
+#include "neutron/breaker.h"
 #include "neutron/neutron.h"
 #include "pool/pool.h"
 
@@ -24,7 +25,7 @@ struct service_mgr;
 struct store;
 
 #define DAEMON_GC_INTERVAL_DEFAULT_MS 60000
-#define DAEMON_THREADS 3   /* the background threads lifecycle.c starts */
+#define DAEMON_THREADS 4   /* the background threads lifecycle.c starts */
 
 /* Everything the daemon is told, from the config file. */
 struct daemon_settings {
@@ -70,14 +71,16 @@ struct daemon {
 	struct service_mgr *services;    /* services' instances here (src/service/) */
 
 	atomic_bool neutron_ok;          /* the last Neutron call succeeded */
+	struct neutron_breaker breaker;  /* is Neutron reachable? (prober.c probes it) */
+	atomic_uint breaker_closes;      /* times it closed again: the refiller's backoff ends */
 	atomic_bool reconcile_soon;      /* a create may have happened unanswered: adopt */
 	atomic_bool create_lost;         /* ... and it was this life's: list twice */
 	atomic_uint_fast64_t last_request_ms;
 
 	pthread_mutex_t lock;            /* guards stop and the wakeups */
-	pthread_cond_t wake_refill, wake_sync, wake_recycle;
-	bool refill_pending, sync_pending, recycle_pending, stop;
-	pthread_t threads[DAEMON_THREADS];   /* refiller, recycler, syncer */
+	pthread_cond_t wake_refill, wake_sync, wake_recycle, wake_probe;
+	bool refill_pending, sync_pending, recycle_pending, probe_pending, stop;
+	pthread_t threads[DAEMON_THREADS];   /* refiller, recycler, syncer, prober */
 	unsigned n_threads;
 };
 
@@ -85,6 +88,7 @@ struct daemon {
 void daemon_kick_refill(struct daemon *d);
 void daemon_kick_sync(struct daemon *d);
 void daemon_kick_recycle(struct daemon *d);
+void daemon_kick_probe(struct daemon *d);
 
 /* True once daemon_free began: background loops end. */
 bool daemon_should_stop(struct daemon *d);
@@ -99,6 +103,16 @@ bool daemon_in_burst(struct daemon *d, uint64_t deferred_since_ms);
 /* Records a Neutron call's outcome for metrics and STATUS. */
 void daemon_neutron_done(struct daemon *d, const char *op, int r,
 			 const struct neutron_error *err, uint64_t start_us);
+/* While the breaker is not closed: true, with `why` set to "Neutron is
+ * unreachable since <UTC time> (N s; <the failure>)"; an ADD that needs
+ * Neutron answers that at once.  `why` may be NULL. */
+bool daemon_neutron_unreachable(struct daemon *d, char *why, size_t size);
+/* Whether the state database takes writes (store_health): /readyz says
+ * so, a change is logged (rate-limited).  With `probe`, a failing store is
+ * tried with one small write first.  Returns true while it fails. */
+bool daemon_store_failing(struct daemon *d, bool probe);
+/* The breaker's state to the metrics, after it changed. */
+void daemon_breaker_show(struct daemon *d);
 /* How many Neutron calls of the calling thread failed without an answer
  * or with a 5xx, since it started. */
 unsigned long daemon_neutron_failures_here(void);

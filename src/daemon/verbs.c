@@ -115,15 +115,27 @@ static int build_result(const struct portinfo *pi, const struct cni_env *env,
 	return r;
 }
 
+/* A failed write to the state database: a full disk (or a read-only or
+ * failing one) is transient for the runtime, code 11, and /readyz says so;
+ * anything else is the daemon's own fault. */
+static void store_failed(struct daemon *d, const char *what, int r, struct cni_error *err)
+{
+	if (daemon_store_failing(d, false) || r == -ENOSPC || r == -EIO || r == -EROFS)
+		cni_error_set(err, CNI_ERR_TRY_AGAIN,
+			      "%s: the state database in '%s' cannot be written (%s); try again "
+			      "once it can", what, d->cfg.state_dir, strerror(-r));
+	else
+		cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, strerror(-r));
+}
+
 /* An empty pool: make one port for this ADD (bound, plugged, ACTIVE).  A
  * concurrent ADD may take the new port once it is READY, before this one
  * claims it, and leave the pool empty again (the leak run met this): then
  * make another, while cold_add_timeout lasts. */
 static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *env,
-		      struct store_port *ret, struct cni_error *err)
+		      uint64_t deadline, struct store_port *ret, struct cni_error *err)
 {
-	uint64_t deadline = util_now_ms() + d->cfg.cold_add_timeout_ms;
-	char *port_id = NULL;
+	char *port_id = NULL, why[320];
 	int r;
 
 	if (!d->cfg.on_demand) {
@@ -135,6 +147,18 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 			      "takes no more allowed address pairs (Neutron's max_allowed_address_pair)",
 			      p->name);
 		return -ENOSPC;
+	}
+	/* A port made now could not be recorded: it would go straight back. */
+	if (daemon_store_failing(d, true)) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' is empty and the state database in "
+			      "'%s' cannot be written; try again once it can", p->name,
+			      d->cfg.state_dir);
+		return -ENOSPC;
+	}
+	/* Neutron known to be away (the breaker): no point waiting for it. */
+	if (daemon_neutron_unreachable(d, why, sizeof(why))) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' is empty and %s", p->name, why);
+		return -EHOSTUNREACH;
 	}
 	for (;;) {
 		struct neutron_error nerr = { 0 };
@@ -151,8 +175,9 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		}
 		if (r == -ETIME) {
 			cni_error_set(err, CNI_ERR_TRY_AGAIN,
-				      "pool '%s' is empty and Neutron did not answer the port create in time",
-				      p->name);
+				      "pool '%s' is empty and Neutron did not answer the port create "
+				      "within cold_add_timeout (%u ms)", p->name,
+				      d->cfg.cold_add_timeout_ms);
 			goto out;
 		}
 		if (r < 0) {
@@ -175,9 +200,13 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		free(port_id);
 		port_id = NULL;
 	}
-	if (r < 0)
-		cni_error_set(err, CNI_ERR_TRY_AGAIN, "claiming the new port of pool '%s': %s",
-			      p->name, strerror(-r));
+	if (r < 0) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "claiming the new port of pool '%s'", p->name);
+		store_failed(d, what, r, err);
+		err->code = CNI_ERR_TRY_AGAIN;
+	}
 out:
 	free(port_id);
 	return r;
@@ -209,8 +238,8 @@ static int attach(struct daemon *d, struct nl_sock *host, int fd, const struct p
 	return r;
 }
 
-int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
-		   char **ret, struct cni_error *err)
+static int add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
+	       uint64_t deadline, char **ret, struct cni_error *err)
 {
 	struct store_port row = { 0 };
 	struct portinfo pi;
@@ -258,11 +287,11 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 		repeated = true;
 		r = 0;
 	} else if (r == -ENOENT) {
-		r = claim_cold(d, p, env, &row, err);
+		r = claim_cold(d, p, env, deadline, &row, err);
 		if (r < 0)
 			goto out;
 	} else if (r < 0) {
-		cni_error_set(err, CNI_ERR_INTERNAL, "claiming a port: %s", strerror(-r));
+		store_failed(d, "claiming a port", r, err);
 		goto out;
 	}
 	daemon_kick_refill(d);
@@ -314,6 +343,21 @@ out:
 	return r;
 }
 
+int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf *conf,
+		   char **ret, struct cni_error *err)
+{
+	/* Whatever Neutron does, an ADD that needs it (a new network's names,
+	 * an empty pool) lasts no longer than cold_add_timeout: every Neutron
+	 * request of this thread is cut to it (neutron_deadline_set). */
+	uint64_t deadline = util_now_ms() + d->cfg.cold_add_timeout_ms;
+	int r;
+
+	neutron_deadline_set(deadline);
+	r = add(d, env, conf, deadline, ret, err);
+	neutron_deadline_clear();
+	return r;
+}
+
 int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
 {
 	struct store_port row = { 0 };
@@ -324,8 +368,11 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 	if (r == -ENOENT)
 		return 0;   /* DEL is idempotent: nothing held, nothing to do */
 	if (r < 0) {
-		cni_error_set(err, CNI_ERR_TRY_AGAIN, "releasing the port of '%s': %s",
-			      env->container_id, strerror(-r));
+		char what[160];
+
+		snprintf(what, sizeof(what), "releasing the port of '%s'", env->container_id);
+		store_failed(d, what, r, err);
+		err->code = CNI_ERR_TRY_AGAIN;   /* a DEL is always worth repeating */
 		return r;
 	}
 	/* Its services forget it before the port is anyone else's (the

@@ -117,11 +117,14 @@ bool httpd_readiness_check(void *userdata, char *reason, size_t reason_size)
 	struct httpd_readiness *rd = userdata;
 	bool pools = atomic_load(&rd->pools_loaded);
 	bool neutron = atomic_load(&rd->neutron_reached);
+	bool store = !atomic_load(&rd->store_failing);
 
-	if (pools && neutron)
+	if (pools && neutron && store)
 		return true;
-	snprintf(reason, reason_size, "%s%s%s", pools ? "" : "pools not loaded",
-		 !pools && !neutron ? ", " : "", neutron ? "" : "Neutron not reached yet");
+	snprintf(reason, reason_size, "%s%s%s%s%s", pools ? "" : "pools not loaded",
+		 !pools && !neutron ? ", " : "", neutron ? "" : "Neutron not reached yet",
+		 (!pools || !neutron) && !store ? ", " : "",
+		 store ? "" : "the state database cannot be written");
 	return false;
 }
 

@@ -45,6 +45,7 @@ struct httpd;
 struct httpd_readiness {
 	atomic_bool pools_loaded;     /* the pools were read back and adopted */
 	atomic_bool neutron_reached;  /* one Neutron call succeeded */
+	atomic_bool store_failing;    /* the state database takes no writes (a full disk) */
 };
 bool httpd_readiness_check(void *userdata, char *reason, size_t reason_size);
 

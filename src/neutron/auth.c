@@ -219,6 +219,22 @@ out:
 	return r;
 }
 
+/* auth_lock, waited for no longer than the calling thread's deadline:
+ * another thread may hold it across a Keystone call that hangs. */
+static int lock_auth(struct neutron_client *c, struct neutron_error *err)
+{
+	struct timespec until;
+
+	if (!neutron_deadline_abstime(&until)) {
+		pthread_mutex_lock(&c->auth_lock);
+		return 0;
+	}
+	if (pthread_mutex_clocklock(&c->auth_lock, CLOCK_MONOTONIC, &until) == 0)
+		return 0;
+	neutron_error_set(err, 0, "", "Keystone: no time left (another authentication is under way)");
+	return -ETIME;
+}
+
 int neutron_auth_get(struct neutron_client *c, char **ret_token, char **ret_endpoint,
 		     uint64_t *ret_gen, struct neutron_error *err)
 {
@@ -236,7 +252,9 @@ int neutron_auth_get(struct neutron_client *c, char **ret_token, char **ret_endp
 		return 0;
 	}
 
-	pthread_mutex_lock(&c->auth_lock);
+	r = lock_auth(c, err);
+	if (r < 0)
+		return r;
 	now = util_now_us();
 	if (!c->token || now >= c->token_renew_us) {
 		r = authenticate_locked(c, err);
@@ -288,7 +306,9 @@ int neutron_auth_renew_after_401(struct neutron_client *c, uint64_t gen,
 
 	if (c->auth_type == NEUTRON_AUTH_NOAUTH)
 		return -EACCES;
-	pthread_mutex_lock(&c->auth_lock);
+	r = lock_auth(c, err);
+	if (r < 0)
+		return r;
 	/* Many threads may see the same revoked token: one re-authenticates,
 	 * the others find a newer generation and just retry. */
 	if (c->auth_gen == gen) {

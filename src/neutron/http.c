@@ -14,6 +14,9 @@
  *    sent, is not retried: a second create could make a duplicate port.
  *    (A 504 may still hide a finished create; the ports superfluid creates
  *    carry its tag, so the reconciler removes such an orphan.)
+ * A 429 or 5xx answer's Retry-After (in seconds) is honoured: the retry waits
+ * at least that long, and none is made when it says more than
+ * NEUTRON_RETRY_AFTER_MAX_MS.
  * 4xx answers are never retried (401 is handled once, by re-authenticating,
  * in call.c).  TLS verification failures and oversized answers are not
  * retried either: repeating them cannot help.
@@ -22,7 +25,9 @@
  * deleted the resource, and "gone" is what the caller asked for.
  *
  * timeout_ms bounds each attempt, not the whole call: a call lasts at most
- * (max_retries + 1) * timeout_ms plus the backoff waits. */
+ * (max_retries + 1) * timeout_ms plus the backoff waits, unless the calling
+ * thread set a deadline (neutron_deadline_set), which cuts the attempts'
+ * timeouts and skips a retry that could not finish before it. */
 #include "neutron/internal.h"
 #include "neutron/outcome.h"
 
@@ -68,6 +73,27 @@ bool neutron_retry_allowed(bool idempotent, int r, long status, bool maybe_sent)
 	if (status >= 500 && status <= 599)
 		return idempotent || status == 502 || status == 503 || status == 504;
 	return false;
+}
+
+int neutron_retry_after_parse(const char *value, long *ret_ms)
+{
+	char *end;
+	long v;
+
+	if (!value)
+		return -EINVAL;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (*value < '0' || *value > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (errno || *end || v > 86400)
+		return -EINVAL;
+	*ret_ms = v * 1000;
+	return 0;
 }
 
 int neutron_curl_errno(CURLcode code)
@@ -126,9 +152,12 @@ static uint32_t jitter_random(void)
 	return x;
 }
 
+/* A free slot, or NULL once the calling thread's deadline passed. */
 static struct neutron_slot *slot_get(struct neutron_client *c)
 {
 	struct neutron_slot *s = NULL;
+	struct timespec until;
+	bool bounded = neutron_deadline_abstime(&until);
 
 	pthread_mutex_lock(&c->slot_lock);
 	while (!s) {
@@ -141,8 +170,13 @@ static struct neutron_slot *slot_get(struct neutron_client *c)
 				break;
 			}
 		}
-		if (!s)
+		if (s)
+			break;
+		if (!bounded)
 			pthread_cond_wait(&c->slot_cond, &c->slot_lock);
+		else if (pthread_cond_clockwait(&c->slot_cond, &c->slot_lock, CLOCK_MONOTONIC,
+						&until) == ETIMEDOUT)
+			break;
 	}
 	pthread_mutex_unlock(&c->slot_lock);
 	return s;
@@ -219,7 +253,7 @@ static curl_socket_t open_socket(void *userdata, curlsocktype purpose,
 }
 
 static int setup_handle(struct neutron_client *c, CURL *h, const struct neutron_http_request *req,
-			struct body_sink *sink, char *errbuf)
+			long connect_ms, long total_ms, struct body_sink *sink, char *errbuf)
 {
 	CURLcode rc = CURLE_OK;
 
@@ -230,8 +264,8 @@ static int setup_handle(struct neutron_client *c, CURL *h, const struct neutron_
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	SET(CURLOPT_TIMEOUT_MS, total_ms);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -282,8 +316,15 @@ static int http_attempt(struct neutron_client *c, const struct neutron_http_requ
 	CURLcode rc;
 	int r;
 
+	long connect_ms = c->connect_timeout_ms, total_ms = c->timeout_ms;
+
 	*maybe_sent = false;
-	slot = slot_get(c);
+	/* The calling thread's deadline (a cold ADD's) cuts both timeouts. */
+	if (neutron_deadline_cut(&connect_ms) < 0 || neutron_deadline_cut(&total_ms) < 0 ||
+	    !(slot = slot_get(c))) {
+		neutron_error_set(err, 0, "", "%s %s: no time left", req->method, req->url);
+		return -ETIME;
+	}
 	if (!slot->curl) {
 		slot->curl = curl_easy_init();
 		if (!slot->curl) {
@@ -293,7 +334,7 @@ static int http_attempt(struct neutron_client *c, const struct neutron_http_requ
 			goto out;
 		}
 	}
-	r = setup_handle(c, slot->curl, req, &sink, errbuf);
+	r = setup_handle(c, slot->curl, req, connect_ms, total_ms, &sink, errbuf);
 	if (r < 0) {
 		neutron_error_set(err, 0, "", "%s %s: bad request options", req->method, req->url);
 		goto out;
@@ -340,6 +381,13 @@ static int http_attempt(struct neutron_client *c, const struct neutron_http_requ
 			goto out;
 		}
 	}
+	if (status == 429 || status >= 500) {
+		struct curl_header *hdr = NULL;
+
+		if (curl_easy_header(slot->curl, "Retry-After", 0, CURLH_HEADER, -1, &hdr) ==
+		    CURLHE_OK && neutron_retry_after_parse(hdr->value, &resp->retry_after_ms) < 0)
+			resp->retry_after_ms = 0;
+	}
 	resp->body = sink.buf;
 	resp->body_len = sink.len;
 	sink.buf = NULL;
@@ -361,6 +409,7 @@ int neutron_http_exchange(struct neutron_client *c, const struct neutron_http_re
 	for (attempt = 0;; attempt++) {
 		struct neutron_http_response one = { 0 };
 		bool maybe_sent = false;
+		long wait, left;
 
 		r = http_attempt(c, req, &one, &maybe_sent, err, &st);
 		if (attempt >= c->max_retries ||
@@ -376,11 +425,26 @@ int neutron_http_exchange(struct neutron_client *c, const struct neutron_http_re
 			}
 			break;
 		}
+		wait = neutron_backoff_ms(c->retry_base_ms, attempt, jitter_random());
+		/* The server said when to come back: not sooner, and not at all
+		 * if that is far off. */
+		if (r == 0 && one.retry_after_ms > wait)
+			wait = one.retry_after_ms;
+		left = wait + 1;
+		if (wait > NEUTRON_RETRY_AFTER_MAX_MS || neutron_deadline_cut(&left) < 0 ||
+		    left <= wait) {
+			/* No retry would end before the deadline: this answer stands. */
+			if (r == 0) {
+				one.ambiguous_earlier = ambiguous;
+				*resp = one;
+			}
+			break;
+		}
 		if (r < 0 ? maybe_sent : one.status >= 500)
 			ambiguous = true;
 		neutron_http_response_done(&one);
 		st.retries++;
-		util_sleep_ms(neutron_backoff_ms(c->retry_base_ms, attempt, jitter_random()));
+		util_sleep_ms(wait);
 	}
 	neutron_stats_add(c, &st);
 	return r;

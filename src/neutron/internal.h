@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "neutron/neutron.h"
 
@@ -97,6 +98,7 @@ struct neutron_http_response {
 	/* An earlier attempt of this exchange may have been carried out by the
 	 * server (5xx or a transport failure after the request was sent). */
 	bool ambiguous_earlier;
+	long retry_after_ms;            /* a 429/5xx's Retry-After (seconds form), 0: none */
 };
 
 /* Sends one request with the retry policy.  Returns 0 when an HTTP answer
@@ -116,8 +118,21 @@ long neutron_backoff_ms(long base_ms, int attempt, uint32_t rnd);
  * `status` arrived, else the transport error; `maybe_sent` tells whether
  * the request may have reached the server. */
 bool neutron_retry_allowed(bool idempotent, int r, long status, bool maybe_sent);
+/* A Retry-After header's value in the delay-seconds form ("3"), as ms.
+ * -EINVAL for anything else (the HTTP-date form is not honoured). */
+int neutron_retry_after_parse(const char *value, long *ret_ms);
+/* Honoured up to this; a longer wait ends the retries (the caller's own
+ * backoff takes over). */
+#define NEUTRON_RETRY_AFTER_MAX_MS 10000L
 /* Maps a curl error to -errno. */
 int neutron_curl_errno(CURLcode code);
+
+/* deadline.c: the calling thread's deadline (neutron_deadline_set). */
+
+/* Cuts *timeout_ms (<= 0: none) to the time left.  -ETIME when none is. */
+int neutron_deadline_cut(long *timeout_ms);
+/* The deadline as an absolute CLOCK_MONOTONIC time; false without one. */
+bool neutron_deadline_abstime(struct timespec *ret);
 
 /* auth.c */
 

@@ -86,6 +86,16 @@ int neutron_client_new(const struct neutron_opts *opts, struct neutron_client **
 void neutron_client_free(struct neutron_client *c);
 void neutron_client_stats(struct neutron_client *c, struct neutron_stats *ret);
 
+/* A deadline for every request the calling thread makes (Keystone's
+ * included) until neutron_deadline_clear, as util_now_ms() + the time
+ * allowed: each attempt's connect and total timeouts are cut to the time
+ * left, no retry starts after it, a wait for a free slot or for another
+ * thread's authentication ends at it, and a request with no time left fails
+ * at once with -ETIME (a cut attempt that times out is -ETIMEDOUT as ever).
+ * Thread-local: a cold ADD sets it, the background threads do not. */
+void neutron_deadline_set(uint64_t deadline_ms);
+void neutron_deadline_clear(void);
+
 /* Authenticates now (normally done lazily); fills the endpoint from the
  * catalog.  Useful for `sfctl doctor` to tell Keystone failures apart. */
 int neutron_authenticate(struct neutron_client *c, struct neutron_error *err) MUST_CHECK;

@@ -67,9 +67,12 @@ static bool peer_allowed(const struct server *s, int fd)
 	return true;
 }
 
-/* Reads until the peer shuts down its write side. */
+/* Reads until the peer shuts down its write side, within io_timeout_ms in
+ * all: a client that trickles a byte now and then (each read within the
+ * socket's timeout) must not hold a worker for ever.  -ETIMEDOUT past it. */
 static int read_request(const struct server *s, int fd, char **ret, size_t *ret_len)
 {
+	uint64_t deadline = util_now_ms() + (uint64_t)s->opts.io_timeout_ms;
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
 	int r;
@@ -94,11 +97,22 @@ static int read_request(const struct server *s, int fd, char **ret, size_t *ret_
 			}
 			buf = nb;
 		}
+		uint64_t now = util_now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			goto fail;
+		}
+		if (poll(&pfd, 1, (int)(deadline - now)) == 0) {
+			r = -ETIMEDOUT;
+			goto fail;
+		}
 		n = read(fd, buf + len, cap - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
+			r = errno == EAGAIN ? -ETIMEDOUT : -errno;
 			goto fail;
 		}
 		if (n == 0)
@@ -145,6 +159,10 @@ static void serve_one(struct server *s, int fd)
 		log_warn_rl("a request on '%s' is over %zu bytes; refused", s->path,
 			 s->opts.max_request);
 		req_len = s->opts.max_request;   /* req stays NULL: "too big" */
+	} else if (r == -ETIMEDOUT) {
+		log_warn_rl("a client on '%s' sent no whole request within %d ms; closed", s->path,
+			    s->opts.io_timeout_ms);
+		return;
 	} else if (r < 0) {
 		log_warn_rl("reading a request on '%s': %s", s->path, strerror(-r));
 		return;

@@ -19,6 +19,9 @@ int store_errno__(sqlite3 *db, int rc)
 
 	if (rc == SQLITE_IOERR_NOMEM)
 		return -ENOMEM;
+	/* A write the disk refused may come back as an I/O error. */
+	if ((rc & 0xff) == SQLITE_IOERR && sys == ENOSPC)
+		return -ENOSPC;
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
 		return -EEXIST;
 	switch (rc & 0xff) {
@@ -79,16 +82,32 @@ int store_bind__(sqlite3_stmt *st, const char *types, ...)
 	return store_errno__(sqlite3_db_handle(st), rc);
 }
 
+/* A statement failed with r: the file's fault or not?  Lock held. */
+static void note_failure(struct store *s, int r)
+{
+	if (r != -ENOSPC && r != -EIO && r != -EROFS)
+		return;
+	s->health.failing = true;
+	s->health.last_error = r;
+	if (r == -ENOSPC)
+		s->health.no_space++;
+	else
+		s->health.io++;
+}
+
 int store_step__(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
+	int r;
 
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
 	log_debug("store: '%.60s': %s", sqlite3_sql(st), sqlite3_errmsg(s->db));
-	return store_errno__(s->db, rc);
+	r = store_errno__(s->db, rc);
+	note_failure(s, r);
+	return r;
 }
 
 void store_stmt_done__(sqlite3_stmt *st)
@@ -122,8 +141,10 @@ int store_tx_end__(struct store *s, int r)
 		st = s->stmt[STMT_COMMIT];
 		c = store_step__(s, st);
 		store_stmt_done__(st);
-		if (c >= 0)
+		if (c >= 0) {
+			s->health.failing = false;
 			return r;
+		}
 		r = c;
 	}
 	/* A failed COMMIT may leave the transaction open (SQLITE_BUSY), and
@@ -390,6 +411,30 @@ void store_free(struct store *s)
 	sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+void store_health(struct store *s, struct store_health *ret)
+{
+	pthread_mutex_lock(&s->lock);
+	*ret = s->health;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int store_probe_write(struct store *s)
+{
+	char sql[48];
+	int r;
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	pthread_mutex_lock(&s->lock);
+	r = store_tx_begin__(s);
+	if (r >= 0) {
+		r = store_errno__(s->db, sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+		note_failure(s, r);
+		r = store_tx_end__(s, r);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }
 
 int store_check_integrity(struct store *s)

@@ -106,6 +106,20 @@ void store_free(struct store *s);
  * cooldown_until. */
 int64_t store_clock_ms(void);
 
+/* Whether the file takes writes.  A statement that fails for the file's
+ * sake (-ENOSPC: the disk is full; -EIO; -EROFS) counts and marks the
+ * store failing; the next committed write clears it. */
+struct store_health {
+	bool failing;            /* the last write failed */
+	int last_error;          /* its -errno, 0 when none yet */
+	uint64_t no_space;       /* failed statements: -ENOSPC */
+	uint64_t io;             /* ... -EIO, -EROFS */
+};
+void store_health(struct store *s, struct store_health *ret);
+/* One small write (PRAGMA user_version, one WAL frame): finds out whether
+ * the file takes writes again, and clears the failing mark if it does. */
+int store_probe_write(struct store *s) MUST_CHECK;
+
 /* PRAGMA integrity_check: 0, or -EBADMSG with the first problem logged at
  * debug level.  Slow on a big file; for `sfctl doctor`, not the hot path. */
 int store_check_integrity(struct store *s) MUST_CHECK;

@@ -48,6 +48,9 @@ struct store {
 	 * SQLite's own file locks (BEGIN IMMEDIATE + busy_timeout). */
 	pthread_mutex_t lock;
 	sqlite3_stmt *stmt[STMT__COUNT];
+	/* Writes that failed on the file (a full disk, an I/O error), and
+	 * whether the last transaction did: store_health.  Under lock. */
+	struct store_health health;
 };
 
 /* "PRAGMA application_id" of a superfluid store: 'SFST'. */

@@ -81,6 +81,52 @@ svcs_restore() {
 }
 testbed_ok() { scripts/testbed status > /dev/null 2>&1; }
 
+# --- partitions ------------------------------------------------------------------
+# One instance cut off from Neutron and Keystone, packets dropped (not
+# refused), while every other process on its host (other instances, the
+# agents) keeps its path: the instance is started in a cgroup (v2) of its
+# own, and a rule in its host's namespace (never the machine's) drops what
+# that cgroup's sockets send to the API ports.  A socket belongs to the
+# cgroup of the process that made it, so the instance must be started
+# inside: part_enter; start_instance ...; part_leave.  The trap removes the
+# rules, then the cgroup once its instances are gone.
+PART_CG_ROOT=/sys/fs/cgroup/unified
+part_cg=$NAME part_rules=()
+part_enter() {
+	[ -w "$PART_CG_ROOT/cgroup.procs" ] || skip "no cgroup v2 hierarchy at $PART_CG_ROOT"
+	[ -d "$PART_CG_ROOT/$part_cg" ] || mkdir "$PART_CG_ROOT/$part_cg" || die "mkdir cgroup $part_cg"
+	echo "$BASHPID" > "$PART_CG_ROOT/$part_cg/cgroup.procs" || die "joining cgroup $part_cg"
+}
+part_leave() { echo "$BASHPID" > "$PART_CG_ROOT/cgroup.procs" || die "leaving cgroup $part_cg"; }
+# partition HOST [PORTS]: drop what the cgroup sends to the API's address
+# (default ports: Neutron's 9696 and Keystone's 5000).
+partition() {
+	local rule=(OUTPUT -m cgroup --path "$part_cg" -d "$SF_TB_UNDERLAY_IP" -p tcp
+		-m multiport --dports "${2:-9696,5000}" -j DROP)
+	ip netns exec "sf-$1" iptables -I "${rule[@]}" || die "iptables in sf-$1"
+	part_rules+=("sf-$1 ${rule[*]}")
+}
+partitioned() { # HOST: a rule of ours is still in place
+	ip netns exec "sf-$1" iptables -S OUTPUT | grep -q -- "--path $part_cg "
+}
+heal() { # removes every rule partition made
+	local r
+	for r in "${part_rules[@]}"; do
+		# shellcheck disable=SC2086
+		ip netns exec ${r%% *} iptables -D ${r#* } || say "FAIL: removing the rule ${r#* }"
+	done
+	part_rules=()
+}
+part_cleanup() {
+	[ -d "$PART_CG_ROOT/$part_cg" ] || return 0
+	# Whatever still runs in it (an instance not stopped) goes back to the root.
+	while read -r pid; do echo "$pid" > "$PART_CG_ROOT/cgroup.procs"; done \
+		< "$PART_CG_ROOT/$part_cg/cgroup.procs"
+	rmdir "$PART_CG_ROOT/$part_cg" || say "FAIL: removing cgroup $part_cg"
+}
+at_exit 15 heal
+at_exit 45 part_cleanup
+
 # --- the plugin -------------------------------------------------------------------
 
 # cni VERB CID NETNS IFNAME CONF [VAR=VALUE...]: runs the plugin as a

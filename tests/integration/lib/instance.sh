@@ -173,6 +173,17 @@ pool_settled() { # INSTANCE POOL N
 		.deleting == 0' > /dev/null
 }
 
+# The instance's ports in Neutron (by its tag) and in its store agree.
+store_ports() { ctl "$1" ports | jq -r '.ports[].port_id' | sort; } # INSTANCE
+ports_agree() { [ "$(instance_ports "$1")" = "$(store_ports "$1")" ]; } # INSTANCE
+
+# instance_metric HOST INSTANCE NAME{LABELS}: one sample of its /metrics
+# (0 when absent).
+instance_metric() {
+	ip netns exec "sf-$1" curl -sf "http://$(scripts/sfhost metrics "$2")/metrics" |
+		awk -v m="$3" '$1 == m { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
 wait_pool() { # INSTANCE POOL N SECONDS
 	wait_until "$4" pool_settled "$1" "$2" "$3" ||
 		die "pool '$2' of $1 did not reach $3 ready ports in $4 s: $(ctl "$1" pools)"
