@@ -103,6 +103,7 @@ static const struct config_key pool_keys[] = {
 	{ "min", CONFIG_INT, P(min), "-1", -1, 10000, NULL, 0 },
 	{ "max", CONFIG_INT, P(max), "-1", -1, 10000, NULL, 0 },
 	{ "batch", CONFIG_INT, P(batch), "-1", -1, 1000, NULL, 0 },
+	{ "service", CONFIG_STRING, P(service), NULL, 0, 0, NULL, 0 },
 };
 
 static const struct config_key site_keys[] = {
@@ -490,6 +491,12 @@ static int check_pools(struct config *cfg, struct config_error *err)
 			return config_error_set(err, cfg->path, 0, "pool", "security_groups",
 						"key 'security_groups' in [pool %s]: expected a "
 						"comma-separated list of names or ids", p->name);
+		/* The same rule as a service's name (service/spec.h). */
+		if (p->service && !util_tag_name_valid(p->service, CONFIG_SERVICE_NAME_MAX))
+			return config_error_set(err, cfg->path, 0, "pool", "service",
+						"key 'service' in [pool %s]: '%s' is not a service "
+						"name (a-z, 0-9 and '-', at most %d characters)",
+						p->name, p->service, CONFIG_SERVICE_NAME_MAX);
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "bind/bind.h"
 #include "bind/bind_nested.h"
 #include "cni/result.h"
+#include "common/config.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/gc.h"
@@ -23,6 +24,9 @@
 #include "service/manager.h"
 #include "service/spec.h"
 #include "store/store.h"
+
+_Static_assert(CNI_SERVICE_NAME_MAX == SERVICE_NAME_MAX && CONFIG_SERVICE_NAME_MAX == SERVICE_NAME_MAX,
+	       "a conflist's or a [pool]'s service is a service's name");
 
 /* Names -> pool.  Neutron is asked only the first time a set of names is
  * seen; afterwards (and after a restart, from pools.json) it is a lookup. */
@@ -37,6 +41,7 @@ static int find_pool(struct daemon *d, const struct cni_conf *conf, struct pool 
 		.security_groups = (const char *const *)conf->security_groups,
 		.n_security_groups = conf->n_security_groups,
 		.mtu = conf->mtu > 0 ? (uint32_t)conf->mtu : 0,
+		.service = conf->service,
 	};
 	uint64_t start = util_now_us();
 	int r;
@@ -229,6 +234,15 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 			      service, SERVICE_NAME_MAX);
 		return -EINVAL;
 	}
+	/* A network config naming a service serves only that service. */
+	if (conf->service && service && !streq(conf->service, service)) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV,
+			      "CNI_ARGS SF_SERVICE '%s' differs from the network's service '%s'",
+			      service, conf->service);
+		return -EINVAL;
+	}
+	if (conf->service)
+		service = conf->service;
 	r = find_pool(d, conf, &p, err);
 	if (r < 0)
 		return r;
@@ -314,6 +328,14 @@ out:
 	return r;
 }
 
+/* The service whose own pool `key` is, or NULL. */
+static const char *pool_service(struct daemon *d, const char *key)
+{
+	struct pool *p = key ? pool_set_find(d->pools, key) : NULL;
+
+	return p ? p->service : NULL;
+}
+
 int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
 {
 	struct store_port row = { 0 };
@@ -329,8 +351,9 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 		return r;
 	}
 	/* Its services forget it before the port is anyone else's (the
-	 * recycler waits); a failure here is the service thread's to see. */
-	if (service_mgr_leave(d->services, row.port_id) < 0)
+	 * recycler waits), but a port of a service's own pool stays that
+	 * service's instance; a failure here is the service thread's to see. */
+	if (service_mgr_return(d->services, row.port_id, pool_service(d, row.pool)) < 0)
 		log_info_rl("DEL %s/%s: port %s's services are settled later", env->container_id,
 			    env->ifname, row.port_id);
 	store_port_done(&row);

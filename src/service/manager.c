@@ -179,19 +179,26 @@ int service_mgr_join(struct service_mgr *m, const char *service, const char *por
 	return r;
 }
 
-int service_mgr_leave(struct service_mgr *m, const char *port_id)
+int service_mgr_return(struct service_mgr *m, const char *port_id, const char *service)
 {
 	struct store_service_row *rows = NULL;
 	size_t n = 0;
 	int r = store_service_list(m->store, port_id, &rows, &n);
 
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = store_service_put(m->store, rows[i].service, port_id, NULL, STORE_SERVICE_LEAVING,
+		r = store_service_put(m->store, rows[i].service, port_id, NULL,
+				      streq(rows[i].service, service) ? STORE_SERVICE_RETURNING
+								      : STORE_SERVICE_LEAVING,
 				      rows[i].epoch, 0);
 	store_service_rows_free(rows, n);
 	if (r >= 0 && n)
 		mgr_kick(m);
 	return r;
+}
+
+int service_mgr_leave(struct service_mgr *m, const char *port_id)
+{
+	return service_mgr_return(m, port_id, NULL);
 }
 
 bool service_mgr_port_busy(struct service_mgr *m, const char *port_id)
@@ -345,10 +352,11 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 		r = release_recorded(m, row);
 		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
 	}
-	if (found == 0 && row->role == STORE_SERVICE_LEAVING) {
+	if (found == 0 && (row->role == STORE_SERVICE_LEAVING || row->role == STORE_SERVICE_RETURNING)) {
 		/* The container left: its port forgets the service before it
-		 * serves anyone else.  If it was the one answering, the service
-		 * is vacant: another instance takes it at its next pass. */
+		 * serves anyone else (unless it returns to the service's own
+		 * pool).  If it was the one answering, the service is vacant:
+		 * another instance takes it at its next pass. */
 		r = 0;
 		if (streq(sp->state.active, row->port_id)) {
 			struct service_state st = sp->state;
@@ -363,7 +371,7 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 			st.epoch++;
 			r = service_port_set_state(m->nc, sp, &st, NULL);
 		}
-		if (r >= 0)
+		if (r >= 0 && row->role == STORE_SERVICE_LEAVING)
 			r = service_member_remove(m->nc, row->service, sp->addr, row->port_id, NULL);
 		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
 	}
@@ -381,11 +389,13 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 		return have;
 	switch (row->role) {
 	case STORE_SERVICE_JOINING:
+		/* 1: already an instance (a port of the service's own pool):
+		 * its pair is long wired, no settle ("until" 0). */
 		r = service_member_add(m->nc, sp, row->port_id, NULL);
 		if (r >= 0)
 			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
 					      STORE_SERVICE_STANDBY, (int64_t)sp->state.epoch,
-					      store_clock_ms());
+					      r == 1 ? 0 : store_clock_ms());
 		if (r >= 0 && !sp->state.active[0])
 			r = claim_vacant(m, row, &in, sp);
 		break;

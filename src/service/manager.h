@@ -39,6 +39,10 @@ int service_mgr_join(struct service_mgr *m, const char *service, const char *por
  * thread.  True from then until that is done: the port must not be handed
  * to another container meanwhile (service_mgr_port_busy). */
 int service_mgr_leave(struct service_mgr *m, const char *port_id) MUST_CHECK;
+/* The same for a port of `service`'s own pool: it leaves the container but
+ * stays an instance of `service` (its pair and tag stay), ready for the
+ * service's next container; it leaves its other services as above. */
+int service_mgr_return(struct service_mgr *m, const char *port_id, const char *service) MUST_CHECK;
 bool service_mgr_port_busy(struct service_mgr *m, const char *port_id);
 
 /* An sfctl request {"ctl":"service","op":...}: create, delete, attach,
