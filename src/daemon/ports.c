@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/nested.h"
+#include "service/manager.h"
 #include "service/port.h"
 #include "store/store.h"
 
@@ -120,6 +121,10 @@ static int as_instances(struct daemon *d, const struct pool *p, json_t *req,
 			 "a service's pool needs a bare-metal host (docs/superfluidity.md, Limits)");
 		return -EOPNOTSUPP;
 	}
+	/* Its containers claim it from the thread's last read. */
+	if (service_mgr_watch(d->services, p->service) < 0)
+		log_warn_rl("pool '%s': too many services' pools on this host; its containers "
+			    "answer after one more read", p->name);
 	r = service_port_find(d->neutron, p->service, &sp, err);
 	daemon_neutron_done(d, "service_find", r, err, start);
 	if (r == -ENOENT)

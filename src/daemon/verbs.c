@@ -304,7 +304,9 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 	/* The instance joins its service off the hot path: recorded here, told
 	 * to Neutron by the service thread. */
 	if (service) {
-		r = service_mgr_join(d->services, service, row.port_id);
+		r = streq(p->service, service)
+			    ? service_mgr_join_instance(d->services, service, row.port_id)
+			    : service_mgr_join(d->services, service, row.port_id);
 		if (r < 0) {
 			free(*ret);
 			*ret = NULL;
@@ -341,6 +343,16 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 	struct store_port row = { 0 };
 	int r;
 
+	/* Its services forget it before the port is anyone else's (the
+	 * recycler waits), but a port of a service's own pool stays that
+	 * service's instance.  Told while the port is still held, so that the
+	 * service thread never sees a released port it would take for gone;
+	 * a failure here is the service thread's to see. */
+	if (store_find_holder(d->store, env->container_id, env->ifname, &row) == 0 &&
+	    service_mgr_return(d->services, row.port_id, pool_service(d, row.pool)) < 0)
+		log_info_rl("DEL %s/%s: port %s's services are settled later", env->container_id,
+			    env->ifname, row.port_id);
+	store_port_done(&row);
 	r = store_release(d->store, env->container_id, env->ifname,
 			  store_clock_ms() + d->cfg.cooldown_ms, &row);
 	if (r == -ENOENT)
@@ -350,12 +362,6 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 			      env->container_id, strerror(-r));
 		return r;
 	}
-	/* Its services forget it before the port is anyone else's (the
-	 * recycler waits), but a port of a service's own pool stays that
-	 * service's instance; a failure here is the service thread's to see. */
-	if (service_mgr_return(d->services, row.port_id, pool_service(d, row.pool)) < 0)
-		log_info_rl("DEL %s/%s: port %s's services are settled later", env->container_id,
-			    env->ifname, row.port_id);
 	store_port_done(&row);
 	daemon_kick_recycle(d);   /* removes the interface now, off this path */
 	daemon_kick_sync(d);

@@ -35,6 +35,15 @@ int service_mgr_start(struct service_mgr *m) MUST_CHECK;
 /* A CNI ADD asked that port_id's container join `service`: recorded now,
  * told to Neutron by the thread (off the ADD's path). */
 int service_mgr_join(struct service_mgr *m, const char *service, const char *port_id) MUST_CHECK;
+/* The same for a port of `service`'s own pool, an instance already: if the
+ * service is vacant it is claimed before the membership is checked, so
+ * that a deploy on the fly answers after one read and one write. */
+int service_mgr_join_instance(struct service_mgr *m, const char *service,
+			      const char *port_id) MUST_CHECK;
+/* This host has a pool for `service` (its own pool): the thread reads it
+ * every pass, so a container from that pool can claim a vacant service
+ * with one write.  Idempotent; -ENOSPC past MGR_MAX_WATCH services. */
+int service_mgr_watch(struct service_mgr *m, const char *service) MUST_CHECK;
 /* The port's container is gone (CNI DEL): its memberships are undone by the
  * thread.  True from then until that is done: the port must not be handed
  * to another container meanwhile (service_mgr_port_busy). */
