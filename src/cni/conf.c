@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/un.h>
 
+#include "common/util.h"
+
 #define C7 CNI_ERR_INVALID_CONFIG
 
 void cni_conf_free(struct cni_conf *conf)
@@ -20,6 +22,7 @@ void cni_conf_free(struct cni_conf *conf)
 	free(conf->subnet);
 	cni_strv_free(conf->security_groups);
 	free(conf->socket);
+	free(conf->service);
 	cni_dns_done(&conf->dns);
 	cni_result_free(conf->prev_result);
 	for (size_t i = 0; i < conf->n_valid_attachments; i++) {
@@ -112,7 +115,7 @@ static int parse_names(struct cni_conf *conf, struct cni_error *err)
 
 static int parse_superfluid(struct cni_conf *conf, struct cni_error *err)
 {
-	const char *sock = NULL;
+	const char *sock = NULL, *service = NULL;
 	long long mtu = 0;
 	int r;
 
@@ -151,6 +154,14 @@ static int parse_superfluid(struct cni_conf *conf, struct cni_error *err)
 		return FAIL(err, C7, "'socket' must be an absolute path shorter than 108 bytes, "
 			    "not '%.64s'", sock);
 	if (sock && !(conf->socket = strdup(sock)))
+		return cni_error_nomem(err);
+	r = cni_json_string(conf->raw, "service", "", C7, &service, err);
+	if (r < 0)
+		return r;
+	if (service && !util_tag_name_valid(service, CNI_SERVICE_NAME_MAX))
+		return FAIL(err, C7, "'service' must be a service name (a-z, 0-9 and '-', at most "
+			    "%d characters), not '%.64s'", CNI_SERVICE_NAME_MAX, service);
+	if (service && !(conf->service = strdup(service)))
 		return cni_error_nomem(err);
 	return 0;
 }

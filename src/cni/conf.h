@@ -18,6 +18,9 @@
 #define CNI_CONF_MAX (128 * 1024)  /* bytes of stdin */
 #define CNI_NAME_MAX 255           /* Neutron's limit on names */
 #define CNI_MAX_SECURITY_GROUPS 64
+/* service/spec.h's SERVICE_NAME_MAX, a layer beside this one (the daemon
+ * asserts they agree). */
+#define CNI_SERVICE_NAME_MAX 40
 
 /* One entry of "cni.dev/valid-attachments" (GC). */
 struct cni_attachment {
@@ -40,6 +43,9 @@ struct cni_conf {
 	size_t n_security_groups;
 	int mtu;                  /* 576..65535, 0 when unset (the network's) */
 	char *socket;             /* the daemon's socket for the plugin, or NULL */
+	char *service;            /* the service every container of this network
+				   * joins, from the service's own pool of
+				   * pre-joined ports (docs/superfluidity.md); NULL */
 
 	/* keys of the protocol */
 	bool disable_check;

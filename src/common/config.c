@@ -323,6 +323,12 @@ static int check_pools(struct config *cfg, struct config_error *err)
 			return config_error_set(err, cfg->path, 0, "pool", "security_groups",
 						"key 'security_groups' in [pool %s]: expected a "
 						"comma-separated list of names or ids", p->name);
+		/* The same rule as a service's name (service/spec.h). */
+		if (p->service && !util_tag_name_valid(p->service, CONFIG_SERVICE_NAME_MAX))
+			return config_error_set(err, cfg->path, 0, "pool", "service",
+						"key 'service' in [pool %s]: '%s' is not a service "
+						"name (a-z, 0-9 and '-', at most %d characters)",
+						p->name, p->service, CONFIG_SERVICE_NAME_MAX);
 	}
 	return 0;
 }

@@ -117,6 +117,8 @@ struct config_pool {
 	size_t n_security_groups;
 	int mtu;                     /* 0: the network's */
 	int min, max, batch;         /* -1: [pools]' */
+	char *service;               /* its ports are instances of this service
+				      * (a service's own pool), or NULL */
 };
 
 #define CONFIG_MAX_POOLS 64
@@ -131,6 +133,7 @@ struct config_site {
 
 #define CONFIG_MAX_SITES 16
 #define CONFIG_SITE_NAME_MAX 40
+#define CONFIG_SERVICE_NAME_MAX 40  /* service/spec.h's SERVICE_NAME_MAX */
 
 struct config {
 	char *path;                  /* the main file, as given */

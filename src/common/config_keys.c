@@ -236,6 +236,12 @@ static const struct config_key pool_keys[] = {
 	{ "batch",
 	  "As in [pools], for this pool; -1: from [site SITE] or [pools].",
 	  CONFIG_INT, P(batch), "-1", -1, 1000, NULL, 0 },
+	{ "service",
+	  "A service's own pool (docs/superfluidity.md): its ports are made instances of this "
+	  "service (its address as an allowed address pair, its member tag), for containers whose "
+	  "network config names the service, so that a deploy on the fly waits for no Neutron "
+	  "write and no agent. Unset: a plain pool.",
+	  CONFIG_STRING, P(service), NULL, 0, 0, NULL, 0 },
 };
 
 static const struct config_key site_keys[] = {

@@ -75,6 +75,7 @@ static unsigned declare_pools(struct daemon *d, const struct config *cfg)
 			.name = cp->name, .network = cp->network, .subnet = cp->subnet,
 			.security_groups = (const char *const *)cp->security_groups,
 			.n_security_groups = cp->n_security_groups, .mtu = (uint32_t)cp->mtu,
+			.service = cp->service,
 		};
 
 		if (daemon_declare_pool(d, &rq, &sizes) < 0)

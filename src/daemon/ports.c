@@ -12,6 +12,8 @@
 #include "common/log.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/nested.h"
+#include "service/manager.h"
+#include "service/port.h"
 #include "store/store.h"
 
 #define STATUS_BATCH 40            /* ids per status query, to keep URLs short */
@@ -99,6 +101,48 @@ int ports_promote(struct daemon *d, char **ids, size_t n)
 	return (int)pending;
 }
 
+/* A service's pool: each port is made an instance of the service (the
+ * address as an allowed address pair, the member tag), so that its L2
+ * agent has wired the pair long before a container of the service gets
+ * it.  The address is read now, not remembered: a service deleted and made
+ * again may have another.  The pair names no MAC: Neutron uses the port's. */
+static int as_instances(struct daemon *d, const struct pool *p, json_t *req,
+			struct neutron_error *err)
+{
+	struct service_port sp;
+	json_t *port;
+	char tag[64];
+	size_t i;
+	uint64_t start = util_now_us();
+	int r;
+
+	if (d->nested) {
+		snprintf(err->message, sizeof(err->message),
+			 "a service's pool needs a bare-metal host (docs/superfluidity.md, Limits)");
+		return -EOPNOTSUPP;
+	}
+	/* Its containers claim it from the thread's last read. */
+	if (service_mgr_watch(d->services, p->service) < 0)
+		log_warn_rl("pool '%s': too many services' pools on this host; its containers "
+			    "answer after one more read", p->name);
+	r = service_port_find(d->neutron, p->service, &sp, err);
+	daemon_neutron_done(d, "service_find", r, err, start);
+	if (r == -ENOENT)
+		snprintf(err->message, sizeof(err->message), "service '%s' does not exist",
+			 p->service);
+	if (r >= 0)
+		r = service_member_tag(p->service, tag, sizeof(tag));
+	if (r < 0)
+		return r;
+	json_array_foreach(req, i, port) {
+		if (json_object_set_new(port, "allowed_address_pairs",
+					json_pack("[{s:s}]", "ip_address", sp.addr)) < 0 ||
+		    json_array_append_new(json_object_get(port, "tags"), json_string(tag)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
 		      char **ret_port_id, struct neutron_error *ret_err)
 {
@@ -118,16 +162,40 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 		json_array_foreach(req, i, port)
 			json_array_append_new(json_object_get(port, "tags"), json_string(d->site_tag));
 	}
+	if (req && p->service) {
+		r = as_instances(d, p, req, &err);
+		if (r < 0) {
+			log_warn("pool '%s': %s", p->name, err.message[0] ? err.message : strerror(-r));
+			if (ret_err)
+				*ret_err = err;
+			json_decref(req);
+			return r;
+		}
+	}
 	pool_set_lock(d->pools);
 	p->creating += n;
 	pool_set_unlock(d->pools);
-	if (n == 1) {
-		r = neutron_port_create(d->neutron, json_array_get(req, 0), &created, &err);
-		if (r >= 0) {
-			json_t *one = json_array();
+	if (n == 1 || p->service) {
+		/* One by one for a service's pool: Neutron's ML2 bulk create
+		 * (Zed) drops allowed_address_pairs without a word.  What was
+		 * made before a failure is kept. */
+		created = json_array();
+		r = created ? 0 : -ENOMEM;
+		for (i = 0; i < n && r >= 0; i++) {
+			json_t *one = NULL;
 
-			json_array_append_new(one, created);
-			created = one;
+			r = neutron_port_create(d->neutron, json_array_get(req, i), &one, &err);
+			if (r >= 0 && json_array_append_new(created, one) < 0)
+				r = -ENOMEM;
+		}
+		if (r < 0 && json_array_size(created) > 0) {
+			log_warn("pool '%s': creating port %zu of %u: %s", p->name, i, n,
+				 err.message[0] ? err.message : strerror(-r));
+			if (err.http_status == 0 || err.http_status >= 500) {
+				atomic_store(&d->create_lost, true);
+				atomic_store(&d->reconcile_soon, true);
+			}
+			r = 0;
 		}
 	} else {
 		r = neutron_port_create_bulk(d->neutron, req, &created, &err);
@@ -145,6 +213,7 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 			atomic_store(&d->create_lost, true);
 			atomic_store(&d->reconcile_soon, true);
 		}
+		json_decref(created);
 		pool_set_lock(d->pools);
 		p->creating -= n;
 		pool_set_unlock(d->pools);

@@ -13,6 +13,7 @@
 #include "bind/bind.h"
 #include "bind/bind_nested.h"
 #include "cni/result.h"
+#include "common/config.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/gc.h"
@@ -23,6 +24,9 @@
 #include "service/manager.h"
 #include "service/spec.h"
 #include "store/store.h"
+
+_Static_assert(CNI_SERVICE_NAME_MAX == SERVICE_NAME_MAX && CONFIG_SERVICE_NAME_MAX == SERVICE_NAME_MAX,
+	       "a conflist's or a [pool]'s service is a service's name");
 
 /* Names -> pool.  Neutron is asked only the first time a set of names is
  * seen; afterwards (and after a restart, from pools.json) it is a lookup. */
@@ -37,6 +41,7 @@ static int find_pool(struct daemon *d, const struct cni_conf *conf, struct pool 
 		.security_groups = (const char *const *)conf->security_groups,
 		.n_security_groups = conf->n_security_groups,
 		.mtu = conf->mtu > 0 ? (uint32_t)conf->mtu : 0,
+		.service = conf->service,
 	};
 	uint64_t start = util_now_us();
 	int r;
@@ -258,6 +263,15 @@ static int add(struct daemon *d, const struct cni_env *env, const struct cni_con
 			      service, SERVICE_NAME_MAX);
 		return -EINVAL;
 	}
+	/* A network config naming a service serves only that service. */
+	if (conf->service && service && !streq(conf->service, service)) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV,
+			      "CNI_ARGS SF_SERVICE '%s' differs from the network's service '%s'",
+			      service, conf->service);
+		return -EINVAL;
+	}
+	if (conf->service)
+		service = conf->service;
 	r = find_pool(d, conf, &p, err);
 	if (r < 0)
 		return r;
@@ -319,7 +333,9 @@ static int add(struct daemon *d, const struct cni_env *env, const struct cni_con
 	/* The instance joins its service off the hot path: recorded here, told
 	 * to Neutron by the service thread. */
 	if (service) {
-		r = service_mgr_join(d->services, service, row.port_id);
+		r = streq(p->service, service)
+			    ? service_mgr_join_instance(d->services, service, row.port_id)
+			    : service_mgr_join(d->services, service, row.port_id);
 		if (r < 0) {
 			free(*ret);
 			*ret = NULL;
@@ -358,11 +374,29 @@ int verbs_add(struct daemon *d, const struct cni_env *env, const struct cni_conf
 	return r;
 }
 
+/* The service whose own pool `key` is, or NULL. */
+static const char *pool_service(struct daemon *d, const char *key)
+{
+	struct pool *p = key ? pool_set_find(d->pools, key) : NULL;
+
+	return p ? p->service : NULL;
+}
+
 int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
 {
 	struct store_port row = { 0 };
 	int r;
 
+	/* Its services forget it before the port is anyone else's (the
+	 * recycler waits), but a port of a service's own pool stays that
+	 * service's instance.  Told while the port is still held, so that the
+	 * service thread never sees a released port it would take for gone;
+	 * a failure here is the service thread's to see. */
+	if (store_find_holder(d->store, env->container_id, env->ifname, &row) == 0 &&
+	    service_mgr_return(d->services, row.port_id, pool_service(d, row.pool)) < 0)
+		log_info_rl("DEL %s/%s: port %s's services are settled later", env->container_id,
+			    env->ifname, row.port_id);
+	store_port_done(&row);
 	r = store_release(d->store, env->container_id, env->ifname,
 			  store_clock_ms() + d->cfg.cooldown_ms, &row);
 	if (r == -ENOENT)
@@ -375,11 +409,6 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 		err->code = CNI_ERR_TRY_AGAIN;   /* a DEL is always worth repeating */
 		return r;
 	}
-	/* Its services forget it before the port is anyone else's (the
-	 * recycler waits); a failure here is the service thread's to see. */
-	if (service_mgr_leave(d->services, row.port_id) < 0)
-		log_info_rl("DEL %s/%s: port %s's services are settled later", env->container_id,
-			    env->ifname, row.port_id);
 	store_port_done(&row);
 	daemon_kick_recycle(d);   /* removes the interface now, off this path */
 	daemon_kick_sync(d);

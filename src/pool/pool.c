@@ -32,6 +32,7 @@ static void pool_free(struct pool *p)
 	free(p->name);
 	free(p->network_id);
 	free(p->subnet_id);
+	free(p->service);
 	json_decref(p->security_groups);
 	json_decref(p->network);
 	json_decref(p->subnets);
@@ -153,7 +154,8 @@ static void add_alias_locked(struct pool_set *ps, const char *alias, struct pool
 /* The names of a request, joined with a separator no name can hold. */
 static char *alias_of(const struct pool_request *rq)
 {
-	size_t len = strlen(rq->network) + (rq->subnet ? strlen(rq->subnet) : 0) + 64;
+	size_t len = strlen(rq->network) + (rq->subnet ? strlen(rq->subnet) : 0) +
+		     (rq->service ? strlen(rq->service) : 0) + 64;
 	char *s, *q;
 
 	for (size_t i = 0; i < rq->n_security_groups; i++)
@@ -165,6 +167,8 @@ static char *alias_of(const struct pool_request *rq)
 		q += sprintf(q, "default");
 	for (size_t i = 0; i < rq->n_security_groups; i++)
 		q += sprintf(q, "%s%s", i ? "," : "", rq->security_groups[i]);
+	if (rq->service)
+		sprintf(q, "\x1f%s", rq->service);
 	return s;
 }
 
@@ -253,12 +257,18 @@ static int resolve(struct neutron_client *nc, const struct pool_request *rq, str
 	p->mtu = rq->mtu;
 
 	/* The key: the ids that decide what a port of the pool is. */
-	key = xmalloc(256 + 40 * json_array_size(p->security_groups));
+	key = xmalloc(256 + 40 * json_array_size(p->security_groups) +
+		      (rq->service ? strlen(rq->service) : 0));
 	q = key + sprintf(key, "%s|%s|%u|", p->network_id, p->subnet_id ? p->subnet_id : "*", p->mtu);
 	if (!p->security_groups)
-		strcpy(q, "default");
+		q += sprintf(q, "default");
 	json_array_foreach(p->security_groups, i, v)
 		q += sprintf(q, "%s%s", i ? "," : "", json_string_value(v));
+	/* A service's pool is another pool: its ports are that service's. */
+	if (rq->service) {
+		sprintf(q, "|svc=%s", rq->service);
+		p->service = xstrdup(rq->service);
+	}
 	p->key = key;
 	snprintf(p->tag, sizeof(p->tag), "sf-pool=%016llx", (unsigned long long)fnv1a(key));
 	p->name = xstrdup(rq->name ? rq->name : rq->network);
@@ -375,8 +385,9 @@ static int save_locked(struct pool_set *ps)
 		struct pool *p = ps->pools[i];
 
 		json_array_append_new(pools, json_pack(
-			"{s:s, s:s, s:s, s:s?, s:O?, s:i, s:i, s:i, s:i, s:O, s:O}", "key", p->key,
+			"{s:s, s:s, s:s, s:s?, s:s?, s:O?, s:i, s:i, s:i, s:i, s:O, s:O}", "key", p->key,
 			"name", p->name, "network_id", p->network_id, "subnet_id", p->subnet_id,
+			"service", p->service,
 			"security_groups", p->security_groups, "mtu", (json_int_t)p->mtu, "min",
 			(json_int_t)p->sizes.min, "max", (json_int_t)p->sizes.max, "batch",
 			(json_int_t)p->sizes.batch, "network", p->network, "subnets", p->subnets));
@@ -441,6 +452,7 @@ int pool_set_load(struct pool_set *ps)
 		p->name = xstrdup(json_string_value(json_object_get(v, "name")) ?: net);
 		p->network_id = xstrdup(net);
 		p->subnet_id = xstrdup_opt(json_string_value(json_object_get(v, "subnet_id")));
+		p->service = xstrdup_opt(json_string_value(json_object_get(v, "service")));
 		p->security_groups = json_incref(json_object_get(v, "security_groups"));
 		p->mtu = (uint32_t)json_integer_value(json_object_get(v, "mtu"));
 		p->sizes.min = (unsigned)json_integer_value(json_object_get(v, "min"));

@@ -27,13 +27,17 @@ struct pool_sizes {
 };
 
 struct pool {
-	char *key;                 /* "<network_id>|<subnet_id or *>|<sg ids or default>|<mtu>" */
+	char *key;                 /* "<network_id>|<subnet_id or *>|<mtu>|<sg ids or default>"
+				    * and "|svc=<service>" for a service's pool */
 	char tag[POOL_TAG_LEN];    /* "sf-pool=<hash>", on every port of the pool */
 	char *name;                /* for people: the first CNI network name or [pool NAME] */
 	char *network_id;
 	char *subnet_id;           /* NULL: Neutron picks */
 	json_t *security_groups;   /* array of ids, or NULL for Neutron's default group */
 	uint32_t mtu;              /* 0: the network's */
+	char *service;             /* a service's own pool: its ports are made as
+				    * instances of it (pair and tag), for its
+				    * containers only; NULL for a plain pool */
 	struct pool_sizes sizes;
 	json_t *network;           /* Neutron's network object */
 	json_t *subnets;           /* subnet id -> subnet object */
@@ -52,6 +56,7 @@ struct pool_request {
 	const char *const *security_groups;  /* NULL: Neutron's default group */
 	size_t n_security_groups;
 	uint32_t mtu;                        /* 0: the network's */
+	const char *service;                 /* NULL: not a service's pool */
 };
 
 struct pool_set;

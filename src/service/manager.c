@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "netns/netns.h"
 #include "service/announce.h"
 #include "service/vip.h"
@@ -161,7 +162,10 @@ void mgr_crash_point(struct service_mgr *m, const char *step)
 		raise(SIGKILL);
 }
 
-int service_mgr_join(struct service_mgr *m, const char *service, const char *port_id)
+/* A JOINING row's `until`: the port is an instance already. */
+#define JOIN_INSTANCE 1
+
+static int join(struct service_mgr *m, const char *service, const char *port_id, int64_t until)
 {
 	struct store_service_row row = { 0 };
 	int r;
@@ -173,25 +177,42 @@ int service_mgr_join(struct service_mgr *m, const char *service, const char *por
 		store_service_row_done(&row);
 		return 0;
 	}
-	r = store_service_put(m->store, service, port_id, NULL, STORE_SERVICE_JOINING, 0, 0);
+	r = store_service_put(m->store, service, port_id, NULL, STORE_SERVICE_JOINING, 0, until);
 	if (r >= 0)
 		mgr_kick(m);
 	return r;
 }
 
-int service_mgr_leave(struct service_mgr *m, const char *port_id)
+int service_mgr_join(struct service_mgr *m, const char *service, const char *port_id)
+{
+	return join(m, service, port_id, 0);
+}
+
+int service_mgr_join_instance(struct service_mgr *m, const char *service, const char *port_id)
+{
+	return join(m, service, port_id, JOIN_INSTANCE);
+}
+
+int service_mgr_return(struct service_mgr *m, const char *port_id, const char *service)
 {
 	struct store_service_row *rows = NULL;
 	size_t n = 0;
 	int r = store_service_list(m->store, port_id, &rows, &n);
 
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = store_service_put(m->store, rows[i].service, port_id, NULL, STORE_SERVICE_LEAVING,
+		r = store_service_put(m->store, rows[i].service, port_id, NULL,
+				      streq(rows[i].service, service) ? STORE_SERVICE_RETURNING
+								      : STORE_SERVICE_LEAVING,
 				      rows[i].epoch, 0);
 	store_service_rows_free(rows, n);
 	if (r >= 0 && n)
 		mgr_kick(m);
 	return r;
+}
+
+int service_mgr_leave(struct service_mgr *m, const char *port_id)
+{
+	return service_mgr_return(m, port_id, NULL);
 }
 
 bool service_mgr_port_busy(struct service_mgr *m, const char *port_id)
@@ -345,10 +366,11 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 		r = release_recorded(m, row);
 		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
 	}
-	if (found == 0 && row->role == STORE_SERVICE_LEAVING) {
+	if (found == 0 && (row->role == STORE_SERVICE_LEAVING || row->role == STORE_SERVICE_RETURNING)) {
 		/* The container left: its port forgets the service before it
-		 * serves anyone else.  If it was the one answering, the service
-		 * is vacant: another instance takes it at its next pass. */
+		 * serves anyone else (unless it returns to the service's own
+		 * pool).  If it was the one answering, the service is vacant:
+		 * another instance takes it at its next pass. */
 		r = 0;
 		if (streq(sp->state.active, row->port_id)) {
 			struct service_state st = sp->state;
@@ -363,7 +385,7 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 			st.epoch++;
 			r = service_port_set_state(m->nc, sp, &st, NULL);
 		}
-		if (r >= 0)
+		if (r >= 0 && row->role == STORE_SERVICE_LEAVING)
 			r = service_member_remove(m->nc, row->service, sp->addr, row->port_id, NULL);
 		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
 	}
@@ -381,11 +403,43 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 		return have;
 	switch (row->role) {
 	case STORE_SERVICE_JOINING:
+		/* From the service's own pool into a vacant service: answer
+		 * first, then check the pair (a service deleted and made again
+		 * stripped its pool's ports; member_add puts it back). */
+		if (row->until == JOIN_INSTANCE && !sp->state.active[0]) {
+			/* The address first (the read may be the watch's, a
+			 * pass old), then the claim: lost, the address goes and
+			 * the row joins the slow way. */
+			r = mgr_take(&in, sp);
+			if (r >= 0)
+				r = claim_vacant(m, row, &in, sp);
+			if (r < 0) {
+				r = service_vip_release(in.netns_fd, in.ifname, sp->family, &sp->ip);
+				if (r >= 0)
+					r = store_service_put(m->store, row->service, row->port_id,
+							      NULL, STORE_SERVICE_JOINING, 0, 0);
+				mgr_kick(m);
+				break;
+			}
+			if (service_member_add(m->nc, sp, row->port_id, NULL) < 0)
+				log_info_rl("service '%s': port %s: checking its pair failed; "
+					    "it answers, its pair is checked at its next join",
+					    row->service, row->port_id);
+			break;
+		}
+		/* A crash between taking and claiming left the address here. */
+		if (row->until == JOIN_INSTANCE) {
+			r = service_vip_release(in.netns_fd, in.ifname, sp->family, &sp->ip);
+			if (r < 0)
+				break;
+		}
+		/* 1: already an instance (a port of the service's own pool):
+		 * its pair is long wired, no settle ("until" 0). */
 		r = service_member_add(m->nc, sp, row->port_id, NULL);
 		if (r >= 0)
 			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
 					      STORE_SERVICE_STANDBY, (int64_t)sp->state.epoch,
-					      store_clock_ms());
+					      r == 1 ? 0 : store_clock_ms());
 		if (r >= 0 && !sp->state.active[0])
 			r = claim_vacant(m, row, &in, sp);
 		break;
@@ -432,12 +486,27 @@ static void pass(struct service_mgr *m)
 			continue;
 		if (!streq(cur, rows[i].service)) {
 			cur = rows[i].service;
-			found = service_port_find(m->nc, cur, &sp, NULL);
+			/* A container of the service's own pool just joined: the
+			 * watch's read of this pass or the last will do. */
+			if (rows[i].role == STORE_SERVICE_JOINING && rows[i].until == JOIN_INSTANCE &&
+			    mgr_watch_take(m, cur, m->poll_ms, &sp)) {
+				found = 0;
+			} else {
+				found = service_port_find(m->nc, cur, &sp, NULL);
+			}
+			/* This pass may write it: no read of it is kept. */
+			mgr_watch_forget(m, cur);
 		}
 		/* Errors wait for the next pass; Neutron may be away. */
-		(void)step_row(m, &rows[i], &sp, found);
+		int r = step_row(m, &rows[i], &sp, found);
+
+		if (r < 0)
+			log_info_rl("service '%s': port %s (%s): %s; retried at the next pass",
+				    rows[i].service, rows[i].port_id,
+				    store_service_role_to_string(rows[i].role), strerror(-r));
 	}
 	store_service_rows_free(rows, n);
+	mgr_watch_poll(m);
 }
 
 static void *thread_main(void *arg)

@@ -35,10 +35,23 @@ int service_mgr_start(struct service_mgr *m) MUST_CHECK;
 /* A CNI ADD asked that port_id's container join `service`: recorded now,
  * told to Neutron by the thread (off the ADD's path). */
 int service_mgr_join(struct service_mgr *m, const char *service, const char *port_id) MUST_CHECK;
+/* The same for a port of `service`'s own pool, an instance already: if the
+ * service is vacant it is claimed before the membership is checked, so
+ * that a deploy on the fly answers after one read and one write. */
+int service_mgr_join_instance(struct service_mgr *m, const char *service,
+			      const char *port_id) MUST_CHECK;
+/* This host has a pool for `service` (its own pool): the thread reads it
+ * every pass, so a container from that pool can claim a vacant service
+ * with one write.  Idempotent; -ENOSPC past MGR_MAX_WATCH services. */
+int service_mgr_watch(struct service_mgr *m, const char *service) MUST_CHECK;
 /* The port's container is gone (CNI DEL): its memberships are undone by the
  * thread.  True from then until that is done: the port must not be handed
  * to another container meanwhile (service_mgr_port_busy). */
 int service_mgr_leave(struct service_mgr *m, const char *port_id) MUST_CHECK;
+/* The same for a port of `service`'s own pool: it leaves the container but
+ * stays an instance of `service` (its pair and tag stay), ready for the
+ * service's next container; it leaves its other services as above. */
+int service_mgr_return(struct service_mgr *m, const char *port_id, const char *service) MUST_CHECK;
 bool service_mgr_port_busy(struct service_mgr *m, const char *port_id);
 
 /* An sfctl request {"ctl":"service","op":...}: create, delete, attach,

@@ -14,6 +14,16 @@
 #define MGR_ANNOUNCE_COUNT 3
 #define MGR_ANNOUNCE_INTERVAL_MS 20
 #define MGR_REANNOUNCE_MS 5000     /* after taking the address, announce each pass */
+#define MGR_MAX_WATCH 32
+
+/* A service this host has a pool for, read every pass (watch.c), so that
+ * its pool's next container can answer without waiting for a read. */
+struct mgr_watch {
+	char name[SERVICE_NAME_MAX + 1];
+	struct service_port sp;       /* as last read */
+	uint64_t read_at_ms;          /* monotonic; 0: not read, or spent */
+	bool had_rows;                /* this pass read and maybe wrote it */
+};
 
 struct service_mgr {
 	struct neutron_client *nc;        /* borrowed */
@@ -27,6 +37,8 @@ struct service_mgr {
 	/* Services with a move running in this process: the thread leaves
 	 * their rows alone (a row TAKING with no move here is a crash's). */
 	char moving[MGR_MAX_MOVING][SERVICE_NAME_MAX + 1];
+	struct mgr_watch watch[MGR_MAX_WATCH];
+	size_t n_watch;
 };
 
 /* A local instance: a port of this host held by a container. */
@@ -55,6 +67,17 @@ void mgr_moving_end(struct service_mgr *m, const char *name);
 bool mgr_moving(struct service_mgr *m, const char *name);
 
 void mgr_kick(struct service_mgr *m);
+
+/* The watched services' last reads (watch.c).  mgr_watch_take hands out a
+ * read no older than max_age_ms once (a write follows it, which makes it
+ * stale); mgr_watch_poll reads the services with no row here, once a pass. */
+void mgr_watch_note(struct service_mgr *m, const char *name, const struct service_port *sp);
+/* The pass read `name` for its own rows and may write it: its read is
+ * dropped, and mgr_watch_poll leaves it for the next pass. */
+void mgr_watch_forget(struct service_mgr *m, const char *name);
+bool mgr_watch_take(struct service_mgr *m, const char *name, uint64_t max_age_ms,
+		    struct service_port *ret);
+void mgr_watch_poll(struct service_mgr *m);
 /* The test hook: SIGKILL at `step` when asked to. */
 void mgr_crash_point(struct service_mgr *m, const char *step);
 

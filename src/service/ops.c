@@ -277,16 +277,18 @@ static int ensure_member(struct service_mgr *m, const struct service_port *sp,
 	struct neutron_error e = { 0 };
 	int r = store_service_get(m->store, sp->name, in->port_id, ret_row);
 
-	if (r == 0 && ret_row->role != STORE_SERVICE_JOINING && ret_row->role != STORE_SERVICE_LEAVING)
+	if (r == 0 && ret_row->role != STORE_SERVICE_JOINING && ret_row->role != STORE_SERVICE_LEAVING &&
+	    ret_row->role != STORE_SERVICE_RETURNING)
 		return 0;
 	store_service_row_done(ret_row);
 	r = service_member_add(m->nc, sp, in->port_id, &e);
 	if (r < 0)
 		return fail(r, why, size, "adding %s to port %s's allowed address pairs: %s",
 			    sp->addr, in->port_id, neutron_why(&e, r));
-	/* `until` of a STANDBY row: since when it is a member (for the settle). */
+	/* `until` of a STANDBY row: since when it is a member (for the settle;
+	 * 0: long, for a port that was one already). */
 	r = store_service_put(m->store, sp->name, in->port_id, sp->addr, STORE_SERVICE_STANDBY,
-			      (int64_t)sp->state.epoch, store_clock_ms());
+			      (int64_t)sp->state.epoch, r == 1 ? 0 : store_clock_ms());
 	if (r >= 0)
 		r = store_service_get(m->store, sp->name, in->port_id, ret_row);
 	return r < 0 ? fail(r, why, size, "recording the instance: %s", strerror(-r)) : 0;

@@ -324,17 +324,43 @@ static int update_pairs(struct neutron_client *c, const char *port_id, const cha
 	return r;
 }
 
+/* The port has the service's pair and its member tag already. */
+static bool is_member(const json_t *port, const char *addr, const char *tag)
+{
+	json_t *pairs = NULL, *t;
+	bool found = false;
+	size_t i;
+
+	json_array_foreach(json_object_get(port, "tags"), i, t)
+		if (streq(json_string_value(t), tag))
+			break;
+	if (i == json_array_size(json_object_get(port, "tags")))
+		return false;
+	pairs = pairs_without(json_object_get(port, "allowed_address_pairs"), addr, &found);
+	json_decref(pairs);
+	return found;
+}
+
 int service_member_add(struct neutron_client *c, const struct service_port *sp,
 		       const char *port_id, struct neutron_error *err)
 {
+	json_t *port = NULL;
 	char t[64];
 	int r = service_member_tag(sp->name, t, sizeof(t));
 
+	/* One read answers for a port that is an instance already (a port of
+	 * the service's own pool): the deploy's fast path. */
 	if (r >= 0)
-		r = update_pairs(c, port_id, sp->addr, true, err);
+		r = neutron_port_show(c, port_id, &port, err);
+	if (r >= 0 && is_member(port, sp->addr, t))
+		r = 1;
+	json_decref(port);
+	if (r != 0)
+		return r;
+	r = update_pairs(c, port_id, sp->addr, true, err);
 	if (r >= 0)
 		r = neutron_tag_add(c, "ports", port_id, t, err);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int service_member_remove(struct neutron_client *c, const char *name, const char *addr,

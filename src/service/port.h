@@ -58,8 +58,8 @@ int service_port_delete(struct neutron_client *c, const char *id,
 			struct neutron_error *err) MUST_CHECK;
 
 /* Makes `port_id` an instance: the address as an allowed address pair,
- * the member tag.  Idempotent; a concurrent change of the port (412) is
- * re-read and retried. */
+ * the member tag.  Idempotent: 1 when it was an instance already, 0 when
+ * made one; a concurrent change of the port (412) is re-read and retried. */
 int service_member_add(struct neutron_client *c, const struct service_port *sp,
 		       const char *port_id, struct neutron_error *err) MUST_CHECK;
 /* The reverse; 0 also when the port is gone or was no member. */

@@ -100,7 +100,7 @@ int store_open_with(const char *path, const struct store_options *opts,
 		    struct store **ret) MUST_CHECK;
 void store_free(struct store *s);
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Wall clock in unix ms: the clock of created_at, updated_at and
  * cooldown_until. */

@@ -14,6 +14,7 @@ static const char *const role_names[STORE_SERVICE_ROLE_COUNT] = {
 	[STORE_SERVICE_ACTIVE] = "active",
 	[STORE_SERVICE_DRAINING] = "draining",
 	[STORE_SERVICE_LEAVING] = "leaving",
+	[STORE_SERVICE_RETURNING] = "returning",
 };
 
 const char *store_service_role_to_string(enum store_service_role role)

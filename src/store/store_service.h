@@ -16,6 +16,8 @@ enum store_service_role {
 	STORE_SERVICE_ACTIVE,     /* holds the address on its interface */
 	STORE_SERVICE_DRAINING,   /* holds it on lo until `until` */
 	STORE_SERVICE_LEAVING,    /* its container is gone: Neutron to be told */
+	STORE_SERVICE_RETURNING,  /* the same, but the port goes back to the
+				   * service's own pool: it stays an instance */
 	STORE_SERVICE_ROLE_COUNT,
 };
 

@@ -57,9 +57,31 @@ static const char schema_v2[] =
 	") STRICT;"
 	"CREATE INDEX services_port ON services (port_id);";
 
+/* Version 3: the role 'returning' (a port of a service's own pool leaving
+ * its container but staying an instance).  SQLite cannot change a CHECK in
+ * place: the table is made again and the rows copied. */
+static const char schema_v3[] =
+	"CREATE TABLE services_v3 ("
+	" service TEXT NOT NULL CHECK (length(service) > 0),"
+	" port_id TEXT NOT NULL CHECK (length(port_id) > 0),"
+	" addr TEXT,"
+	" role TEXT NOT NULL CHECK (role IN"
+	"  ('joining', 'standby', 'taking', 'active', 'draining', 'leaving', 'returning')),"
+	" epoch INTEGER NOT NULL DEFAULT 0,"
+	" until INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (service, port_id)"
+	") STRICT;"
+	"INSERT INTO services_v3 (service, port_id, addr, role, epoch, until, updated_at)"
+	" SELECT service, port_id, addr, role, epoch, until, updated_at FROM services;"
+	"DROP TABLE services;"
+	"ALTER TABLE services_v3 RENAME TO services;"
+	"CREATE INDEX services_port ON services (port_id);";
+
 const char *const store_migrations__[STORE_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 #define COLS "port_id, pool, network_id, subnet_id, mac, info, state, container_id," \

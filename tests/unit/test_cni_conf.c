@@ -53,7 +53,8 @@ static void test_full_config(void **state)
 		"{\"cniVersion\":\"1.0.0\",\"name\":\"db-net.1\",\"type\":\"superfluid\","
 		"\"network\":\"8c1a0d4e-9b0f-4b4e-9d5e-0a7f5c1e2b3a\",\"subnet\":\"private-v4\","
 		"\"securityGroups\":[\"default\",\"web\"],\"mtu\":1450,"
-		"\"socket\":\"/run/sf/sf.sock\",\"disableCheck\":true,\"disableGC\":false,"
+		"\"socket\":\"/run/sf/sf.sock\",\"service\":\"video-1\",\"disableCheck\":true,"
+		"\"disableGC\":false,"
 		"\"cniVersions\":[\"0.4.0\",\"1.0.0\"],"
 		"\"dns\":{\"nameservers\":[\"198.18.0.2\",\"2001:db8::2\"],\"domain\":\"example\","
 		"\"search\":[\"a.example\"],\"options\":[\"ndots:2\"]},"
@@ -72,6 +73,7 @@ static void test_full_config(void **state)
 	assert_null(conf->security_groups[2]);
 	assert_int_equal(conf->mtu, 1450);
 	assert_string_equal(conf->socket, "/run/sf/sf.sock");
+	assert_string_equal(conf->service, "video-1");
 	assert_true(conf->disable_check);
 	assert_false(conf->disable_gc);
 	assert_int_equal(conf->dns.n_nameservers, 2);
@@ -95,6 +97,7 @@ static void test_minimal_and_nulls(void **state)
 	assert_null(conf->security_groups);  /* absent: Neutron's default group */
 	assert_int_equal(conf->mtu, 0);
 	assert_null(conf->socket);
+	assert_null(conf->service);
 	assert_false(conf->disable_check);
 	cni_conf_free(conf);
 
@@ -179,6 +182,11 @@ static void test_superfluid_key_errors(void **state)
 	parse_fails(CONF(",\"mtu\":1500.0"), CNI_ERR_INVALID_CONFIG, "'mtu' must be an integer");
 	parse_fails(CONF(",\"mtu\":\"1500\""), CNI_ERR_INVALID_CONFIG, "'mtu' must be an integer");
 	parse_fails(CONF(",\"socket\":true"), CNI_ERR_INVALID_CONFIG, "'socket' must be a string");
+	parse_fails(CONF(",\"service\":7"), CNI_ERR_INVALID_CONFIG, "'service' must be a string");
+	parse_fails(CONF(",\"service\":\"Video_1\""), CNI_ERR_INVALID_CONFIG,
+		    "'service' must be a service name");
+	parse_fails(CONF(",\"service\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\""),
+		    CNI_ERR_INVALID_CONFIG, "'service' must be a service name");
 	parse_fails(CONF(",\"socket\":\"run/sf.sock\""), CNI_ERR_INVALID_CONFIG,
 		    "'socket' must be an absolute path");
 	parse_fails(CONF(",\"socket\":\"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -336,6 +336,16 @@ static void test_sites(void **state)
 	write_file(conf, 0600, NOAUTH "[host]\nname = h\n[site edge]\nsize = 1\n");
 	load_fails(-EINVAL, &err);
 	assert_string_equal(err.key, "size");
+
+	/* A service's own pool. */
+	write_file(conf, 0600, NOAUTH "[host]\nname = h\n[pool v]\nnetwork = n\nservice = video\n");
+	assert_int_equal(config_load(conf, &cfg, &err), 0);
+	assert_string_equal(cfg->pool_list[0].service, "video");
+	config_free(cfg);
+	write_file(conf, 0600, NOAUTH "[host]\nname = h\n[pool v]\nnetwork = n\nservice = Video\n");
+	load_fails(-EINVAL, &err);
+	assert_string_equal(err.key, "service");
+	assert_non_null(strstr(err.message, "key 'service' in [pool v]: 'Video' is not a service name"));
 }
 
 /* Nested modes need the VM's NIC; their keys are refused on bare metal. */

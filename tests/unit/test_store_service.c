@@ -107,6 +107,44 @@ static void test_migrates_v1(void **state)
 	store_free(s);
 }
 
+/* A version-2 file (no 'returning' role yet) keeps its rows and takes the
+ * new role.  The v2 table as that release made it: */
+static const char services_v2[] =
+	"DROP TABLE services;"
+	"CREATE TABLE services (service TEXT NOT NULL CHECK (length(service) > 0),"
+	" port_id TEXT NOT NULL CHECK (length(port_id) > 0), addr TEXT,"
+	" role TEXT NOT NULL CHECK (role IN"
+	"  ('joining', 'standby', 'taking', 'active', 'draining', 'leaving')),"
+	" epoch INTEGER NOT NULL DEFAULT 0, until INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER NOT NULL, PRIMARY KEY (service, port_id)) STRICT;"
+	"CREATE INDEX services_port ON services (port_id);"
+	"INSERT INTO services VALUES ('v', 'p1', '198.19.1.5', 'active', 7, 0, 1);"
+	"PRAGMA user_version = 2";
+
+static void test_migrates_v2(void **state)
+{
+	struct scratch *t = *state;
+	struct store *s = NULL;
+	struct store_service_row row = { 0 };
+
+	assert_int_equal(store_open(t->path, &s), 0);
+	assert_int_equal(scratch_add_port(s, "p1", "pool-a", STORE_PORT_READY), 0);
+	store_free(s);
+	scratch_sql_exec(t->path, services_v2);
+	assert_int_equal(store_open(t->path, &s), 0);
+	assert_int_equal(scratch_sql_int(t->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_service_get(s, "v", "p1", &row), 0);
+	assert_int_equal(row.role, STORE_SERVICE_ACTIVE);
+	assert_int_equal(row.epoch, 7);
+	assert_string_equal(row.addr, "198.19.1.5");
+	store_service_row_done(&row);
+	assert_int_equal(store_service_put(s, "v", "p1", NULL, STORE_SERVICE_RETURNING, 7, 0), 0);
+	assert_int_equal(store_service_get(s, "v", "p1", &row), 0);
+	assert_int_equal(row.role, STORE_SERVICE_RETURNING);
+	store_service_row_done(&row);
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +152,7 @@ int main(void)
 						scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_v1, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_v2, scratch_setup, scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
