@@ -393,9 +393,20 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 		return found;
 	have = mgr_instance_by_port(m, row->port_id, sp->family, &in);
 	if (have == -ENOENT) {
-		/* The port is no longer a container's: as if it had left. */
-		r = store_service_put(m->store, row->service, row->port_id, sp->addr, STORE_SERVICE_LEAVING,
-				      row->epoch, 0);
+		struct store_service_row now = { 0 };
+
+		/* The port is no longer a container's: as if it had left,
+		 * unless its DEL said so since this pass read the rows (a port
+		 * returning to its service's pool stays an instance). */
+		r = store_service_get(m->store, row->service, row->port_id, &now);
+		if (r == 0 && (now.role == STORE_SERVICE_LEAVING || now.role == STORE_SERVICE_RETURNING))
+			r = 0;
+		else if (r == 0)
+			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
+					      STORE_SERVICE_LEAVING, row->epoch, 0);
+		else if (r == -ENOENT)
+			r = 0;
+		store_service_row_done(&now);
 		mgr_kick(m);
 		return r;
 	}
