@@ -276,10 +276,12 @@ static int request_pool(struct lnd *l, struct call *c)
 		r = fail(c, "too many pools (%d)", LND_MAX_POOLS);
 		goto out;
 	}
-	conf = json_pack("{s:s,s:s,s:s,s:O,s:O}", "cniVersion", "1.0.0", "name", "docker",
-			 "type", "superfluid", "network", json_object_get(net, "id"),
-			 "subnet", json_object_get(sub, "id"));
-	if (!conf) {
+	/* The subnet only when one was named: the daemon's pools are keyed by
+	 * what the config says, and a [pool] naming none is the warm one. */
+	conf = json_pack("{s:s,s:s,s:s,s:O}", "cniVersion", "1.0.0", "name", "docker",
+			 "type", "superfluid", "network", json_object_get(net, "id"));
+	if (!conf || ((m.subnet_uuid || m.subnet_name) &&
+		      json_object_set(conf, "subnet", json_object_get(sub, "id")) < 0)) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -678,5 +680,5 @@ out:
 	if (!text)
 		return -ENOMEM;
 	*ret = text;
-	return 0;
+	return r < 0 ? 1 : 0;
 }

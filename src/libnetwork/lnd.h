@@ -28,8 +28,11 @@ void lnd_free(struct lnd *l);
 
 /* Answers the call `path` ("/Plugin.Activate", "/NetworkDriver.Join", ...)
  * with request body `body` (`len` bytes, need not be terminated).  *ret
- * (caller frees) is always a JSON object, {"Err": "..."} on failure.
- * Returns 0, or -ENOMEM with nothing written. */
+ * (caller frees) is always a JSON object.  Returns 0 for an answer, 1 for
+ * a refusal ({"Err": "..."}, which goes out with HTTP 500, as
+ * kuryr-libnetwork does: Docker's plugin client reads "Err" from any
+ * non-200 answer, while its IPAM API would look for "Error" in a 200 one),
+ * or -ENOMEM with nothing written. */
 int lnd_handle(struct lnd *l, const char *path, const char *body, size_t len,
 	       char **ret) MUST_CHECK;
 

@@ -73,6 +73,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct lnd *l = cls;
 	struct body *b = *con_cls;
 	char *text;
+	int r;
 
 	if (!b) {
 		b = calloc(1, sizeof(*b));
@@ -100,9 +101,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_err(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "libnetwork calls are POSTs");
 	if (b->toobig)
 		return send_err(conn, MHD_HTTP_CONTENT_TOO_LARGE, "the request is over 1 MiB");
-	if (lnd_handle(l, url, b->buf ? b->buf : "", b->len, &text) < 0)
+	r = lnd_handle(l, url, b->buf ? b->buf : "", b->len, &text);
+	if (r < 0)
 		return send_err(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	return send_text(conn, MHD_HTTP_OK, text);
+	return send_text(conn, r ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_OK, text);
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
