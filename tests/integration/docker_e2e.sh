@@ -191,6 +191,36 @@ held_after=$(ctl "$I1" ports | jq '[.ports[] | select(.state == "in_use")] | len
 [ -z "$(dk network ls -q --filter name="$NAME-bad")" ] && pass "no Docker network left by the refused creates" ||
 	fail "a refused network exists: $(dk network ls)"
 
+# The daemon restarted between CreateEndpoint and Join (the calls made
+# directly, as dockerd makes them): the claim is in the daemon's store and
+# the interface in the driver's parked namespace, so Join still works.
+pool=$(dk_call /IpamDriver.RequestPool "$(jq -nc --arg n "$NAME-net" --arg sg "$NAME-icmp" \
+	'{AddressSpace: "superfluid-local", Pool: "", SubPool: "", V6: false,
+	  Options: {"neutron.net.name": $n, "superfluid.security_groups": $sg}}')")
+pool_id=$(jq -r '.PoolID // empty' <<< "$pool")
+addr=$(dk_call /IpamDriver.RequestAddress "{\"PoolID\":\"$pool_id\",\"Address\":\"\",\"Options\":{}}" |
+	jq -r '.Address // empty')
+eid=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+ans=$(dk_call /NetworkDriver.CreateNetwork "$(jq -nc --arg p "$(jq -r .Pool <<< "$pool")" \
+	'{NetworkID: "sfit-direct", Options: {}, IPv4Data: [{AddressSpace: "superfluid-local", Pool: $p}]}')")
+ans+=$(dk_call /NetworkDriver.CreateEndpoint "$(jq -nc --arg e "$eid" --arg a "$addr" \
+	'{NetworkID: "sfit-direct", EndpointID: $e, Interface: {Address: $a}, Options: {}}')")
+say "direct calls: pool ${pool_id:-none}, address ${addr:-none}, endpoint ${eid:0:12}; restarting $I1"
+scripts/sfhost stop "$I1" > /dev/null && scripts/sfhost restart "$I1" > /dev/null ||
+	fail "sfhost stop + restart $I1"
+join=$(dk_call /NetworkDriver.Join "{\"NetworkID\":\"sfit-direct\",\"EndpointID\":\"$eid\",\"SandboxKey\":\"\"}")
+src=$(jq -r '.InterfaceName.SrcName // empty' <<< "$join")
+[ -n "$addr" ] && [ -n "$src" ] && [ "$(jq -r .Gateway <<< "$join")" = "$pfx.1" ] &&
+	ip -n "$h1" link show "$src" > /dev/null 2>&1 &&
+	pass "Join after the daemon restarted: $src in host1's namespace, gateway $pfx.1 ($ans)" ||
+	fail "Join after the restart: $join (address '$addr', earlier answers: $ans)"
+rel=$(dk_call /IpamDriver.ReleaseAddress "{\"PoolID\":\"$pool_id\",\"Address\":\"$addr\"}")
+dk_call /NetworkDriver.DeleteNetwork '{"NetworkID":"sfit-direct"}' > /dev/null
+dk_call /IpamDriver.ReleasePool "{\"PoolID\":\"$pool_id\"}" > /dev/null
+[ "$rel" = "{}" ] && wait_until 15 not ip -n "$h1" link show "$src" > /dev/null 2>&1 &&
+	pass "ReleaseAddress: the daemon released it (DEL), $src is gone" ||
+	fail "ReleaseAddress: $rel; $src: $(ip -n "$h1" link show "$src" 2>&1)"
+
 # --- 5. docker rm, docker network rm -----------------------------------------------
 
 dk rm -f "$NAME-d1" > /dev/null || fail "docker rm d1"
@@ -199,7 +229,9 @@ wait_until 15 port_ready "$port0" && pass "docker rm: d1's port ${port0:0:8} is 
 dk network rm "$NAME-open" "$NAME-closed" > /dev/null || fail "docker network rm"
 all_ready() { [ "$(ctl "$I1" ports | jq '[.ports[] | select(.state != "ready")] | length')" = 0 ]; }
 wait_until 15 all_ready
-links=$(ip -n "$h1" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^sf[cd]' | tr '\n' ' ')
+# Other tests share host1: only this daemon's ports' sfc and the driver's sfd count.
+pat=$(ctl "$I1" ports | jq -r '"^sfd|" + ([.ports[] | "^sfc" + .port_id[0:11] + "$"] | join("|"))')
+links=$(ip -n "$h1" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "$pat" | tr '\n' ' ')
 all_ready && [ -z "$links" ] &&
 	pass "docker network rm: every port of host1's daemon is ready, no sfc/sfd interface on host1" ||
 	fail "left after docker network rm: $(ctl "$I1" ports | jq -c '[.ports[] | select(.state != "ready") | .state]'); links: $links"
