@@ -56,10 +56,13 @@ LIBS     := $(PKG_LIBS) -lm
 # CLI, so that the daemon's and the CNI code's logic is unit-testable.
 LIB_SRCS := $(filter-out %/main.c,$(wildcard src/common/*.c src/netlink/*.c \
               src/netns/*.c src/neutron/*.c src/store/*.c src/cni/*.c src/bind/*.c \
-              src/metrics/*.c src/pool/*.c src/server/*.c src/service/*.c src/daemon/*.c))
+              src/metrics/*.c src/pool/*.c src/server/*.c src/service/*.c src/daemon/*.c \
+              src/libnetwork/*.c))
 DAEMON_SRCS := src/daemon/main.c
 CNI_SRCS    := src/cni/main.c
 CLI_SRCS    := $(wildcard src/cli/*.c)
+# Docker's libnetwork driver (docs/runtimes.md), a companion of the daemon.
+DOCKER_SRCS := src/libnetwork/main.c
 # test_fault*.c need the FAULT=1 build's injector.
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 FAULT_SRCS  := $(wildcard tests/unit/test_fault*.c)
@@ -79,7 +82,7 @@ TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 obj = $(patsubst %.c,$(O)/%.o,$(1))
 LIB      := $(O)/libsuperfluid.a
 TESTLIB  := $(O)/libsftest.a
-PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl
+PROGS    := $(O)/superfluidd $(O)/superfluid $(O)/sfctl $(O)/superfluid-docker
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 GUEST_BINS := $(patsubst tests/guest/%.c,$(O)/tests/guest/%,$(GUEST_SRCS))
@@ -123,6 +126,9 @@ $(O)/superfluid: $(call obj,$(CNI_SRCS)) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(O)/sfctl: $(call obj,$(CLI_SRCS)) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/superfluid-docker: $(call obj,$(DOCKER_SRCS)) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -1,0 +1,89 @@
+/* The Docker driver's state and helpers, shared by its two halves: lnd.c
+ * (the network driver, the dispatch) and lnd_ipam.c (the IPAM driver).
+ * Private to src/libnetwork/. */
+#ifndef SF_LIBNETWORK_LND_INTERNAL_H
+#define SF_LIBNETWORK_LND_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "libnetwork/lnd.h"
+#include "libnetwork/lnd_attach.h"
+
+#define LND_MAX_POOLS 64
+#define LND_MAX_NETS 64
+#define LND_MAX_CLAIMS 256
+#define GATEWAY_TYPE "com.docker.network.gateway"
+
+struct pool {
+	char id[40];                 /* our PoolID; "" when free */
+	char net_id[64], subnet_id[64];
+	char cidr[64];               /* the subnet's, as Neutron writes it */
+	char gateway[64];            /* "" when the subnet has none */
+	json_t *conf;                /* the CNI network config of its ADDs; owned */
+	bool bound;                  /* a Docker network uses it */
+};
+
+struct net {
+	char id[80];                 /* Docker's NetworkID; "" when free */
+	int pool;                    /* index in pools */
+};
+
+struct claim {
+	int pool;                    /* -1 when free */
+	char address[64];            /* "ip/len" as given to Docker */
+	char mac[32];
+	char endpoint[80];           /* Docker's EndpointID, or "" */
+	struct lnd_attachment *att;  /* owned */
+};
+
+struct lnd {
+	pthread_mutex_t lock;
+	char *socket;
+	struct neutron_client *nc;
+	struct pool pools[LND_MAX_POOLS];
+	struct net nets[LND_MAX_NETS];
+	struct claim claims[LND_MAX_CLAIMS];
+};
+
+/* A handler's outcome: *out is the answer object (owned), or NULL with
+ * `err` holding the Err text. */
+struct call {
+	const json_t *req;
+	json_t *out;
+	char err[512];
+};
+
+__attribute__((format(printf, 2, 3)))
+/* Sets the Err text; returns -EINVAL. */
+int lnd_fail(struct call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A string member of the request, "" when absent. */
+const char *lnd_req_str(const struct call *c, const char *key);
+/* Takes `o` as the answer; -ENOMEM when it is NULL. */
+int lnd_answer(struct call *c, json_t *o);
+int lnd_empty(struct lnd *l, struct call *c);
+
+struct mapping {
+	const char *net_uuid, *net_name, *subnet_uuid, *subnet_name, *sgs;
+};
+
+/* Reads kuryr-libnetwork's option names (and ours) from `opts`; Docker's
+ * own com.docker.* keys are skipped, anything else is refused. */
+/* Reads kuryr-libnetwork's option names (and ours) from `opts`; Docker's
+ * own com.docker.* keys are skipped, anything else is refused.  The
+ * strings are borrowed from opts. */
+int lnd_read_mapping(struct call *c, const json_t *opts, struct mapping *m);
+struct pool *lnd_find_pool(struct lnd *l, const char *id);
+/* The claim of `address` ("ip" or "ip/len") in pool p, or NULL. */
+struct claim *lnd_find_claim(struct lnd *l, const struct pool *p, const char *address);
+
+/* The IPAM driver's calls (lnd_ipam.c). */
+int lnd_ipam_caps(struct lnd *l, struct call *c);
+int lnd_ipam_spaces(struct lnd *l, struct call *c);
+int lnd_ipam_request_pool(struct lnd *l, struct call *c);
+int lnd_ipam_release_pool(struct lnd *l, struct call *c);
+int lnd_ipam_request_address(struct lnd *l, struct call *c);
+int lnd_ipam_release_address(struct lnd *l, struct call *c);
+
+#endif

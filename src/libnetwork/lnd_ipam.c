@@ -1,0 +1,278 @@
+/* The Docker driver's IPAM half (lnd_internal.h): pools are Neutron
+ * subnets, addresses are ports from superfluidd's pool. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/log.h"
+#include "libnetwork/lnd_internal.h"
+
+int lnd_ipam_caps(struct lnd *l, struct call *c)
+{
+	return lnd_answer(c, json_pack("{s:b,s:b}", "RequiresMACAddress", 0,
+				   "RequiresRequestReplay", 0));
+}
+
+int lnd_ipam_spaces(struct lnd *l, struct call *c)
+{
+	return lnd_answer(c, json_pack("{s:s,s:s}", "LocalDefaultAddressSpace", "superfluid-local",
+				   "GlobalDefaultAddressSpace", "superfluid-global"));
+}
+
+/* The security groups' JSON array (a new reference) from "a,b" (names or
+ * ids); NULL without memory. */
+static json_t *sg_array(const char *list)
+{
+	json_t *a;
+	char *dup, *save = NULL;
+
+	a = json_array();
+	dup = strdup(list);
+	if (!a || !dup) {
+		json_decref(a);
+		free(dup);
+		return NULL;
+	}
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (*t && json_array_append_new(a, json_string(t)) < 0) {
+			json_decref(a);
+			a = NULL;
+			break;
+		}
+	}
+	free(dup);
+	return a;
+}
+
+int lnd_ipam_request_pool(struct lnd *l, struct call *c)
+{
+	struct mapping m = { 0 };
+	struct neutron_error nerr = { 0 };
+	json_t *net = NULL, *sub = NULL, *conf = NULL;
+	const char *want = lnd_req_str(c, "Pool"), *name, *gw;
+	struct pool *p = NULL;
+	uint8_t rnd[8];
+	int r;
+
+	if (json_is_true(json_object_get(c->req, "V6")))
+		return lnd_fail(c, "IPv6 pools are not supported by superfluid's IPAM driver yet");
+	r = lnd_read_mapping(c, json_object_get(c->req, "Options"), &m);
+	if (r < 0)
+		return r;
+	name = m.net_uuid ?: m.net_name;
+	if (!name)
+		return lnd_fail(c, "no Neutron network: give --ipam-opt neutron.net.uuid=ID or "
+			    "neutron.net.name=NAME");
+	if (!l->nc)
+		return lnd_fail(c, "no Neutron client");
+	r = neutron_network_find(l->nc, name, &net, &nerr);
+	if (r < 0) {
+		r = lnd_fail(c, "Neutron network '%s': %s", name,
+			 r == -ENOENT ? "no such network" : nerr.message[0] ? nerr.message : strerror(-r));
+		goto out;
+	}
+	if (m.subnet_uuid || m.subnet_name) {
+		struct neutron_filter f = { "network_id", json_string_value(json_object_get(net, "id")) };
+		const char *s = m.subnet_uuid ?: m.subnet_name;
+
+		r = neutron_resource_find(l->nc, "subnets", "subnet", s, &f, 1, &sub, &nerr);
+		if (r < 0) {
+			r = lnd_fail(c, "Neutron subnet '%s' on network '%s': %s", s, name,
+				 r == -ENOENT ? "no such subnet" : nerr.message[0] ? nerr.message : strerror(-r));
+			goto out;
+		}
+	} else {
+		size_t i;
+		json_t *id;
+
+		json_array_foreach(json_object_get(net, "subnets"), i, id) {
+			if (neutron_subnet_show(l->nc, json_string_value(id), &sub, &nerr) < 0)
+				continue;
+			if (json_integer_value(json_object_get(sub, "ip_version")) == 4)
+				break;
+			json_decref(sub);
+			sub = NULL;
+		}
+		if (!sub) {
+			r = lnd_fail(c, "Neutron network '%s' has no IPv4 subnet", name);
+			goto out;
+		}
+	}
+	if (want[0] && strcmp(want, json_string_value(json_object_get(sub, "cidr")) ?: "")) {
+		r = lnd_fail(c, "--subnet %s is not the Neutron subnet's %s", want,
+			 json_string_value(json_object_get(sub, "cidr")));
+		goto out;
+	}
+	for (size_t i = 0; i < LND_MAX_POOLS && !p; i++)
+		if (!l->pools[i].id[0])
+			p = &l->pools[i];
+	if (!p) {
+		r = lnd_fail(c, "too many pools (%d)", LND_MAX_POOLS);
+		goto out;
+	}
+	/* The subnet only when one was named: the daemon's pools are keyed by
+	 * what the config says, and a [pool] naming none is the warm one. */
+	conf = json_pack("{s:s,s:s,s:s,s:O}", "cniVersion", "1.0.0", "name", "docker",
+			 "type", "superfluid", "network", json_object_get(net, "id"));
+	if (!conf || ((m.subnet_uuid || m.subnet_name) &&
+		      json_object_set(conf, "subnet", json_object_get(sub, "id")) < 0)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (m.sgs) {
+		json_t *a = sg_array(m.sgs);
+
+		if (!a || json_object_set_new(conf, "securityGroups", a) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		r = lnd_fail(c, "getrandom: %s", strerror(errno));
+		goto out;
+	}
+	memset(p, 0, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "sf-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	util_strlcpy(p->net_id, json_string_value(json_object_get(net, "id")) ?: "", sizeof(p->net_id));
+	util_strlcpy(p->subnet_id, json_string_value(json_object_get(sub, "id")) ?: "",
+		     sizeof(p->subnet_id));
+	util_strlcpy(p->cidr, json_string_value(json_object_get(sub, "cidr")) ?: "", sizeof(p->cidr));
+	gw = json_string_value(json_object_get(sub, "gateway_ip"));
+	if (gw)
+		snprintf(p->gateway, sizeof(p->gateway), "%s%s", gw, strchr(p->cidr, '/') ?: "");
+	p->conf = conf;
+	conf = NULL;
+	r = lnd_answer(c, p->gateway[0] ?
+		   json_pack("{s:s,s:s,s:{s:s}}", "PoolID", p->id, "Pool", p->cidr, "Data",
+			     GATEWAY_TYPE, p->gateway) :
+		   json_pack("{s:s,s:s,s:{}}", "PoolID", p->id, "Pool", p->cidr, "Data"));
+	log_info_rl("pool %s: Neutron network %s, subnet %s (%s)", p->id, p->net_id,
+		    p->subnet_id, p->cidr);
+out:
+	json_decref(conf);
+	json_decref(sub);
+	json_decref(net);
+	return r;
+}
+
+struct pool *lnd_find_pool(struct lnd *l, const char *id)
+{
+	for (size_t i = 0; i < LND_MAX_POOLS; i++)
+		if (l->pools[i].id[0] && !strcmp(l->pools[i].id, id))
+			return &l->pools[i];
+	return NULL;
+}
+
+int lnd_ipam_release_pool(struct lnd *l, struct call *c)
+{
+	struct pool *p = lnd_find_pool(l, lnd_req_str(c, "PoolID"));
+
+	if (!p)
+		return lnd_fail(c, "no pool '%s'", lnd_req_str(c, "PoolID"));
+	for (size_t i = 0; i < LND_MAX_CLAIMS; i++)
+		if (l->claims[i].pool == (int)(p - l->pools))
+			return lnd_fail(c, "pool '%s' still lends %s", p->id, l->claims[i].address);
+	json_decref(p->conf);
+	memset(p, 0, sizeof(*p));
+	return lnd_empty(l, c);
+}
+
+/* The address of the first IP of a CNI result, "ip/len". */
+static const char *result_address(const json_t *res)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(res, "ips"), 0),
+						 "address"));
+}
+
+int lnd_ipam_request_address(struct lnd *l, struct call *c)
+{
+	struct pool *p = lnd_find_pool(l, lnd_req_str(c, "PoolID"));
+	const json_t *opts = json_object_get(c->req, "Options");
+	const char *want = lnd_req_str(c, "Address"), *addr, *mac;
+	struct lnd_attachment *a = NULL;
+	struct claim *cl = NULL;
+	char why[512] = "";
+	int r;
+
+	if (!p)
+		return lnd_fail(c, "no pool '%s'", lnd_req_str(c, "PoolID"));
+	if (!strcmp(json_string_value(json_object_get(opts, "RequestAddressType")) ?: "",
+		    GATEWAY_TYPE)) {
+		if (!p->gateway[0])
+			return lnd_fail(c, "Neutron subnet %s has no gateway", p->subnet_id);
+		if (want[0] && strncmp(want, p->gateway, strcspn(p->gateway, "/")))
+			return lnd_fail(c, "gateway %s is not the Neutron subnet's %s", want, p->gateway);
+		return lnd_answer(c, json_pack("{s:s,s:{}}", "Address", p->gateway, "Data"));
+	}
+	if (want[0])
+		return lnd_fail(c, "a chosen address (--ip %s) is not supported yet: superfluid's "
+			    "ports come ready from the pool with the address Neutron gave them", want);
+	for (size_t i = 0; i < LND_MAX_CLAIMS && !cl; i++)
+		if (l->claims[i].pool < 0)
+			cl = &l->claims[i];
+	if (!cl)
+		return lnd_fail(c, "too many addresses (%d)", LND_MAX_CLAIMS);
+	r = lnd_attach_add(l->socket, p->conf, &a, why, sizeof(why));
+	if (r < 0)
+		return r == -ENOMEM ? r : lnd_fail(c, "%s", why);
+	addr = result_address(a->result);
+	mac = json_string_value(json_object_get(json_array_get(json_object_get(a->result,
+						"interfaces"), 0), "mac"));
+	if (!addr || !mac || strlen(addr) >= sizeof(cl->address) || strlen(mac) >= sizeof(cl->mac)) {
+		r = lnd_fail(c, "superfluidd's result has no address or MAC");
+		if (lnd_attach_del(l->socket, p->conf, a, why, sizeof(why)) < 0)
+			log_warn_rl("giving back %s: %s", a->container_id, why);
+		lnd_attachment_free(a);
+		return r;
+	}
+	memset(cl, 0, sizeof(*cl));
+	cl->pool = (int)(p - l->pools);
+	strcpy(cl->address, addr);
+	strcpy(cl->mac, mac);
+	cl->att = a;
+	log_info_rl("pool %s: %s (%s) for %s", p->id, cl->address, cl->mac, a->container_id);
+	return lnd_answer(c, json_pack("{s:s,s:{}}", "Address", cl->address, "Data"));
+}
+
+struct claim *lnd_find_claim(struct lnd *l, const struct pool *p, const char *address)
+{
+	size_t n = strcspn(address, "/");
+
+	for (size_t i = 0; i < LND_MAX_CLAIMS; i++) {
+		struct claim *cl = &l->claims[i];
+
+		if (cl->pool == (int)(p - l->pools) && !strncmp(cl->address, address, n) &&
+		    (cl->address[n] == '/' || !cl->address[n]))
+			return cl;
+	}
+	return NULL;
+}
+
+int lnd_ipam_release_address(struct lnd *l, struct call *c)
+{
+	struct pool *p = lnd_find_pool(l, lnd_req_str(c, "PoolID"));
+	const char *addr = lnd_req_str(c, "Address");
+	struct claim *cl;
+	char why[512] = "";
+
+	if (!p)
+		return lnd_fail(c, "no pool '%s'", lnd_req_str(c, "PoolID"));
+	if (p->gateway[0] && !strncmp(addr, p->gateway, strcspn(p->gateway, "/")) &&
+	    strcspn(addr, "/") == strcspn(p->gateway, "/"))
+		return lnd_empty(l, c);
+	cl = lnd_find_claim(l, p, addr);
+	if (!cl)
+		return lnd_fail(c, "pool '%s' lends no address '%s'", p->id, addr);
+	if (lnd_attach_del(l->socket, p->conf, cl->att, why, sizeof(why)) < 0)
+		return lnd_fail(c, "releasing %s: %s", addr, why);
+	log_info_rl("pool %s: %s released", p->id, cl->address);
+	lnd_attachment_free(cl->att);
+	memset(cl, 0, sizeof(*cl));
+	cl->pool = -1;
+	return lnd_empty(l, c);
+}
