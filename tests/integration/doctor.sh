@@ -9,7 +9,9 @@
 #  - a credentials file with mode 0644: the config check fails naming it;
 #  - a host name no agent reports for: the agent check fails and names the
 #    hosts that do;
-#  - Keystone on a closed loopback port: "cannot reach Keystone".
+#  - Keystone on a closed loopback port: "cannot reach Keystone";
+#  - the site (docs/superfluidity.md): host1 says core, as its L3 agent's
+#    zone: ok; a copy saying edge fails naming the zone; none warns.
 # Exit 0: all passed; 1: a check failed; 77: skipped (no root, no test bed,
 # sfctl not built).
 set -u
@@ -92,6 +94,10 @@ done
 expect kernel-vlan ok warn
 [ "$(status_of kernel-vlan)" = warn ] && expect_message kernel-vlan "no 802.1Q support"
 expect_message agent "host1"
+if grep -q '^site *= *core' "$CONF"; then
+	expect site ok
+	expect_message site "site 'core', as Neutron's zone of host 'host1': core"
+fi
 [ "$(jq -r .ok <<< "$out")" = true ] && pass '"ok": true' || fail '"ok" is not true'
 expect_rc 0
 
@@ -130,6 +136,22 @@ expect_message agent "no Neutron agent reports for host 'no-such-host-sf'"
 jq -r '.checks[] | select(.name == "agent") | .hint' <<< "$out" | grep -q host1 &&
 	pass "agent hint names host1" || fail "agent hint does not name the hosts that report"
 expect_rc 1
+
+if grep -q '^site *= *core' "$CONF"; then
+	echo "== a site other than the L3 agent's zone"
+	copy_conf "$tmp/site"
+	sed -i 's/^site *=.*/site = edge/' "$copy"
+	doctor "$copy"
+	expect site fail
+	expect_message site "[host] site is 'edge', but Neutron puts host 'host1' in core"
+	expect_rc 1
+
+	echo "== no site, where Neutron knows a zone"
+	sed -i '/^site *=/d' "$copy"
+	doctor "$copy"
+	expect site warn
+	expect_message site "no [host] site, but Neutron puts host 'host1' in core"
+fi
 
 echo "== Keystone unreachable (a closed loopback port)"
 copy_conf "$tmp/keystone"
