@@ -16,6 +16,7 @@
 #include "daemon/ctl.h"
 #include "daemon/daemon_metrics.h"
 #include "daemon/verbs.h"
+#include "neutron/neutron.h"
 
 static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret, size_t *ret_len)
 {
@@ -25,6 +26,7 @@ static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret,
 	struct cni_error err;
 	char *out = NULL;
 	const char *verb = "UNKNOWN";
+	char rid[NEUTRON_REQUEST_ID_LEN] = "-";
 	uint64_t start = util_now_us();
 	int r;
 
@@ -39,6 +41,14 @@ static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret,
 			r = cni_version_reply(wr->stdin_data, wr->stdin_len, &out, &err);
 		else
 			r = cni_conf_parse(wr->stdin_data, wr->stdin_len, env->command, &conf, &err);
+	}
+	/* One global request id per CNI request, on each of its Neutron calls
+	 * and in its log lines: the way from a container to neutron-server's
+	 * log (docs/metrics.md, "Following a request"). */
+	if (r >= 0 && conf && neutron_request_id_new(rid, sizeof(rid)) == 0) {
+		neutron_request_id_set(rid);
+		log_info_rl("%s %s/%s: request %s", verb, env->container_id ? env->container_id : "-",
+			    env->ifname ? env->ifname : "-", rid);
 	}
 	if (r >= 0 && conf) {
 		switch (env->command) {
@@ -64,12 +74,14 @@ static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret,
 	if (r < 0 && err.code == 0)
 		cni_error_set(&err, CNI_ERR_INTERNAL, "%s", strerror(-r));
 	if (r < 0) {
-		log_info_rl("%s %s/%s: error %d: %s", verb, env && env->container_id ? env->container_id : "-",
-			 env && env->ifname ? env->ifname : "-", err.code, err.msg);
+		log_info_rl("%s %s/%s: error %d: %s (request %s)", verb,
+			    env && env->container_id ? env->container_id : "-",
+			    env && env->ifname ? env->ifname : "-", err.code, err.msg, rid);
 		r = wire_reply_error(&err, ret, ret_len);
 	} else {
 		r = wire_reply_build(0, out ? out : "", ret, ret_len);
 	}
+	neutron_request_id_clear();
 	daemon_metrics_cni_done(d->metrics, verb, err.code, (double)(util_now_us() - start) / 1e6);
 	free(out);
 	cni_conf_free(conf);

@@ -33,6 +33,12 @@ static struct curl_slist *build_headers(struct neutron_client *c, const char *to
 	}
 	if (extra_header)
 		ADD(extra_header);
+	if (neutron_request_id()) {
+		char rid[32 + NEUTRON_REQUEST_ID_LEN];
+
+		snprintf(rid, sizeof(rid), "X-Openstack-Request-Id: %s", neutron_request_id());
+		ADD(rid);
+	}
 #undef ADD
 	if (line) {
 		explicit_bzero(line, strlen(line));

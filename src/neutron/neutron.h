@@ -96,6 +96,16 @@ void neutron_client_stats(struct neutron_client *c, struct neutron_stats *ret);
 void neutron_deadline_set(uint64_t deadline_ms);
 void neutron_deadline_clear(void);
 
+/* The global request id the calling thread's Neutron requests carry
+ * (X-Openstack-Request-Id: "req-<uuid>"; neutron-server logs it beside its
+ * own) until neutron_request_id_clear.  neutron_request_id_new writes a
+ * fresh one into buf (NEUTRON_REQUEST_ID_LEN bytes at least). */
+#define NEUTRON_REQUEST_ID_LEN 41
+int neutron_request_id_new(char *buf, size_t size) MUST_CHECK;
+void neutron_request_id_set(const char *id);
+void neutron_request_id_clear(void);
+const char *neutron_request_id(void);   /* NULL: none */
+
 /* Authenticates now (normally done lazily); fills the endpoint from the
  * catalog.  Useful for `sfctl doctor` to tell Keystone failures apart. */
 int neutron_authenticate(struct neutron_client *c, struct neutron_error *err) MUST_CHECK;

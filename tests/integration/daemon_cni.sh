@@ -4,7 +4,8 @@
 # interface, MTU, address, routes and DNS the subnet asks for; the port as
 # Neutron shows it), two containers on one host ping each other, CHECK, GC,
 # DEL (idempotent, without a netns, the port back in the pool, Neutron's
-# device_id cleared) and STATUS with the daemon up and down.
+# device_id cleared) and STATUS with the daemon up and down; a request's
+# global request id in both the daemon's and neutron-server's logs.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # Variables set by the lib's makers (printf -v) and functions run through
 # check/wait_until are invisible to shellcheck.
@@ -69,6 +70,15 @@ done
 for c in c1 c2 c3 c4; do
 	[ -n "${res_of[$c]}" ] || die "ADD $c failed: nothing below would mean anything"
 done
+
+# Following a request: c4's look-up went to Neutron with the global request
+# id the daemon logged for that ADD, and neutron-server logged it too.
+rid=$(instance_log "$A" | sed -n "s|.*ADD $NAME-c4/eth0: request \(req-[0-9a-f-]*\).*|\1|p" | tail -1)
+check "the daemon logs c4's ADD with a global request id ($rid)" \
+	grep -Eq '^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' <<< "$rid"
+nlog=$SF_TB_DIR/logs/neutron-server.log
+[ -f "$nlog" ] && check "neutron-server's log has c4's request id as the global one" \
+	wait_until 5 grep -q "\[$rid req-" "$nlog"
 
 check "the four containers hold four ports of one pool (names and ids lead to the same pool)" \
 	jq -e '[.pools[] | select(.name == "p")] | length == 1 and .[0].in_use == 4' \

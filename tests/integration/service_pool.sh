@@ -16,17 +16,7 @@ T=service_pool
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/service.sh
 . "$(dirname "$0")/lib/service.sh"
-command -v busybox > /dev/null || skip "busybox is missing (scripts/deps)"
-
-pfx=$(rand_prefix)
-mk_network net_id net
-mk_subnet subnet_id "$net_id" "$pfx"
-mk_sg client_sg client
-mk_sg svc_sg svc icmp
-neutron POST security-group-rules "$(jq -nc --arg sg "$svc_sg" --arg rg "$client_sg" '{
-	security_group_rule: {security_group_id: $sg, direction: "ingress", ethertype: "IPv4",
-	protocol: "tcp", port_range_min: 8080, port_range_max: 8080, remote_group_id: $rg}}')" \
-	> /dev/null || die "the svc group's HTTP rule"
+svc_net
 
 start_instance c host1 < <(svc_pool_ini "$NAME-client"); IC=$INSTANCE
 IA=$IC   # svc_json asks this one

@@ -116,6 +116,7 @@ static enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
 {
 	const char *tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Token");
 	const char *im = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
+	const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Openstack-Request-Id");
 	const char *pid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Project-Id");
 	const char *roles = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Roles");
 	static const char unauth[] = "{\"error\": {\"code\": 401, \"title\": \"Unauthorized\", "
@@ -134,6 +135,7 @@ static enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
 	snprintf(f->last_method, sizeof(f->last_method), "%s", method);
 	snprintf(f->last_url, sizeof(f->last_url), "%s", url);
 	snprintf(f->last_if_match, sizeof(f->last_if_match), "%s", im ? im : "");
+	snprintf(f->last_request_id, sizeof(f->last_request_id), "%s", rid ? rid : "");
 	snprintf(f->last_project, sizeof(f->last_project), "%s", pid ? pid : "");
 	snprintf(f->last_roles, sizeof(f->last_roles), "%s", roles ? roles : "");
 	snprintf(f->last_body, sizeof(f->last_body), "%.*s", (int)up->len, up->buf);

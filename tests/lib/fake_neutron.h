@@ -47,6 +47,7 @@ struct fake {
 	char last_method[16];
 	char last_url[1024];
 	char last_if_match[64];
+	char last_request_id[96];   /* X-Openstack-Request-Id, "" when none */
 	char last_project[64];
 	char last_roles[64];
 	char last_body[4096];

@@ -345,6 +345,43 @@ static void test_app_credential_and_keystone_errors(void **state)
 	fake_stop(f);
 }
 
+/* The calling thread's global request id rides on its Neutron requests,
+ * and only while it is set. */
+static void test_request_id(void **state)
+{
+	struct fake *f = fake_start();
+	struct neutron_opts o = { 0 };
+	struct neutron_client *c = fake_password_client(f, &o);
+	struct neutron_error err = { 0 };
+	char id[NEUTRON_REQUEST_ID_LEN], other[NEUTRON_REQUEST_ID_LEN], small[8];
+	json_t *body = NULL;
+
+	(void)state;
+	assert_int_equal(neutron_request_id_new(small, sizeof(small)), -ENOBUFS);
+	assert_int_equal(neutron_request_id_new(id, sizeof(id)), 0);
+	assert_int_equal(neutron_request_id_new(other, sizeof(other)), 0);
+	assert_int_equal(strlen(id), NEUTRON_REQUEST_ID_LEN - 1);
+	assert_memory_equal(id, "req-", 4);
+	assert_int_equal(id[18], '4');    /* a version 4 UUID, as oslo.context wants */
+	assert_string_not_equal(id, other);
+	assert_null(neutron_request_id());
+
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, &body, &err), 0);
+	json_decref(body);
+	assert_string_equal(f->last_request_id, "");
+	neutron_request_id_set(id);
+	assert_string_equal(neutron_request_id(), id);
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, &body, &err), 0);
+	json_decref(body);
+	assert_string_equal(f->last_request_id, id);
+	neutron_request_id_clear();
+	assert_int_equal(neutron_request(c, "GET", "/v2.0/ports", NULL, NULL, &body, &err), 0);
+	json_decref(body);
+	assert_string_equal(f->last_request_id, "");
+	neutron_client_free(c);
+	fake_stop(f);
+}
+
 static void test_connection_reuse(void **state)
 {
 	struct fake *f = fake_start();
@@ -580,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_reauth_once_on_401),
 		cmocka_unit_test(test_token_renewed_before_expiry),
 		cmocka_unit_test(test_app_credential_and_keystone_errors),
+		cmocka_unit_test(test_request_id),
 		cmocka_unit_test(test_connection_reuse),
 		cmocka_unit_test(test_concurrency_cap),
 		cmocka_unit_test(test_timeout_honoured),

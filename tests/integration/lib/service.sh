@@ -1,4 +1,4 @@
-# Shared by the service tests (service_move.sh, service_faults.sh): sourced
+# Shared by the service tests (service_move, service_faults, service_pool): sourced
 # after lib/daemon.sh.  A network with two groups (the instances take HTTP
 # on 8080 from the client group only), superfluidd instances a (host1), b
 # (host2) and c (host1, the client's), a service with an HTTP check, and
@@ -47,20 +47,25 @@ serve() {
 stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2> /dev/null; done; }
 at_exit 20 stop_servers
 
-# The bed: sets net_id, svc_sg, client_sg, IA IB IC, ns_a ns_b ns_c,
-# port_a port_b, svc, vip, svc_port; a answers, b stands by, c is the client.
-svc_bed() {
+# The network: sets net_id, subnet_id, client_sg, svc_sg (groups $NAME-client
+# and $NAME-svc); the instances take HTTP on 8080 from the client group
+# only, and ICMP.
+svc_net() {
 	command -v busybox > /dev/null || skip "busybox is missing (scripts/deps)"
-	local pfx
-	pfx=$(rand_prefix)
 	mk_network net_id net
-	mk_subnet subnet_id "$net_id" "$pfx"
+	mk_subnet subnet_id "$net_id" "$(rand_prefix)"
 	mk_sg client_sg client
 	mk_sg svc_sg svc icmp
 	neutron POST security-group-rules "$(jq -nc --arg sg "$svc_sg" --arg rg "$client_sg" '{
 		security_group_rule: {security_group_id: $sg, direction: "ingress",
 		ethertype: "IPv4", protocol: "tcp", port_range_min: 8080, port_range_max: 8080,
 		remote_group_id: $rg}}')" > /dev/null || die "the svc group's HTTP rule"
+}
+
+# The bed: svc_net, then IA IB IC, ns_a ns_b ns_c, port_a port_b, svc, vip,
+# svc_port; a answers, b stands by, c is the client.
+svc_bed() {
+	svc_net
 	start_instance a host1 < <(svc_pool_ini "$NAME-svc"); IA=$INSTANCE
 	start_instance b host2 < <(svc_pool_ini "$NAME-svc"); IB=$INSTANCE
 	start_instance c host1 < <(svc_pool_ini "$NAME-client"); IC=$INSTANCE
