@@ -6,12 +6,17 @@
 # format; the v6 address is usable at once (not tentative: DAD is skipped,
 # Neutron owns the address); containers on two hosts ping each other over
 # v4 and v6; a group that lets ICMPv4 in but not ICMPv6 really drops v6
-# pings while v4 ones pass; DEL leaves nothing.
+# pings while v4 ones pass; a service on the v6 subnet (its address
+# announced with unsolicited NAs) answered by a, then moved to b on the
+# other host; DEL leaves nothing.
 # Exit 0 pass, 1 fail, 77 skip.
 # shellcheck disable=SC2154,SC2317
 T=daemon_ipv6
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
+# shellcheck source=tests/integration/lib/service.sh
+. "$(dirname "$0")/lib/service.sh"
+command -v busybox > /dev/null || skip "busybox is missing (scripts/deps)"
 
 pfx=$(rand_prefix)
 p6=$(printf 'fd%02x:%x' $((RANDOM % 256)) $((RANDOM % 65535 + 1)))
@@ -33,6 +38,9 @@ mk_sg both_id both icmp
 neutron POST security-group-rules "$(jq -nc --arg sg "$both_id" '{security_group_rule: {
 	security_group_id: $sg, direction: "ingress", ethertype: "IPv6", protocol: "ipv6-icmp"}}')" \
 	> /dev/null || die "the ICMPv6 rule"
+neutron POST security-group-rules "$(jq -nc --arg sg "$both_id" '{security_group_rule: {
+	security_group_id: $sg, direction: "ingress", ethertype: "IPv6", protocol: "tcp",
+	port_range_min: 8080, port_range_max: 8080}}')" > /dev/null || die "the v6 HTTP rule"
 mk_sg v4only_id v4only icmp
 say "dual stack $NAME-net ($pfx.0/24, $p6::/64), v6-only $NAME-net6 ($p6b::/64)"
 
@@ -49,7 +57,7 @@ cadd() {
 	local sock
 	sock=$(scripts/sfhost sock "$1")
 	CONF_SOCKET=$sock cni ADD "$NAME-$2" "/run/netns/$3" eth0 \
-		"$(CONF_SOCKET=$sock conf "$4" "$NAME-$5" "[\"$NAME-$6\"]")"
+		"$(CONF_SOCKET=$sock conf "$4" "$NAME-$5" "[\"$NAME-$6\"]")" "${@:7}"
 }
 cdel() { # INSTANCE LABEL NETNS NET
 	local sock
@@ -102,6 +110,25 @@ expect "v6-only ADD (1.1.0): one v6 address, the v6 default route, no v4" 0 "
 	.ips[0].gateway == \"$p6b::1\" and (.routes | index([{dst: \"::/0\", gw: \"$p6b::1\"}]) != null) and
 	([.routes[] | select(.dst == \"0.0.0.0/0\")] | length) == 0"
 check "r has no v4 address" eval '! ip -n "$ns_r" -4 -o addr show dev eth0 | grep -q inet'
+
+# A service on the v6 subnet: a (host1) answers, then b (host2).
+svc=v6$RND
+check "sfctl service create on the v6 subnet" sfctl "$I1" service create "$svc" \
+	--network "$NAME-net" --subnet "$subnet6_id" --check http:8080/who --grace-ms 500
+vip6=$(sfctl "$I1" service status "$svc" --json | jq -er .service.address) || die "no address"
+check "the service's address is v6 ($vip6)" test "${vip6#"$p6":}" != "$vip6"
+w6() { ip netns exec "$ns_q" curl -s -g --max-time 2 "http://[$vip6]:8080/who"; }
+serve "$ns_a" a
+serve "$ns_b" b
+check "sfctl service attach a" sfctl "$I1" service attach "$svc" --container "$NAME-a"
+check "q reaches a at the v6 service address" wait_until 20 eval '[ "$(w6)" = a ]'
+check "sfctl service attach b" sfctl "$I2" service attach "$svc" --container "$NAME-b"
+check "sfctl service move to b" sfctl "$I2" service move "$svc" --to "$NAME-b"
+check "q reaches b after the move (unsolicited NA)" wait_until 10 eval '[ "$(w6)" = b ]'
+check "a lets go of the address" wait_until 10 eval \
+	'! ip -n "$ns_a" -6 -o addr show | grep -q " $vip6/"'
+check "sfctl service delete" sfctl "$I1" service delete "$svc"
+stop_servers
 
 cdel "$I1" a "$ns_a" net; expect "DEL a" 0 ""
 cdel "$I2" b "$ns_b" net; expect "DEL b" 0 ""
