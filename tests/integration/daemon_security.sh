@@ -59,8 +59,9 @@ say "superfluidd (pid $pid) listens on: $listen"
 check "it listens on TCP at all (its metrics)" test -n "$listen"
 check "every TCP socket it listens on is on 127.0.0.1" \
 	test -z "$(grep -v '^127\.0\.0\.1:' <<< "$listen")"
+# The key's default, in the daemon's key table (src/common/config_keys.c).
 check "the default metrics_address is loopback" \
-	grep -q '"127.0.0.1:9777"' src/common/config.c
+	eval "grep -A4 '{ \"metrics_address\",' src/common/config_keys.c | grep -q 'D(metrics_address), \"127.0.0.1:9777\"'"
 
 # --- secrets ------------------------------------------------------------------
 real_pw=$(sed -n 's/^password *= *//p' "$SF_TB_DIR/hosts/host1/credentials.conf")
