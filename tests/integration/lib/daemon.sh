@@ -146,6 +146,18 @@ flaky() { # OPTIONS...: (re)starts the proxy; its log in $tmp/flaky.log
 		die "sfflaky does not listen on $flaky_port"
 }
 
+# --- clients that hold a connection -------------------------------------------------
+# silent_client SOCKET: connects and sends nothing for a minute (socat, in
+# the background); clients_cleanup (also the trap's) ends them all.
+client_pids=()
+silent_client() { sleep 60 | socat -u - "UNIX-CONNECT:$1" > /dev/null 2>&1 & client_pids+=($!); }
+clients_cleanup() {
+	local p
+	for p in "${client_pids[@]}"; do kill "$p" 2> /dev/null; done
+	client_pids=()
+}
+at_exit 20 clients_cleanup
+
 # --- the plugin -------------------------------------------------------------------
 
 # cni VERB CID NETNS IFNAME CONF [VAR=VALUE...]: runs the plugin as a
