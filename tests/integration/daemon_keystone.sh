@@ -10,7 +10,8 @@
 #    calls succeed with a new token;
 #  - its application credential deleted: a cold ADD fails with code 11
 #    within cold_add_timeout, naming the credential and what to do; so do
-#    `sfctl status` and `sfctl doctor`; 10 such ADDs log the refusal once.
+#    `sfctl status` and `sfctl doctor`; 15 such ADDs log the refusal once
+#    (and at most 10 per-request lines, rate-limited).
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2154,SC2317
 T=daemon_keystone
@@ -82,13 +83,13 @@ expect "cold ADD, the credential gone: code 11 ($took_ms ms)" 1 \
 say "    its message: $(jq -r .msg <<< "$out")"
 cold_ms=$took_ms
 check "... within cold_add_timeout + 1.5 s" test "$took_ms" -le $(( COLD_S * 1000 + 1500 ))
-for i in $(seq 2 10); do
+for i in $(seq 2 15); do
 	cni ADD "$NAME-c1-$i" "/run/netns/${ns_of[c1]}" eth0 "$cf"
 	[ "$rc" = 1 ] && jq -e '.code == 11' <<< "$out" > /dev/null || fail "cold ADD $i: $out"
 done
 refused=$(instance_log "$A" | tail -n +"$log1" | grep -c "warning\]: Keystone refused application credential")
 lines=$(instance_log "$A" | tail -n +"$log1" | grep -c "refused application credential")
-check "10 cold ADDs: one warning says the credential was refused ($refused)" test "$refused" = 1
+check "15 cold ADDs: one warning says the credential was refused ($refused)" test "$refused" = 1
 check "... and at most 10 per-request lines mention it (rate-limited: $(( lines - refused )))" \
 	test $(( lines - refused )) -le 10
 st=$(ip netns exec sf-host1 "$B/sfctl" -c "$conf_a" status 2>&1)
@@ -106,5 +107,5 @@ for l in w1 w2 w3; do
 done
 
 say "figures:"
-say "    token revoked: warm ADD in ${warm_ms:-?} ms, $reauths re-authentication; credential deleted: cold ADD code 11 after $cold_ms ms, $refused warning for 10 ADDs"
+say "    token revoked: warm ADD in ${warm_ms:-?} ms, $reauths re-authentication; credential deleted: cold ADD code 11 after $cold_ms ms, $refused warning for 15 ADDs"
 finish
