@@ -87,6 +87,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 IT_BINS   := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(IT_SRCS))
 GUEST_BINS := $(patsubst tests/guest/%.c,$(O)/tests/guest/%,$(GUEST_SRCS))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
+# LD_PRELOAD shims (tests/tools/preload/NAME.c -> $(O)/tests/tools/NAME.so:
+# sfclock, a wall-clock step for one daemon), built without the sanitizers.
+PRELOAD_SOS := $(patsubst tests/tools/preload/%.c,$(O)/tests/tools/%.so,$(wildcard tests/tools/preload/*.c))
 
 .PHONY: all check check-unit check-integration check-fault check-layout asan install clean tests man deb
 # Objects reached through pattern rules are kept: a rebuild redoes only what changed.
@@ -136,6 +139,11 @@ $(O)/tests/%: $(O)/tests/%.o $(TESTLIB) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 
+$(O)/tests/tools/%.so: tests/tools/preload/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $<
+
 # Tools are not tests: no cmocka (the shorter stem wins over the rule above).
 $(O)/tests/tools/%: $(O)/tests/tools/%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
@@ -159,7 +167,7 @@ $(EXAMPLE_CONF): $(CONFDOC)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)$(CONFDOC) ini > $@.tmp && mv $@.tmp $@
 
-tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS) $(TOOL_BINS)
+tests: $(PROGS) $(UNIT_BINS) $(IT_BINS) $(GUEST_BINS) $(TOOL_BINS) $(PRELOAD_SOS)
 
 # Micro-benchmarks (root): `make bench`, then run $(O)/bench/<name>.
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))

@@ -203,8 +203,12 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 	daemon_neutron_done(d, n == 1 ? "port_create" : "port_create_bulk", r, &err, start);
 	json_decref(req);
 	if (r < 0) {
-		log_warn_rl("pool '%s': creating %u port(s): %s", p->name, n,
-			 err.message[0] ? err.message : strerror(-r));
+		/* Refused credentials: the client said so (once a minute). */
+		if (streq(err.type, NEUTRON_ERROR_CREDENTIALS))
+			log_debug_rl("pool '%s': creating %u port(s): %s", p->name, n, err.message);
+		else
+			log_warn_rl("pool '%s': creating %u port(s): %s", p->name, n,
+				    err.message[0] ? err.message : strerror(-r));
 		if (ret_err)
 			*ret_err = err;
 		/* No answer is not "not created": list by tag before trying

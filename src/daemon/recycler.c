@@ -34,7 +34,10 @@ static void process_cooldowns(struct daemon *d)
 		struct store_port *sp = &l->ports[i];
 		struct pool *p = pool_set_find(d->pools, sp->pool);
 		unsigned *ready = NULL;
-		bool expired = sp->cooldown_until <= now, surplus;
+		/* Further off than a whole cool-down: set by an earlier process
+		 * whose clock ran ahead (set back since); it has cooled enough. */
+		bool expired = sp->cooldown_until <= now ||
+			       sp->cooldown_until - now > (int64_t)d->cfg.cooldown_ms, surplus;
 		struct portinfo pi;
 		int r;
 

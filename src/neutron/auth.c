@@ -99,6 +99,29 @@ static void replace_string(struct neutron_client *c, char **slot, char *s)
 	*slot = s;
 }
 
+/* Keystone refused the credentials themselves (401, or 404 for an unknown
+ * application credential): err says which and what to do, and the log says
+ * it at most once a minute, however many requests meet it. */
+static void credentials_refused(struct neutron_client *c, long status, struct neutron_error *err)
+{
+	static struct log_rl rl = LOG_RL_INIT(1, 1);
+	char detail[sizeof(err->message)];
+
+	snprintf(detail, sizeof(detail), "%s", err && err->message[0] ? err->message : "");
+	if (c->auth_type == NEUTRON_AUTH_APP_CREDENTIAL)
+		neutron_error_set(err, (int)status, NEUTRON_ERROR_CREDENTIALS,
+				  "Keystone refused application credential '%s' (HTTP %ld%s%.200s): "
+				  "deleted, expired or its user gone? Make a new one and set "
+				  "[neutron] application_credential_id and _secret",
+				  c->app_cred_id, status, detail[0] ? ": " : "", detail);
+	else
+		neutron_error_set(err, (int)status, NEUTRON_ERROR_CREDENTIALS,
+				  "Keystone refused user '%s' (HTTP %ld%s%.200s): check [neutron] "
+				  "username and password", c->username ? c->username : "?", status,
+				  detail[0] ? ": " : "", detail);
+	log_msg_rl(&rl, LOG_LEVEL_WARN, "%s", err ? err->message : "Keystone refused the credentials");
+}
+
 /* Issues a token.  Called with auth_lock held. */
 static int authenticate_locked(struct neutron_client *c, struct neutron_error *err)
 {
@@ -150,7 +173,10 @@ static int authenticate_locked(struct neutron_client *c, struct neutron_error *e
 		/* Keystone's 404 (an unknown application credential) is about
 		 * the credentials, never the resource the caller asked for. */
 		r = resp.status >= 500 ? neutron_status_to_errno((int)resp.status) : -EACCES;
-		error_prefix(err, "Keystone authentication failed: ");
+		if (resp.status == 401 || resp.status == 404)
+			credentials_refused(c, resp.status, err);
+		else
+			error_prefix(err, "Keystone authentication failed: ");
 		goto out;
 	}
 
@@ -313,8 +339,12 @@ int neutron_auth_renew_after_401(struct neutron_client *c, uint64_t gen,
 	 * the others find a newer generation and just retry. */
 	if (c->auth_gen == gen) {
 		r = authenticate_locked(c, err);
-		if (r == 0)
+		if (r == 0) {
 			neutron_stats_add(c, &(struct neutron_stats){ .reauths_on_401 = 1 });
+			/* Once per revoked token: the other threads find a newer one. */
+			log_info("neutron: Neutron refused the token (401: revoked or expired early); "
+				 "a new one is issued");
+		}
 	}
 	pthread_mutex_unlock(&c->auth_lock);
 	return r;

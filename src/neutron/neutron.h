@@ -69,6 +69,11 @@ struct neutron_error {
 	char message[512];    /* NeutronError.message, or a transport error */
 };
 
+/* neutron_error.type when Keystone refused the credentials themselves (a
+ * deleted application credential, a wrong password): the client logs that
+ * once a minute, so callers need not repeat it per request. */
+#define NEUTRON_ERROR_CREDENTIALS "KeystoneCredentialsRefused"
+
 struct neutron_client;
 
 /* Counters for metrics and tests (monotonic since neutron_client_new). */

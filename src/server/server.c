@@ -39,6 +39,9 @@ struct server {
 	unsigned n_workers;       /* started */
 };
 
+/* How long the acceptor waits when out of file descriptors. */
+#define ACCEPT_PAUSE_MS 100
+
 /* How much of an oversize request is read and dropped after its answer. */
 #define DRAIN_MAX (64u << 20)
 
@@ -233,8 +236,20 @@ static void *acceptor_main(void *arg)
 		if (pfd[1].revents)
 			return NULL;
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* The connection stays in the backlog, so the listening
+			 * socket stays readable: without a pause this loop would
+			 * spin until an fd is freed. */
+			static struct log_rl rl = LOG_RL_INIT(1, 1);
+
+			log_msg_rl(&rl, LOG_LEVEL_WARN, "out of file descriptors (%s): connections "
+				   "on '%s' wait until some close; raise the daemon's limit "
+				   "(LimitNOFILE)", strerror(errno), s->path);
+			(void)poll(&pfd[1], 1, ACCEPT_PAUSE_MS);
+			continue;
+		}
 		if (fd < 0)
-			continue;   /* ECONNABORTED, EMFILE...: the next poll retries */
+			continue;   /* ECONNABORTED...: the next poll retries */
 
 		pthread_mutex_lock(&s->lock);
 		if (s->count == QUEUE_LEN) {

@@ -157,12 +157,57 @@ int store_tx_end__(struct store *s, int r)
 	return r;
 }
 
-int64_t store_clock_ms(void)
+static int64_t clock_read_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The wall clock read once, at the first call of the process, then carried
+ * forward by CLOCK_MONOTONIC: a step of the wall clock later (NTP, an
+ * operator, a VM resumed) moves no cool-down and no age.  The values stay
+ * unix ms so that the file means something to the next process. */
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+static int64_t clock_wall0_ms, clock_mono0_ms;
+
+static void clock_anchor(void)
+{
+	clock_wall0_ms = clock_read_ms(CLOCK_REALTIME);
+	clock_mono0_ms = clock_read_ms(CLOCK_MONOTONIC);
+}
+
+int64_t store_clock_ms(void)
+{
+	pthread_once(&clock_once, clock_anchor);
+	return clock_wall0_ms + clock_read_ms(CLOCK_MONOTONIC) - clock_mono0_ms;
+}
+
+/* Rows written by an earlier process whose clock ran ahead of ours (the
+ * wall clock set back between the two): their updated_at becomes now, so
+ * that no age is negative for the length of the step.  A cool-down set
+ * then is the recycler's to cut (it knows cooldown_ms). */
+static int clamp_future(sqlite3 *db)
+{
+	char sql[160];
+	char *msg = NULL;
+	int64_t now = store_clock_ms();
+	int rc;
+
+	snprintf(sql, sizeof(sql), "UPDATE ports SET updated_at = %lld WHERE updated_at > %lld",
+		 (long long)now, (long long)now);
+	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		/* Not fatal: a full disk must not stop the start. */
+		log_warn("store: bringing the rows' times back to now: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return 0;
+	}
+	if (sqlite3_changes(db) > 0)
+		log_info("store: %d row(s) changed in the future (the clock was set back); now",
+			 sqlite3_changes(db));
+	return 0;
 }
 
 /* Creates the file 0600 ourselves: SQLite would use 0644 less the umask,
@@ -375,6 +420,9 @@ int store_open_with(const char *path, const struct store_options *opts, struct s
 			goto out;
 	}
 	r = migrate(s->db, version);
+	if (r < 0)
+		goto out;
+	r = clamp_future(s->db);
 	if (r < 0)
 		goto out;
 

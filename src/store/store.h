@@ -102,8 +102,10 @@ void store_free(struct store *s);
 
 #define STORE_SCHEMA_VERSION 3
 
-/* Wall clock in unix ms: the clock of created_at, updated_at and
- * cooldown_until. */
+/* The clock of created_at, updated_at, cooldown_until and the services'
+ * until: unix ms, but the wall clock only as read at the process's first
+ * call, carried forward by CLOCK_MONOTONIC, so that a later step of the wall
+ * clock changes no cool-down or timeout (docs/state.md, "Times"). */
 int64_t store_clock_ms(void);
 
 /* Whether the file takes writes.  A statement that fails for the file's

@@ -21,14 +21,6 @@ A=$INSTANCE
 sock=$(scripts/sfhost sock "$A")
 pid=$(cat "$(scripts/sfhost dir "$A")/pid")
 
-client_pids=()
-clients_cleanup() {
-	local p
-	for p in "${client_pids[@]}"; do kill "$p" 2> /dev/null; done
-	client_pids=()
-}
-at_exit 20 clients_cleanup
-silent() { sleep 60 | socat -u - "UNIX-CONNECT:$sock" > /dev/null 2>&1 & client_pids+=($!); }
 # A byte a second for a minute: each read within the socket's timeout.
 trickle() {
 	(for _ in $(seq 1 60); do printf x; sleep 1; done) |
@@ -42,7 +34,7 @@ add() { # LABEL
 }
 log0=$(( $(instance_log "$A" | wc -l) + 1 ))
 
-silent
+silent_client "$sock"
 sleep 0.5
 add a1
 expect "ADD beside a silent client ($took_ms ms)" 0 '.ips[0].address != null'

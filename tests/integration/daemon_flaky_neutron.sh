@@ -16,23 +16,10 @@
 T=daemon_flaky_neutron
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
-FLAKY=$B/tests/tools/sfflaky
-[ -x "$FLAKY" ] || skip "$FLAKY is not built (make tests)"
+flaky_have || skip "$FLAKY is not built (make tests)"
 
 COLD_S=4
-port=$(( 20000 + RANDOM % 10000 ))
-flaky_pid=""
-flaky_stop() { [ -z "$flaky_pid" ] || kill "$flaky_pid" 2> /dev/null; wait "$flaky_pid" 2> /dev/null; flaky_pid=""; }
-at_exit 20 flaky_stop
-flaky() { # OPTIONS...: (re)starts the proxy; its log in $tmp/flaky.log
-	flaky_stop
-	: > "$tmp/flaky.log"
-	ip netns exec sf-host1 "$FLAKY" --listen "127.0.0.1:$port" \
-		--upstream "${SF_TB_NEUTRON_URL#http://}" "$@" >> "$tmp/flaky.log" 2>&1 &
-	flaky_pid=$!
-	wait_until 5 ip netns exec sf-host1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2> /dev/null ||
-		die "sfflaky does not listen on $port"
-}
+port=$flaky_port
 posts() { grep -c " POST /v2.0/ports " "$tmp/flaky.log"; }
 
 testnet sg

@@ -12,12 +12,16 @@
  *           [--retry-after S]          ... with "Retry-After: S"
  *           [--reset-every N]          every Nth POST forwarded, its answer
  *                                      cut after the headers (a reset mid-body)
+ *           [--token-file FILE]        the X-Auth-Token of the last request
+ *                                      written there (mode 0600), for a test
+ *                                      to revoke the client's token
  *
  * One line per request on stdout, flushed: "<unix ms> <fwd|inj|cut> METHOD
  * PATH <status>", for the test to count and to time the retries.  SIGTERM
  * ends it.  Loopback only: it refuses another listening address. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -39,6 +43,7 @@ static struct {
 	long delay_ms;
 	unsigned fail_every, fail_first, reset_every, status, retry_after;
 	const char *fail_method;
+	const char *token_file;
 } opt = { .status = 503 };
 static atomic_uint n_matching, n_posts;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -148,6 +153,35 @@ static char *close_head(const char *msg, size_t head_len, size_t *ret_len)
 	return out;
 }
 
+/* Writes the request's X-Auth-Token to opt.token_file, replacing it. */
+static void save_token(const char *req, size_t head_len)
+{
+	static const char name[] = "\r\nX-Auth-Token:";
+	char tmp[4096], tok[2048];
+	size_t n = head_len < sizeof(tmp) - 1 ? head_len : sizeof(tmp) - 1;
+	const char *p;
+	FILE *f;
+	int fd;
+
+	memcpy(tmp, req, n);
+	tmp[n] = '\0';
+	for (p = tmp; (p = strchr(p, '\r')); p++)
+		if (!strncasecmp(p, name, sizeof(name) - 1))
+			break;
+	if (!p || sscanf(p + sizeof(name) - 1, " %2047[^\r\n ]", tok) != 1)
+		return;
+	pthread_mutex_lock(&out_lock);
+	fd = open(opt.token_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f) {
+		fprintf(f, "%s\n", tok);
+		fclose(f);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	pthread_mutex_unlock(&out_lock);
+}
+
 static void serve(int c)
 {
 	char *req = NULL, *resp = NULL, *head = NULL, method[16] = "?", path[256] = "?";
@@ -160,6 +194,8 @@ static void serve(int c)
 	if (req_len < 0)
 		goto out;
 	sscanf(req, "%15s %255s", method, path);
+	if (opt.token_file)
+		save_token(req, req_head);
 	if (!strcmp(method, "POST"))
 		np = atomic_fetch_add(&n_posts, 1) + 1;
 	if (!opt.fail_method || !strcmp(method, opt.fail_method))
@@ -240,7 +276,7 @@ int main(int argc, char **argv)
 		{ "delay-ms", 1, NULL, 'd' }, { "fail-every", 1, NULL, 'f' },
 		{ "status", 1, NULL, 's' }, { "retry-after", 1, NULL, 'r' },
 		{ "reset-every", 1, NULL, 'x' }, { "fail-first", 1, NULL, 'F' },
-		{ "fail-method", 1, NULL, 'm' }, { 0 },
+		{ "fail-method", 1, NULL, 'm' }, { "token-file", 1, NULL, 't' }, { 0 },
 	};
 	struct sockaddr_in la = { 0 };
 	const char *listen_at = NULL, *up = NULL;
@@ -257,12 +293,14 @@ int main(int argc, char **argv)
 		case 'x': opt.reset_every = (unsigned)atoi(optarg); break;
 		case 'F': opt.fail_first = (unsigned)atoi(optarg); break;
 		case 'm': opt.fail_method = optarg; break;
+		case 't': opt.token_file = optarg; break;
 		default: return 2;
 		}
 	}
 	if (!listen_at || !up || parse_addr(listen_at, &la) < 0 || parse_addr(up, &opt.up) < 0) {
 		fprintf(stderr, "usage: sfflaky --listen 127.0.0.1:PORT --upstream HOST:PORT "
 			"[--delay-ms MS] [--fail-every N | --fail-first N] [--fail-method M] "
+			"[--token-file FILE] "
 			"[--status CODE] [--retry-after S] "
 			"[--reset-every N]\n");
 		return 2;

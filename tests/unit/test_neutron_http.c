@@ -325,7 +325,7 @@ static void test_app_credential_and_keystone_errors(void **state)
 	assert_non_null(strstr(f->last_auth_body, "\"application_credential\""));
 	assert_non_null(strstr(f->last_auth_body, "\"ac-1\""));
 	assert_int_equal(err.http_status, 401);
-	assert_non_null(strstr(err.message, "Keystone authentication failed"));
+	assert_non_null(strstr(err.message, "Keystone refused application credential 'ac-1'"));
 	assert_null(strstr(err.message, FAKE_PASSWORD));
 	/* The valid token of the first authentication is kept. */
 	assert_string_equal(neutron_token(c), "tok-1");

@@ -127,6 +127,37 @@ part_cleanup() {
 at_exit 15 heal
 at_exit 45 part_cleanup
 
+# --- a slow or failing Neutron ----------------------------------------------------
+# tests/tools/sfflaky, a proxy on host1's loopback in front of Neutron, for
+# an instance's "[neutron] endpoint_override = http://127.0.0.1:$flaky_port".
+FLAKY=$B/tests/tools/sfflaky
+flaky_port=$(( 20000 + RANDOM % 10000 ))
+flaky_pid=""
+flaky_have() { [ -x "$FLAKY" ]; }
+flaky_stop() { [ -z "$flaky_pid" ] || kill "$flaky_pid" 2> /dev/null; wait "$flaky_pid" 2> /dev/null; flaky_pid=""; }
+at_exit 20 flaky_stop
+flaky() { # OPTIONS...: (re)starts the proxy; its log in $tmp/flaky.log
+	flaky_stop
+	: > "$tmp/flaky.log"
+	ip netns exec sf-host1 "$FLAKY" --listen "127.0.0.1:$flaky_port" \
+		--upstream "${SF_TB_NEUTRON_URL#http://}" "$@" >> "$tmp/flaky.log" 2>&1 &
+	flaky_pid=$!
+	wait_until 5 ip netns exec sf-host1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$flaky_port" 2> /dev/null ||
+		die "sfflaky does not listen on $flaky_port"
+}
+
+# --- clients that hold a connection -------------------------------------------------
+# silent_client SOCKET: connects and sends nothing for a minute (socat, in
+# the background); clients_cleanup (also the trap's) ends them all.
+client_pids=()
+silent_client() { sleep 60 | socat -u - "UNIX-CONNECT:$1" > /dev/null 2>&1 & client_pids+=($!); }
+clients_cleanup() {
+	local p
+	for p in "${client_pids[@]}"; do kill "$p" 2> /dev/null; done
+	client_pids=()
+}
+at_exit 20 clients_cleanup
+
 # --- the plugin -------------------------------------------------------------------
 
 # cni VERB CID NETNS IFNAME CONF [VAR=VALUE...]: runs the plugin as a
