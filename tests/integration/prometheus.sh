@@ -11,6 +11,7 @@ ENV_TOOLS="jq socat curl openstack ip ping prometheus promtool"
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/prometheus.sh
 . "$(dirname "$0")/lib/prometheus.sh"
+plain_build_only "it tests Prometheus against the exposition"
 rules=$PWD/contrib/prometheus/superfluid-rules.yml
 
 # --- the rules, offline -------------------------------------------------------------

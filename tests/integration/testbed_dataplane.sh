@@ -11,6 +11,7 @@ ENV_TOOLS="jq curl openstack ip ping"
 . "$(dirname "$0")/lib/env.sh"
 # shellcheck source=tests/integration/lib/openstack.sh
 . tests/integration/lib/openstack.sh
+plain_build_only "it tests the test bed"
 
 net24=$(rand_prefix).0/24
 mtu=1450

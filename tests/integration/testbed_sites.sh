@@ -12,6 +12,7 @@ T=testbed_sites
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/vm.sh
 . "$(dirname "$0")/lib/vm.sh"
+plain_build_only "it tests the test bed"
 [ -n "${SF_TB_SITES:-}" ] || skip "the test bed has no sites (an older scripts/testbed)"
 
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }

@@ -12,6 +12,7 @@ T=testbed_vms
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/vm.sh
 . "$(dirname "$0")/lib/vm.sh"
+plain_build_only "it tests the test bed"
 command -v tcpdump > /dev/null || skip "tcpdump is missing (scripts/deps)"
 
 testnet open:icmp
