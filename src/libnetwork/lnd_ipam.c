@@ -209,15 +209,26 @@ int lnd_ipam_request_address(struct lnd *l, struct call *c)
 			return lnd_fail(c, "gateway %s is not the Neutron subnet's %s", want, p->gateway);
 		return lnd_answer(c, json_pack("{s:s,s:{}}", "Address", p->gateway, "Data"));
 	}
-	if (want[0])
-		return lnd_fail(c, "a chosen address (--ip %s) is not supported yet: superfluid's "
-			    "ports come ready from the pool with the address Neutron gave them", want);
 	for (size_t i = 0; i < LND_MAX_CLAIMS && !cl; i++)
 		if (l->claims[i].pool < 0)
 			cl = &l->claims[i];
 	if (!cl)
 		return lnd_fail(c, "too many addresses (%d)", LND_MAX_CLAIMS);
-	r = lnd_attach_add(l->socket, p->conf, &a, why, sizeof(why));
+	/* --ip: the daemon makes a port for it (CNI's `ips` capability,
+	 * docs/cni.md); otherwise one comes from the pool. */
+	if (want[0]) {
+		json_t *conf = json_deep_copy(p->conf);
+
+		if (!conf || json_object_set_new(conf, "runtimeConfig",
+						 json_pack("{s:[s]}", "ips", want)) < 0) {
+			json_decref(conf);
+			return -ENOMEM;
+		}
+		r = lnd_attach_add(l->socket, conf, &a, why, sizeof(why));
+		json_decref(conf);
+	} else {
+		r = lnd_attach_add(l->socket, p->conf, &a, why, sizeof(why));
+	}
 	if (r < 0)
 		return r == -ENOMEM ? r : lnd_fail(c, "%s", why);
 	addr = result_address(a->result);
