@@ -152,7 +152,7 @@ wait_until 15 port_ready "${port1:-none}" && pass "eth1's port ${port1:0:8} is r
 
 # --- 3b. docker run --ip: a port made for the address -----------------------------------
 
-sip=$pfx.250
+sip=$pfx.250 t_ip=$SECONDS
 held0=$(ctl "$I1" ports | jq '[.ports[] | select(.state == "in_use")] | length')
 dk run -d --network "$NAME-open" --ip "$sip" --name "$NAME-s1" "$dk_image" sleep 600 \
 	> "$tmp/run.out" 2>&1 || fail "docker run --ip $sip: $(cat "$tmp/run.out")"
@@ -181,6 +181,7 @@ wait_until 15 gone "$sport" && held "$held0" &&
 	[ -z "$(neutron GET "ports?network_id=$net_id&fixed_ips=ip_address%3D$sip" | jq -r '.ports[].id')" ] &&
 	pass "docker rm: port ${sport:0:8} deleted in Neutron and forgotten by the daemon; no port has $sip; $held0 held as before" ||
 	fail "after docker rm of s1: port $sport is '$(port_state "$I1" "$sport")', Neutron: $(neutron GET "ports/$sport" 2>&1 | head -c 200)"
+say "the --ip checks took $((SECONDS - t_ip)) s"
 
 # --- 4. bad input ----------------------------------------------------------------------
 
