@@ -18,7 +18,9 @@
 # a clear Err and leaks nothing; `docker run --ip` gets a port made for
 # that address (ACTIVE, pings), an address another port has is refused
 # (IpAddressAlreadyAllocated), and its port is deleted on `docker rm`; the host's forwarding and firewall
-# are as they were.
+# are as they were; `docker network create --subnet` with no Neutron
+# network named makes one (tagged the driver's), two containers on it ping
+# each other, and `docker network rm` deletes it with its ports.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2015,SC2317,SC2154  # `A && pass || fail`; helpers called indirectly; testnet sets *_id
 T=docker_e2e
@@ -246,6 +248,44 @@ dk_call /IpamDriver.ReleasePool "{\"PoolID\":\"$pool_id\"}" > /dev/null
 [ "$rel" = "{}" ] && wait_until 15 not ip -n "$h1" link show "$src" > /dev/null 2>&1 &&
 	pass "ReleaseAddress: the daemon released it (DEL), $src is gone" ||
 	fail "ReleaseAddress: $rel; $src: $(ip -n "$h1" link show "$src" 2>&1)"
+
+# --- 4b. a network the driver makes in Neutron ------------------------------------------
+
+t_mk=$SECONDS
+pfx3=$pfx
+while [ "$pfx3" = "$pfx" ] || [ "$pfx3" = "$pfx2" ]; do pfx3=$(rand_prefix); done
+dk network create -d "$NAME" --ipam-driver "$NAME" --subnet "$pfx3.0/24" \
+	--ipam-opt "superfluid.security_groups=$NAME-icmp" "$NAME-made" > "$tmp/net.out" 2>&1 ||
+	fail "docker network create --subnet $pfx3.0/24 (no Neutron network named): $(cat "$tmp/net.out")"
+did=$(dk network inspect -f '{{.Id}}' "$NAME-made" 2> /dev/null)
+mnet=$(neutron GET "networks?name=docker-${did:0:12}" | jq -c '.networks[0] // {}')
+mnet_id=$(jq -r '.id // "none"' <<< "$mnet")
+[ "$mnet_id" != none ] && made_networks+=("$mnet_id")   # the trap's, should the test die
+msub=$(neutron GET "subnets?network_id=$mnet_id" | jq -c '[.subnets[] | {cidr, gateway_ip, enable_dhcp}]')
+jq -e --arg t "sf-docker-net=${did:0:40}" '.tags | sort == (["superfluid-docker", $t] | sort)' \
+	<<< "$mnet" > /dev/null &&
+	[ "$msub" = "[{\"cidr\":\"$pfx3.0/24\",\"gateway_ip\":\"$pfx3.1\",\"enable_dhcp\":false}]" ] &&
+	pass "docker network create --subnet $pfx3.0/24: Neutron network docker-${did:0:12} made, tagged superfluid-docker and sf-docker-net=<id>, subnet $pfx3.0/24 via $pfx3.1" ||
+	fail "the network the driver made: $mnet; subnets $msub"
+for m in m1 m2; do
+	dk run -d --network "$NAME-made" --name "$NAME-$m" "$dk_image" sleep 600 > "$tmp/run.out" 2>&1 ||
+		fail "docker run $m on the made network: $(cat "$tmp/run.out")"
+done
+m2_ip=$(dk exec "$NAME-m2" ip -o -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\)\/.*/\1/p')
+m1_ping() { dk exec "$NAME-m1" ping -c 1 -W 1 "$m2_ip" > /dev/null 2>&1; }
+[ -n "$m2_ip" ] && wait_until 10 m1_ping &&
+	pass "m1 pings m2 ($m2_ip) on the made network" || fail "m1 -> m2 '$m2_ip' on the made network: no echo"
+dk rm -f "$NAME-m1" "$NAME-m2" > /dev/null 2>&1
+dk network rm "$NAME-made" > "$tmp/net.out" 2>&1 || fail "docker network rm $NAME-made: $(cat "$tmp/net.out")"
+net_gone() { ! neutron GET "networks/$1" > /dev/null 2>&1; }
+if net_gone "$mnet_id" && [ "$(neutron GET "ports?network_id=$mnet_id" | jq '.ports | length')" = 0 ]; then
+	pass "docker network rm: Neutron network docker-${did:0:12} and its ports are gone"
+	ids=("${made_networks[@]}") made_networks=()
+	for i in "${ids[@]}"; do [ "$i" = "$mnet_id" ] || made_networks+=("$i"); done
+else
+	fail "after docker network rm: Neutron network $mnet_id: $(neutron GET "networks/$mnet_id" 2>&1 | head -c 200)"
+fi
+say "the made network's checks took $((SECONDS - t_mk)) s"
 
 # --- 5. docker rm, docker network rm -----------------------------------------------
 
