@@ -293,6 +293,9 @@ dk rm -f "$NAME-d1" > /dev/null || fail "docker rm d1"
 wait_until 15 port_ready "$port0" && pass "docker rm: d1's port ${port0:0:8} is ready in the pool again" ||
 	fail "d1's port is $(port_state "$I1" "$port0")"
 dk network rm "$NAME-open" "$NAME-closed" > /dev/null || fail "docker network rm"
+neutron GET "networks/$net_id" > /dev/null && neutron GET "networks/$net2_id" > /dev/null &&
+	pass "docker network rm: the mapped Neutron networks stay (the driver deletes only those it made)" ||
+	fail "a mapped Neutron network is gone after docker network rm"
 all_ready() { [ "$(ctl "$I1" ports | jq '[.ports[] | select(.state != "ready")] | length')" = 0 ]; }
 wait_until 15 all_ready
 # Other tests share host1: only this daemon's ports' sfc and the driver's sfd count.
