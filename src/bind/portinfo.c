@@ -259,6 +259,10 @@ int portinfo_to_json(const struct portinfo *pi, char **ret)
 		json_decref(o);
 		o = NULL;
 	}
+	if (o && pi->fixed && json_object_set_new(o, "fixed", json_true()) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (!o)
 		return -ENOMEM;
 	/* Not json_dumps(): jansson 2.14 ignores a failed append of an object
@@ -316,6 +320,7 @@ int portinfo_from_json(const char *text, struct portinfo *ret)
 	if (v)
 		snprintf(pi->ovs_bridge, sizeof(pi->ovs_bridge), "%s", json_string_value(v));
 	pi->ovs_hybrid = json_is_true(json_object_get(o, "ovs_hybrid"));
+	pi->fixed = json_is_true(json_object_get(o, "fixed"));
 	json_array_foreach(json_object_get(o, "ips"), i, v) {
 		struct portinfo_ip *ip = &pi->ips[pi->n_ips];
 		const char *gw = json_string_value(json_object_get(v, "gateway"));

@@ -53,6 +53,9 @@ struct portinfo {
 	 * plug, which bind_ovs refuses. */
 	char ovs_bridge[IFNAMSIZ];
 	bool ovs_hybrid;
+	/* Made for an address the runtime chose (a static ADD, docs/cni.md):
+	 * deleted once released, never a pool's ready port. */
+	bool fixed;
 	size_t n_ips;
 	struct portinfo_ip ips[PORTINFO_MAX_IPS];
 	size_t n_routes;

@@ -1,5 +1,5 @@
 /* Answers to sfctl: {"ctl":"pools"}, {"ctl":"ports"}, {"ctl":"gc"},
- * {"ctl":"status"}, {"ctl":"pool_populate"|"pool_free","pool":NAME},
+ * {"ctl":"status"}, {"ctl":"pool_populate"|"pool_free"|"pool_retire","pool":NAME},
  * {"ctl":"health"} (the Neutron breaker, the store's writes) and
  * {"ctl":"service"} (src/service/manager.h). */
 #include "daemon/ctl.h"
@@ -223,6 +223,51 @@ static int query_pool_op(struct daemon *d, const json_t *req, bool populate, jso
 	return 0;
 }
 
+/* pool_retire NAME: the pool keeps no ports from now on (min = max = 0):
+ * its READY and WIRING ports go to DELETING, and a port released later is
+ * deleted as surplus.  For superfluid-docker's DeleteNetwork of a network it
+ * made, which Neutron deletes only once no port is left on it
+ * (docs/runtimes.md).  Not kept across a restart of the daemon. */
+static int query_pool_retire(struct daemon *d, const json_t *req, json_t **ret, char *why,
+			     size_t why_size)
+{
+	const char *name = json_string_value(json_object_get(req, "pool"));
+	struct pool *pools[256], *p = NULL;
+	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools)), freed = 0, held;
+	enum store_port_state states[] = { STORE_PORT_WIRING, STORE_PORT_READY };
+
+	for (size_t i = 0; name && i < n; i++)
+		if (streq(pools[i]->name, name))
+			p = pools[i];
+	if (!p) {
+		snprintf(why, why_size, "no pool '%s' on this host (sfctl pools lists them)",
+			 name ? name : "");
+		return -ENOENT;
+	}
+	pool_set_lock(d->pools);
+	p->sizes.min = 0;
+	p->sizes.max = 0;
+	p->refill_left = 0;
+	pool_set_unlock(d->pools);
+	for (size_t k = 0; k < ARRAY_SIZE(states); k++) {
+		struct store_port_list *l = NULL;
+
+		if (store_list(d->store, p->key, states[k], &l) < 0) {
+			snprintf(why, why_size, "reading the state");
+			return -EIO;
+		}
+		for (size_t i = 0; i < l->n; i++)
+			freed += store_set_state(d->store, l->ports[i].port_id, states[k],
+						 STORE_PORT_DELETING) == 0;
+		store_port_list_free(l);
+	}
+	daemon_kick_sync(d);
+	held = count_state(d, p->key, STORE_PORT_IN_USE) + count_state(d, p->key, STORE_PORT_COOLDOWN);
+	*ret = json_pack("{s:s, s:I, s:I}", "pool", p->name, "freed", (json_int_t)freed, "held",
+			 (json_int_t)held);
+	return *ret ? 0 : -ENOMEM;
+}
+
 /* {"neutron": {"breaker", "since", "down_s", "cause", "opens"}, "store":
  * {"writable", "no_space", "io"}}: what an ADD meets now
  * (docs/outages.md). */
@@ -259,6 +304,10 @@ int ctl_query(struct daemon *d, const json_t *req, char **ret_json, char *why, s
 		doc = json_pack("{s:o}", "status", query_status(d));
 	} else if (streq(op, "pool_populate") || streq(op, "pool_free")) {
 		r = query_pool_op(d, req, streq(op, "pool_populate"), &doc, why, why_size);
+		if (r < 0)
+			return r;
+	} else if (streq(op, "pool_retire")) {
+		r = query_pool_retire(d, req, &doc, why, why_size);
 		if (r < 0)
 			return r;
 	} else if (streq(op, "ports")) {

@@ -52,6 +52,13 @@ static void process_cooldowns(struct daemon *d)
 		/* Still an instance of a service in Neutron: not yet anyone's. */
 		if (service_mgr_port_busy(d->services, sp->port_id))
 			continue;
+		/* A chosen address's port is no pool's kind: deleted (ports_fixed.h). */
+		if (pi.fixed) {
+			if (store_set_state(d->store, sp->port_id, STORE_PORT_COOLDOWN,
+					    STORE_PORT_DELETING) == 0)
+				daemon_kick_sync(d);
+			continue;
+		}
 		if (r == 0) {
 			/* The host side is damaged: wire it again before reuse. */
 			if (store_set_state(d->store, sp->port_id, STORE_PORT_COOLDOWN,

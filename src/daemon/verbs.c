@@ -20,6 +20,7 @@
 #include "daemon/gc_busy.h"
 #include "daemon/nested.h"
 #include "daemon/ports.h"
+#include "daemon/ports_fixed.h"
 #include "netns/netns.h"
 #include "service/manager.h"
 #include "service/spec.h"
@@ -255,7 +256,8 @@ static int add(struct daemon *d, const struct cni_env *env, const struct cni_con
 	/* A repeated ADD answers as the first did, which set its defaults. */
 	unsigned defaults = BIND_DEFAULT_V4 | BIND_DEFAULT_V6;
 	const char *service = cni_env_arg(env, "SF_SERVICE");
-	int fd = -1, r;
+	char want[PORTS_FIXED_ADDR_MAX];
+	int fd = -1, r, want_len;
 
 	if (service && !service_name_valid(service)) {
 		cni_error_set(err, CNI_ERR_INVALID_ENV,
@@ -272,6 +274,9 @@ static int add(struct daemon *d, const struct cni_env *env, const struct cni_con
 	}
 	if (conf->service)
 		service = conf->service;
+	r = ports_fixed_wanted(conf, want, &want_len, err);
+	if (r < 0)
+		return r;
 	r = find_pool(d, conf, &p, err);
 	if (r < 0)
 		return r;
@@ -284,7 +289,21 @@ static int add(struct daemon *d, const struct cni_env *env, const struct cni_con
 	/* Until the answer, the garbage collector must not judge this holder
 	 * by its missing interface. */
 	gc_busy_begin(d->busy, env->container_id, env->ifname);
-	r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, &row);
+	/* A chosen address is a port made for it (ports_fixed.h); the same
+	 * ADD again finds it held. */
+	if (want[0]) {
+		r = store_find_holder(d->store, env->container_id, env->ifname, &row);
+		if (r == 0)
+			r = -EEXIST;
+		else if (r == -ENOENT)
+			r = ports_fixed_claim(d, p, env, want, want_len, deadline, &row, err);
+		else
+			store_failed(d, "finding the holder", r, err);
+		if (r < 0 && r != -EEXIST)
+			goto out;
+	} else {
+		r = store_claim(d->store, p->key, env->container_id, env->ifname, env->netns, &row);
+	}
 	if (r == -EEXIST) {
 		/* The same ADD again is answered the same way; the same container
 		 * and interface ADDed elsewhere (another namespace or network)
@@ -385,6 +404,7 @@ static const char *pool_service(struct daemon *d, const char *key)
 int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err)
 {
 	struct store_port row = { 0 };
+	bool fixed = false;
 	int r;
 
 	/* Its services forget it before the port is anyone else's (the
@@ -396,9 +416,11 @@ int verbs_del(struct daemon *d, const struct cni_env *env, struct cni_error *err
 	    service_mgr_return(d->services, row.port_id, pool_service(d, row.pool)) < 0)
 		log_info_rl("DEL %s/%s: port %s's services are settled later", env->container_id,
 			    env->ifname, row.port_id);
+	/* A chosen address's port is deleted, not reused: no cool-down. */
+	fixed = row.port_id && ports_fixed_is(&row);
 	store_port_done(&row);
 	r = store_release(d->store, env->container_id, env->ifname,
-			  store_clock_ms() + d->cfg.cooldown_ms, &row);
+			  store_clock_ms() + (fixed ? 0 : d->cfg.cooldown_ms), &row);
 	if (r == -ENOENT)
 		return 0;   /* DEL is idempotent: nothing held, nothing to do */
 	if (r < 0) {

@@ -119,8 +119,7 @@ int lnd_read_mapping(struct call *c, const json_t *opts, struct mapping *m)
 	return 0;
 }
 
-/* The security groups' JSON array from "a,b" (names or ids), or NULL for
- * Neutron's default group. *//* --- network driver ------------------------------------------------------- */
+/* --- network driver ------------------------------------------------------- */
 
 static struct net *find_net(struct lnd *l, const char *id)
 {
@@ -166,6 +165,11 @@ static int create_network(struct lnd *l, struct call *c)
 			n = &l->nets[i];
 	if (!n)
 		return lnd_fail(c, "too many networks (%d)", LND_MAX_NETS);
+	if (p->created && !p->net_id[0]) {
+		r = lnd_net_make(l, c, p, id);
+		if (r < 0)
+			return r;
+	}
 	strcpy(n->id, id);
 	n->pool = (int)(p - l->pools);
 	p->bound = true;
@@ -179,7 +183,16 @@ static int delete_network(struct lnd *l, struct call *c)
 
 	if (!n)
 		return lnd_fail(c, "no network '%s'", lnd_req_str(c, "NetworkID"));
+	/* Only what the driver made goes; a mapped network stays. */
+	if (l->pools[n->pool].created && l->pools[n->pool].net_id[0]) {
+		int r = lnd_net_unmake(l, c, &l->pools[n->pool]);
+
+		if (r < 0)
+			return r;
+	}
 	l->pools[n->pool].bound = false;
+	if (l->pools[n->pool].released)
+		lnd_pool_free(&l->pools[n->pool]);
 	memset(n, 0, sizeof(*n));
 	return lnd_empty(l, c);
 }

@@ -23,6 +23,13 @@ struct pool {
 	char gateway[64];            /* "" when the subnet has none */
 	json_t *conf;                /* the CNI network config of its ADDs; owned */
 	bool bound;                  /* a Docker network uses it */
+	/* No neutron.net.* option: the driver makes the Neutron network and
+	 * subnet at CreateNetwork (net_id "" until then) and deletes them at
+	 * DeleteNetwork (lnd_neutron.c). */
+	bool created;
+	bool released;               /* created and bound: ReleasePool came first (Docker
+				      * 20.10 releases before DeleteNetwork), freed after it */
+	char name[32];               /* created: "docker-<NetworkID:12>", also the daemon's pool's */
 };
 
 struct net {
@@ -75,8 +82,19 @@ struct mapping {
  * strings are borrowed from opts. */
 int lnd_read_mapping(struct call *c, const json_t *opts, struct mapping *m);
 struct pool *lnd_find_pool(struct lnd *l, const char *id);
+/* Frees pool p's slot. */
+void lnd_pool_free(struct pool *p);
 /* The claim of `address` ("ip" or "ip/len") in pool p, or NULL. */
 struct claim *lnd_find_claim(struct lnd *l, const struct pool *p, const char *address);
+
+/* The Neutron network and subnet of a created pool (lnd_neutron.c), for
+ * Docker network `docker_id`: made tagged LND_TAG, named p->name; on
+ * success p->net_id, p->subnet_id and p->conf's "network" are set. */
+#define LND_TAG "superfluid-docker"
+int lnd_net_make(struct lnd *l, struct call *c, struct pool *p, const char *docker_id);
+/* Retires the daemon's pool of it (its ready ports deleted) and deletes
+ * the Neutron network once no port is left on it (bounded). */
+int lnd_net_unmake(struct lnd *l, struct call *c, struct pool *p);
 
 /* The IPAM driver's calls (lnd_ipam.c). */
 int lnd_ipam_caps(struct lnd *l, struct call *c);

@@ -1,5 +1,6 @@
 /* The Docker driver's IPAM half (lnd_internal.h): pools are Neutron
  * subnets, addresses are ports from superfluidd's pool. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,96 @@ static json_t *sg_array(const char *list)
 	return a;
 }
 
+/* The CNI network config of a pool's ADDs (a new reference), without its
+ * "network"; NULL without memory. */
+static json_t *base_conf(const struct mapping *m)
+{
+	json_t *conf = json_pack("{s:s,s:s,s:s}", "cniVersion", "1.0.0", "name", "docker",
+				 "type", "superfluid");
+
+	if (conf && m->sgs) {
+		json_t *a = sg_array(m->sgs);
+
+		if (!a || json_object_set_new(conf, "securityGroups", a) < 0) {
+			json_decref(conf);
+			return NULL;
+		}
+	}
+	return conf;
+}
+
+static struct pool *free_pool(struct lnd *l, struct call *c)
+{
+	for (size_t i = 0; i < LND_MAX_POOLS; i++)
+		if (!l->pools[i].id[0])
+			return &l->pools[i];
+	lnd_fail(c, "too many pools (%d)", LND_MAX_POOLS);
+	return NULL;
+}
+
+static int new_pool_id(struct call *c, struct pool *p)
+{
+	uint8_t rnd[8];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return lnd_fail(c, "getrandom: %s", strerror(errno));
+	snprintf(p->id, sizeof(p->id), "sf-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	return 0;
+}
+
+/* No neutron.net.* option: a pool whose Neutron network and subnet
+ * CreateNetwork makes (lnd_neutron.c), for the --subnet Docker gives.  Its
+ * gateway is the subnet's first address, as Neutron would choose, unless
+ * --gateway asks another (RequestAddress). */
+static int request_new_pool(struct lnd *l, struct call *c, const struct mapping *m,
+			    const char *cidr)
+{
+	struct in_addr a;
+	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], *end;
+	const char *slash = strchr(cidr, '/');
+	struct pool *p;
+	json_t *conf;
+	long len;
+	int r;
+
+	if (m->subnet_uuid || m->subnet_name)
+		return lnd_fail(c, "neutron.subnet.* names a subnet of an existing network: give "
+			    "neutron.net.uuid or neutron.net.name too");
+	if (!cidr[0])
+		return lnd_fail(c, "no Neutron network: give --subnet CIDR to have one made, or "
+			    "--ipam-opt neutron.net.uuid=ID or neutron.net.name=NAME to use one");
+	len = slash ? strtol(slash + 1, &end, 10) : -1;
+	if (!slash || (size_t)(slash - cidr) >= sizeof(addr) || !slash[1] || *end || len < 8 ||
+	    len > 30)
+		return lnd_fail(c, "--subnet %s: an IPv4 CIDR from /8 to /30", cidr);
+	memcpy(addr, cidr, (size_t)(slash - cidr));
+	addr[slash - cidr] = '\0';
+	if (inet_pton(AF_INET, addr, &a) != 1 ||
+	    (ntohl(a.s_addr) & ~(0xffffffffu << (32 - len))) != 0)
+		return lnd_fail(c, "--subnet %s: not an IPv4 network address", cidr);
+	p = free_pool(l, c);
+	if (!p)
+		return -EINVAL;
+	a.s_addr = htonl(ntohl(a.s_addr) + 1);
+	inet_ntop(AF_INET, &a, gw, sizeof(gw));
+	conf = base_conf(m);
+	if (!conf)
+		return -ENOMEM;
+	memset(p, 0, sizeof(*p));
+	r = new_pool_id(c, p);
+	if (r < 0) {
+		json_decref(conf);
+		return r;
+	}
+	util_strlcpy(p->cidr, cidr, sizeof(p->cidr));
+	snprintf(p->gateway, sizeof(p->gateway), "%s/%ld", gw, len);
+	p->conf = conf;
+	p->created = true;
+	log_info_rl("pool %s: %s, its Neutron network made at CreateNetwork", p->id, p->cidr);
+	return lnd_answer(c, json_pack("{s:s,s:s,s:{}}", "PoolID", p->id, "Pool", p->cidr, "Data"));
+}
+
 int lnd_ipam_request_pool(struct lnd *l, struct call *c)
 {
 	struct mapping m = { 0 };
@@ -55,7 +146,6 @@ int lnd_ipam_request_pool(struct lnd *l, struct call *c)
 	json_t *net = NULL, *sub = NULL, *conf = NULL;
 	const char *want = lnd_req_str(c, "Pool"), *name, *gw;
 	struct pool *p = NULL;
-	uint8_t rnd[8];
 	int r;
 
 	if (json_is_true(json_object_get(c->req, "V6")))
@@ -65,8 +155,7 @@ int lnd_ipam_request_pool(struct lnd *l, struct call *c)
 		return r;
 	name = m.net_uuid ?: m.net_name;
 	if (!name)
-		return lnd_fail(c, "no Neutron network: give --ipam-opt neutron.net.uuid=ID or "
-			    "neutron.net.name=NAME");
+		return request_new_pool(l, c, &m, want);
 	if (!l->nc)
 		return lnd_fail(c, "no Neutron client");
 	r = neutron_network_find(l->nc, name, &net, &nerr);
@@ -107,37 +196,24 @@ int lnd_ipam_request_pool(struct lnd *l, struct call *c)
 			 json_string_value(json_object_get(sub, "cidr")));
 		goto out;
 	}
-	for (size_t i = 0; i < LND_MAX_POOLS && !p; i++)
-		if (!l->pools[i].id[0])
-			p = &l->pools[i];
+	p = free_pool(l, c);
 	if (!p) {
-		r = lnd_fail(c, "too many pools (%d)", LND_MAX_POOLS);
+		r = -EINVAL;
 		goto out;
 	}
 	/* The subnet only when one was named: the daemon's pools are keyed by
 	 * what the config says, and a [pool] naming none is the warm one. */
-	conf = json_pack("{s:s,s:s,s:s,s:O}", "cniVersion", "1.0.0", "name", "docker",
-			 "type", "superfluid", "network", json_object_get(net, "id"));
-	if (!conf || ((m.subnet_uuid || m.subnet_name) &&
-		      json_object_set(conf, "subnet", json_object_get(sub, "id")) < 0)) {
+	conf = base_conf(&m);
+	if (!conf || json_object_set(conf, "network", json_object_get(net, "id")) < 0 ||
+	    ((m.subnet_uuid || m.subnet_name) &&
+	     json_object_set(conf, "subnet", json_object_get(sub, "id")) < 0)) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (m.sgs) {
-		json_t *a = sg_array(m.sgs);
-
-		if (!a || json_object_set_new(conf, "securityGroups", a) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-		r = lnd_fail(c, "getrandom: %s", strerror(errno));
-		goto out;
-	}
 	memset(p, 0, sizeof(*p));
-	snprintf(p->id, sizeof(p->id), "sf-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
-		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	r = new_pool_id(c, p);
+	if (r < 0)
+		goto out;
 	util_strlcpy(p->net_id, json_string_value(json_object_get(net, "id")) ?: "", sizeof(p->net_id));
 	util_strlcpy(p->subnet_id, json_string_value(json_object_get(sub, "id")) ?: "",
 		     sizeof(p->subnet_id));
@@ -163,9 +239,15 @@ out:
 struct pool *lnd_find_pool(struct lnd *l, const char *id)
 {
 	for (size_t i = 0; i < LND_MAX_POOLS; i++)
-		if (l->pools[i].id[0] && !strcmp(l->pools[i].id, id))
+		if (l->pools[i].id[0] && !l->pools[i].released && !strcmp(l->pools[i].id, id))
 			return &l->pools[i];
 	return NULL;
+}
+
+void lnd_pool_free(struct pool *p)
+{
+	json_decref(p->conf);
+	memset(p, 0, sizeof(*p));
 }
 
 int lnd_ipam_release_pool(struct lnd *l, struct call *c)
@@ -177,8 +259,11 @@ int lnd_ipam_release_pool(struct lnd *l, struct call *c)
 	for (size_t i = 0; i < LND_MAX_CLAIMS; i++)
 		if (l->claims[i].pool == (int)(p - l->pools))
 			return lnd_fail(c, "pool '%s' still lends %s", p->id, l->claims[i].address);
-	json_decref(p->conf);
-	memset(p, 0, sizeof(*p));
+	/* The Neutron network it made goes at DeleteNetwork, which comes after. */
+	if (p->created && p->bound)
+		p->released = true;
+	else
+		lnd_pool_free(p);
 	return lnd_empty(l, c);
 }
 
@@ -203,21 +288,34 @@ int lnd_ipam_request_address(struct lnd *l, struct call *c)
 		return lnd_fail(c, "no pool '%s'", lnd_req_str(c, "PoolID"));
 	if (!strcmp(json_string_value(json_object_get(opts, "RequestAddressType")) ?: "",
 		    GATEWAY_TYPE)) {
+		if (p->created && !p->bound && want[0] && strlen(want) < INET_ADDRSTRLEN)
+			snprintf(p->gateway, sizeof(p->gateway), "%s%s", want, strchr(p->cidr, '/'));
 		if (!p->gateway[0])
 			return lnd_fail(c, "Neutron subnet %s has no gateway", p->subnet_id);
 		if (want[0] && strncmp(want, p->gateway, strcspn(p->gateway, "/")))
 			return lnd_fail(c, "gateway %s is not the Neutron subnet's %s", want, p->gateway);
 		return lnd_answer(c, json_pack("{s:s,s:{}}", "Address", p->gateway, "Data"));
 	}
-	if (want[0])
-		return lnd_fail(c, "a chosen address (--ip %s) is not supported yet: superfluid's "
-			    "ports come ready from the pool with the address Neutron gave them", want);
 	for (size_t i = 0; i < LND_MAX_CLAIMS && !cl; i++)
 		if (l->claims[i].pool < 0)
 			cl = &l->claims[i];
 	if (!cl)
 		return lnd_fail(c, "too many addresses (%d)", LND_MAX_CLAIMS);
-	r = lnd_attach_add(l->socket, p->conf, &a, why, sizeof(why));
+	/* --ip: the daemon makes a port for it (CNI's `ips` capability,
+	 * docs/cni.md); otherwise one comes from the pool. */
+	if (want[0]) {
+		json_t *conf = json_deep_copy(p->conf);
+
+		if (!conf || json_object_set_new(conf, "runtimeConfig",
+						 json_pack("{s:[s]}", "ips", want)) < 0) {
+			json_decref(conf);
+			return -ENOMEM;
+		}
+		r = lnd_attach_add(l->socket, conf, &a, why, sizeof(why));
+		json_decref(conf);
+	} else {
+		r = lnd_attach_add(l->socket, p->conf, &a, why, sizeof(why));
+	}
 	if (r < 0)
 		return r == -ENOMEM ? r : lnd_fail(c, "%s", why);
 	addr = result_address(a->result);

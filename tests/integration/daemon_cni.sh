@@ -4,7 +4,8 @@
 # interface, MTU, address, routes and DNS the subnet asks for; the port as
 # Neutron shows it), two containers on one host ping each other, CHECK, GC,
 # DEL (idempotent, without a netns, the port back in the pool, Neutron's
-# device_id cleared) and STATUS with the daemon up and down; a request's
+# device_id cleared) and STATUS with the daemon up and down; a chosen address
+# (runtimeConfig.ips): made, refused when taken or wrong, deleted on DEL; a request's
 # global request id in both the daemon's and neutron-server's logs.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # Variables set by the lib's makers (printf -v) and functions run through
@@ -157,6 +158,41 @@ cni DEL "$NAME-c2" "/run/netns/${ns_of[c2]}" eth1 "${conf_of[c2]}"
 expect "DEL c2/eth1" 0 ""
 check "DEL c2/eth1: eth1 is gone" wait_until 5 link_absent "${ns_of[c2]}" eth1
 check "DEL c2/eth1: eth0 stays, and c1 still pings c2" ping_ok "${ns_of[c1]}" "$(ip_of c2)" 5
+
+# --- a chosen address: CNI's `ips` capability (runtimeConfig) ----------------------------
+# A port made for the address, deleted on DEL; a taken address, a wrong
+# prefix, one off the subnet and a malformed one refused with code 7.
+sip=$pfx.77 t_ips=$SECONDS
+ips_conf() { conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]" ". + {runtimeConfig: {ips: [\"$1\"]}}"; }
+mk_netns ns6 c6
+mk_netns ns7 c7
+cni ADD "$NAME-c6" "/run/netns/$ns6" eth0 "$(ips_conf "$sip/24")"
+expect "ADD with runtimeConfig.ips [$sip/24]: that address" 0 ".ips[0].address == \"$sip/24\""
+sport=$(held_port "$A" "$NAME-c6" eth0) || fail "the daemon lists no port for c6"
+check "c6's eth0 has $sip/24, its Neutron port only $sip, ACTIVE" jq -e --arg ip "$sip" \
+	'.status == "ACTIVE" and [.fixed_ips[].ip_address] == [$ip]' <<< "$(port_get "${sport:-none}")"
+check "c6 ($sip) pings c1" ping_ok "$ns6" "$(ip_of c1)" 10
+cni ADD "$NAME-c6" "/run/netns/$ns6" eth0 "$(ips_conf "$sip/24")"
+expect "the same ADD again: the same answer" 0 ".ips[0].address == \"$sip/24\""
+for bad in "$sip/24:is taken in Neutron.*IpAddressAlreadyAllocated" "$pfx.78/16:the subnet's prefix" \
+	"198.18.250.5:cannot be had" "10.0.0.300:is not an address"; do
+	cni ADD "$NAME-c7" "/run/netns/$ns7" eth0 "$(ips_conf "${bad%%:*}")"
+	expect "ADD with runtimeConfig.ips [${bad%%:*}]: code 7" 1 \
+		".code == 7 and (.msg | test(\"${bad#*:}\"))" && say "  ($(jq -r .msg <<< "$out"))"
+done
+check "the refused ADDs left c7's namespace empty and no port held" \
+	test -z "$(links_of "$ns7")" -a -z "$(held_port "$A" "$NAME-c7" eth0 2> /dev/null)"
+no_port_at() { [ -z "$(neutron GET "ports?network_id=$net_id&fixed_ips=ip_address%3D$1" | jq -r '.ports[].id')" ]; }
+check "no Neutron port has $pfx.78 (made, then deleted: the wrong prefix)" wait_until 10 no_port_at "$pfx.78"
+cni DEL "$NAME-c6" "/run/netns/$ns6" eth0 "$(ips_conf "$sip/24")"
+expect "DEL c6" 0 ""
+check "DEL: c6's port is deleted in Neutron, not pooled" wait_until 10 no_port_at "$sip"
+cni ADD "$NAME-c7" "/run/netns/$ns7" eth0 "$(ips_conf "$sip")"
+expect "$sip is free again: ADD c7 with it (no prefix)" 0 ".ips[0].address == \"$sip/24\""
+cni DEL "$NAME-c7" "/run/netns/$ns7" eth0 "$(ips_conf "$sip")"
+expect "DEL c7" 0 ""
+check "DEL c7: its port is deleted too" wait_until 10 no_port_at "$sip"
+say "the chosen-address checks took $((SECONDS - t_ips)) s"
 
 # --- CHECK ------------------------------------------------------------------------------
 with_prev() { jq -c --argjson p "${res_of[$1]}" '. + {prevResult: $p}' <<< "${conf_of[$1]}"; }

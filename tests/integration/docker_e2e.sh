@@ -14,9 +14,13 @@
 # peer cannot ping while it pings eth0; `docker network disconnect`
 # removes it and its port goes back; `docker rm` and `docker network rm`
 # leave no port held and no interface; bad input (malformed JSON, an
-# unknown option, a Neutron network that does not exist, --ip) is refused
-# with a clear Err and leaks nothing; the host's forwarding and firewall
-# are as they were.
+# unknown option, a Neutron network that does not exist) is refused with
+# a clear Err and leaks nothing; `docker run --ip` gets a port made for
+# that address (ACTIVE, pings), an address another port has is refused
+# (IpAddressAlreadyAllocated), and its port is deleted on `docker rm`; the host's forwarding and firewall
+# are as they were; `docker network create --subnet` with no Neutron
+# network named makes one (tagged the driver's), two containers on it ping
+# each other, and `docker network rm` deletes it with its ports.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2015,SC2317,SC2154  # `A && pass || fail`; helpers called indirectly; testnet sets *_id
 T=docker_e2e
@@ -148,6 +152,39 @@ port_ready() { [ "$(port_state "$I1" "$1")" = ready ]; }
 wait_until 15 port_ready "${port1:-none}" && pass "eth1's port ${port1:0:8} is ready in the pool again" ||
 	fail "eth1's port is $(port_state "$I1" "${port1:-none}")"
 
+# --- 3b. docker run --ip: a port made for the address -----------------------------------
+
+sip=$pfx.250 t_ip=$SECONDS
+held0=$(ctl "$I1" ports | jq '[.ports[] | select(.state == "in_use")] | length')
+dk run -d --network "$NAME-open" --ip "$sip" --name "$NAME-s1" "$dk_image" sleep 600 \
+	> "$tmp/run.out" 2>&1 || fail "docker run --ip $sip: $(cat "$tmp/run.out")"
+sport=$(ctl "$I1" ports | jq -r --arg ip "$sip/24" \
+	'[.ports[] | select(.state == "in_use" and .ips[0].cidr == $ip)] | .[0].port_id // "none"')
+[ "$(dk exec "$NAME-s1" ip -o -4 addr show eth0 2>&1 | grep -o "inet [0-9./]*")" = "inet $sip/24" ] &&
+	port_get "$sport" | jq -e --arg ip "$sip" --arg sg "$icmp_id" '.fixed_ips == [.fixed_ips[0]] and
+		.fixed_ips[0].ip_address == $ip and .status == "ACTIVE" and
+		.["binding:host_id"] == "host1" and .security_groups == [$sg]' > /dev/null &&
+	pass "docker run --ip $sip: eth0 $sip/24, Neutron port ${sport:0:8} made for it (ACTIVE on host1, group icmp)" ||
+	fail "docker run --ip $sip: eth0 $(dk exec "$NAME-s1" ip -o -4 addr show eth0 2>&1); port $sport: $(port_get "$sport" 2>&1)"
+s1_ping() { dk exec "$NAME-s1" ping -c 1 -W 1 "$peer_ip" > /dev/null 2>&1; }
+check "s1 ($sip) -> the peer on host2 ping" wait_until 10 s1_ping
+if dk run -d --network "$NAME-open" --ip "$peer_ip" --name "$NAME-s2" "$dk_image" sleep 600 \
+	> "$tmp/run.out" 2>&1; then
+	fail "docker run --ip $peer_ip (the peer's address) succeeded"
+else
+	grep -q "is taken in Neutron.*IpAddressAlreadyAllocated" "$tmp/run.out" &&
+		pass "docker run --ip $peer_ip (the peer's) fails: $(grep -o "address $peer_ip is taken[^:]*" "$tmp/run.out" | head -1)" ||
+		fail "docker run --ip of a taken address: not the expected message: $(cat "$tmp/run.out")"
+fi
+dk rm -f "$NAME-s1" "$NAME-s2" > /dev/null 2>&1
+gone() { ! neutron GET "ports/$1" > /dev/null 2>&1 && [ -z "$(port_state "$I1" "$1" 2> /dev/null)" ]; }
+held() { [ "$(ctl "$I1" ports | jq '[.ports[] | select(.state == "in_use")] | length')" = "$1" ]; }
+wait_until 15 gone "$sport" && held "$held0" &&
+	[ -z "$(neutron GET "ports?network_id=$net_id&fixed_ips=ip_address%3D$sip" | jq -r '.ports[].id')" ] &&
+	pass "docker rm: port ${sport:0:8} deleted in Neutron and forgotten by the daemon; no port has $sip; $held0 held as before" ||
+	fail "after docker rm of s1: port $sport is '$(port_state "$I1" "$sport")', Neutron: $(neutron GET "ports/$sport" 2>&1 | head -c 200)"
+say "the --ip checks took $((SECONDS - t_ip)) s"
+
 # --- 4. bad input ----------------------------------------------------------------------
 
 err_is() { # NAME ANSWER SUBSTRING
@@ -176,15 +213,6 @@ else
 		pass "docker network create on an unknown Neutron network fails: $(grep -o "Neutron network[^\"]*" "$tmp/net.out" | head -1)" ||
 		fail "unknown Neutron network: not the expected message: $(cat "$tmp/net.out")"
 fi
-if dk run -d --network "$NAME-open" --ip "$pfx.250" --name "$NAME-d2" "$dk_image" sleep 600 \
-	> "$tmp/run.out" 2>&1; then
-	fail "docker run --ip succeeded (superfluid cannot honour it)"
-else
-	grep -q "chosen address" "$tmp/run.out" &&
-		pass "docker run --ip fails, saying: $(grep -o "a chosen address[^:]*" "$tmp/run.out" | head -1)" ||
-		fail "docker run --ip: not the expected message: $(cat "$tmp/run.out")"
-fi
-dk rm -f "$NAME-d2" > /dev/null 2>&1
 held_after=$(ctl "$I1" ports | jq '[.ports[] | select(.state == "in_use")] | length')
 [ "$held_after" = "$held_before" ] && pass "after the bad input the daemon still lends $held_after port(s): nothing leaked" ||
 	fail "the daemon lends $held_after ports after the bad input, $held_before before"
@@ -221,12 +249,53 @@ dk_call /IpamDriver.ReleasePool "{\"PoolID\":\"$pool_id\"}" > /dev/null
 	pass "ReleaseAddress: the daemon released it (DEL), $src is gone" ||
 	fail "ReleaseAddress: $rel; $src: $(ip -n "$h1" link show "$src" 2>&1)"
 
+# --- 4b. a network the driver makes in Neutron ------------------------------------------
+
+t_mk=$SECONDS
+pfx3=$pfx
+while [ "$pfx3" = "$pfx" ] || [ "$pfx3" = "$pfx2" ]; do pfx3=$(rand_prefix); done
+dk network create -d "$NAME" --ipam-driver "$NAME" --subnet "$pfx3.0/24" \
+	--ipam-opt "superfluid.security_groups=$NAME-icmp" "$NAME-made" > "$tmp/net.out" 2>&1 ||
+	fail "docker network create --subnet $pfx3.0/24 (no Neutron network named): $(cat "$tmp/net.out")"
+did=$(dk network inspect -f '{{.Id}}' "$NAME-made" 2> /dev/null)
+mnet=$(neutron GET "networks?name=docker-${did:0:12}" | jq -c '.networks[0] // {}')
+mnet_id=$(jq -r '.id // "none"' <<< "$mnet")
+[ "$mnet_id" != none ] && made_networks+=("$mnet_id")   # the trap's, should the test die
+msub=$(neutron GET "subnets?network_id=$mnet_id" | jq -c '[.subnets[] | {cidr, gateway_ip, enable_dhcp}]')
+jq -e --arg t "sf-docker-net=${did:0:40}" '.tags | sort == (["superfluid-docker", $t] | sort)' \
+	<<< "$mnet" > /dev/null &&
+	[ "$msub" = "[{\"cidr\":\"$pfx3.0/24\",\"gateway_ip\":\"$pfx3.1\",\"enable_dhcp\":false}]" ] &&
+	pass "docker network create --subnet $pfx3.0/24: Neutron network docker-${did:0:12} made, tagged superfluid-docker and sf-docker-net=<id>, subnet $pfx3.0/24 via $pfx3.1" ||
+	fail "the network the driver made: $mnet; subnets $msub"
+for m in m1 m2; do
+	dk run -d --network "$NAME-made" --name "$NAME-$m" "$dk_image" sleep 600 > "$tmp/run.out" 2>&1 ||
+		fail "docker run $m on the made network: $(cat "$tmp/run.out")"
+done
+m2_ip=$(dk exec "$NAME-m2" ip -o -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\)\/.*/\1/p')
+m1_ping() { dk exec "$NAME-m1" ping -c 1 -W 1 "$m2_ip" > /dev/null 2>&1; }
+[ -n "$m2_ip" ] && wait_until 10 m1_ping &&
+	pass "m1 pings m2 ($m2_ip) on the made network" || fail "m1 -> m2 '$m2_ip' on the made network: no echo"
+dk rm -f "$NAME-m1" "$NAME-m2" > /dev/null 2>&1
+dk network rm "$NAME-made" > "$tmp/net.out" 2>&1 || fail "docker network rm $NAME-made: $(cat "$tmp/net.out")"
+net_gone() { ! neutron GET "networks/$1" > /dev/null 2>&1; }
+if net_gone "$mnet_id" && [ "$(neutron GET "ports?network_id=$mnet_id" | jq '.ports | length')" = 0 ]; then
+	pass "docker network rm: Neutron network docker-${did:0:12} and its ports are gone"
+	ids=("${made_networks[@]}") made_networks=()
+	for i in "${ids[@]}"; do [ "$i" = "$mnet_id" ] || made_networks+=("$i"); done
+else
+	fail "after docker network rm: Neutron network $mnet_id: $(neutron GET "networks/$mnet_id" 2>&1 | head -c 200)"
+fi
+say "the made network's checks took $((SECONDS - t_mk)) s"
+
 # --- 5. docker rm, docker network rm -----------------------------------------------
 
 dk rm -f "$NAME-d1" > /dev/null || fail "docker rm d1"
 wait_until 15 port_ready "$port0" && pass "docker rm: d1's port ${port0:0:8} is ready in the pool again" ||
 	fail "d1's port is $(port_state "$I1" "$port0")"
 dk network rm "$NAME-open" "$NAME-closed" > /dev/null || fail "docker network rm"
+neutron GET "networks/$net_id" > /dev/null && neutron GET "networks/$net2_id" > /dev/null &&
+	pass "docker network rm: the mapped Neutron networks stay (the driver deletes only those it made)" ||
+	fail "a mapped Neutron network is gone after docker network rm"
 all_ready() { [ "$(ctl "$I1" ports | jq '[.ports[] | select(.state != "ready")] | length')" = 0 ]; }
 wait_until 15 all_ready
 # Other tests share host1: only this daemon's ports' sfc and the driver's sfd count.

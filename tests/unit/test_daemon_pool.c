@@ -143,6 +143,25 @@ static void test_portinfo_ovs_binding(void **state)
 					    &b), -EINVAL);
 }
 
+/* A chosen address's port (daemon/ports_fixed.h) keeps its mark in the
+ * store; a pool port's record carries none. */
+static void test_portinfo_fixed(void **state)
+{
+	struct portinfo a, b;
+	char *text = NULL;
+
+	assert_int_equal(build(port_json, network_json, 0, &a), 0);
+	assert_false(a.fixed);
+	assert_int_equal(portinfo_to_json(&a, &text), 0);
+	assert_null(strstr(text, "fixed"));
+	free(text);
+	a.fixed = true;
+	assert_int_equal(portinfo_to_json(&a, &text), 0);
+	assert_int_equal(portinfo_from_json(text, &b), 0);
+	free(text);
+	assert_true(b.fixed);
+}
+
 static void test_portinfo_refuses_bad_input(void **state)
 {
 	struct portinfo pi;
@@ -206,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_portinfo_from_neutron),
 		cmocka_unit_test(test_portinfo_ovs_binding),
 		cmocka_unit_test(test_portinfo_round_trip),
+		cmocka_unit_test(test_portinfo_fixed),
 		cmocka_unit_test(test_portinfo_refuses_bad_input),
 		cmocka_unit_test(test_refill_count),
 		cmocka_unit_test(test_bind_names),

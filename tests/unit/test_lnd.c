@@ -91,6 +91,14 @@ static const struct {
 	{ "/IpamDriver.RequestPool", "{\"Options\":{}}", "no Neutron network" },
 	{ "/IpamDriver.RequestPool", "{\"Options\":{\"com.docker.network.x\":\"1\"}}",
 	  "no Neutron network" },
+	{ "/IpamDriver.RequestPool", "{\"Pool\":\"10.0.0.5/24\"}", "not an IPv4 network address" },
+	{ "/IpamDriver.RequestPool", "{\"Pool\":\"fd00::/16\"}", "not an IPv4 network address" },
+	{ "/IpamDriver.RequestPool", "{\"Pool\":\"10.0.0.0/31\"}", "from /8 to /30" },
+	{ "/IpamDriver.RequestPool", "{\"Pool\":\"10.0.0.0\"}", "from /8 to /30" },
+	{ "/IpamDriver.RequestPool", "{\"Pool\":\"10.0.0.0/24x\"}", "from /8 to /30" },
+	{ "/IpamDriver.RequestPool",
+	  "{\"Pool\":\"10.0.0.0/24\",\"Options\":{\"neutron.subnet.name\":\"s\"}}",
+	  "give neutron.net.uuid or neutron.net.name too" },
 	{ "/IpamDriver.RequestPool", "{\"V6\":true,\"Options\":{\"neutron.net.name\":\"a\"}}",
 	  "IPv6 pools are not supported" },
 	{ "/IpamDriver.RequestPool", "{\"Options\":{\"neutron.net.name\":\"a\"}}",
@@ -128,11 +136,49 @@ static void test_bad_input(void **state)
 	lnd_free(l);
 }
 
+/* A pool for a network the driver makes: the CIDR Docker gave, the
+ * gateway its first address (or --gateway's); CreateNetwork needs Neutron. */
+static void test_made_pool(void **state)
+{
+	struct lnd *l = new_driver();
+	json_t *o, *g;
+	char body[160];
+
+	o = call(l, "/IpamDriver.RequestPool", "{\"Pool\":\"10.9.8.0/24\",\"Options\":{}}");
+	assert_string_equal(json_string_value(json_object_get(o, "Pool")), "10.9.8.0/24");
+	snprintf(body, sizeof(body), "{\"PoolID\":\"%s\",\"Address\":\"\",\"Options\":"
+		 "{\"RequestAddressType\":\"com.docker.network.gateway\"}}",
+		 json_string_value(json_object_get(o, "PoolID")));
+	g = call(l, "/IpamDriver.RequestAddress", body);
+	assert_string_equal(json_string_value(json_object_get(g, "Address")), "10.9.8.1/24");
+	json_decref(g);
+	g = call(l, "/NetworkDriver.CreateNetwork",
+		 "{\"NetworkID\":\"n1\",\"IPv4Data\":[{\"Pool\":\"10.9.8.0/24\"}]}");
+	assert_non_null(strstr(json_string_value(json_object_get(g, "Err")) ?: "", "no Neutron client"));
+	json_decref(g);
+	snprintf(body, sizeof(body), "{\"PoolID\":\"%s\"}",
+		 json_string_value(json_object_get(o, "PoolID")));
+	g = call(l, "/IpamDriver.ReleasePool", body);
+	assert_int_equal(json_object_size(g), 0);
+	json_decref(g);
+	json_decref(o);
+	o = call(l, "/IpamDriver.RequestPool", "{\"Pool\":\"10.9.9.0/24\",\"Options\":{}}");
+	snprintf(body, sizeof(body), "{\"PoolID\":\"%s\",\"Address\":\"10.9.9.254\",\"Options\":"
+		 "{\"RequestAddressType\":\"com.docker.network.gateway\"}}",
+		 json_string_value(json_object_get(o, "PoolID")));
+	g = call(l, "/IpamDriver.RequestAddress", body);
+	assert_string_equal(json_string_value(json_object_get(g, "Address")), "10.9.9.254/24");
+	json_decref(g);
+	json_decref(o);
+	lnd_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_made_pool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
