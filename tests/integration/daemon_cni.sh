@@ -162,7 +162,8 @@ check "DEL c2/eth1: eth0 stays, and c1 still pings c2" ping_ok "${ns_of[c1]}" "$
 # --- a chosen address: CNI's `ips` capability (runtimeConfig) ----------------------------
 # A port made for the address, deleted on DEL; a taken address, a wrong
 # prefix, one off the subnet and a malformed one refused with code 7.
-sip=$pfx.77 t_ips=$SECONDS
+# Outside the allocation pool (.10 to .200), so that no pool port can hold it.
+sip=$pfx.222 t_ips=$SECONDS
 ips_conf() { conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]" ". + {runtimeConfig: {ips: [\"$1\"]}}"; }
 mk_netns ns6 c6
 mk_netns ns7 c7
@@ -174,7 +175,7 @@ check "c6's eth0 has $sip/24, its Neutron port only $sip, ACTIVE" jq -e --arg ip
 check "c6 ($sip) pings c1" ping_ok "$ns6" "$(ip_of c1)" 10
 cni ADD "$NAME-c6" "/run/netns/$ns6" eth0 "$(ips_conf "$sip/24")"
 expect "the same ADD again: the same answer" 0 ".ips[0].address == \"$sip/24\""
-for bad in "$sip/24:is taken in Neutron.*IpAddressAlreadyAllocated" "$pfx.78/16:the subnet's prefix" \
+for bad in "$sip/24:is taken in Neutron.*IpAddressAlreadyAllocated" "$pfx.223/16:the subnet's prefix" \
 	"198.18.250.5:cannot be had" "10.0.0.300:is not an address"; do
 	cni ADD "$NAME-c7" "/run/netns/$ns7" eth0 "$(ips_conf "${bad%%:*}")"
 	expect "ADD with runtimeConfig.ips [${bad%%:*}]: code 7" 1 \
@@ -183,7 +184,7 @@ done
 check "the refused ADDs left c7's namespace empty and no port held" \
 	test -z "$(links_of "$ns7")" -a -z "$(held_port "$A" "$NAME-c7" eth0 2> /dev/null)"
 no_port_at() { [ -z "$(neutron GET "ports?network_id=$net_id&fixed_ips=ip_address%3D$1" | jq -r '.ports[].id')" ]; }
-check "no Neutron port has $pfx.78 (made, then deleted: the wrong prefix)" wait_until 10 no_port_at "$pfx.78"
+check "no Neutron port has $pfx.223 (made, then deleted: the wrong prefix)" wait_until 10 no_port_at "$pfx.223"
 cni DEL "$NAME-c6" "/run/netns/$ns6" eth0 "$(ips_conf "$sip/24")"
 expect "DEL c6" 0 ""
 check "DEL: c6's port is deleted in Neutron, not pooled" wait_until 10 no_port_at "$sip"
