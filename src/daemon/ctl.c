@@ -157,6 +157,21 @@ static size_t count_state(struct daemon *d, const char *key, enum store_port_sta
 	return n;
 }
 
+/* The pool called `name` on this host (borrowed from the set), or NULL with
+ * why saying so. */
+static struct pool *pool_named(struct daemon *d, const char *name, char *why, size_t why_size)
+{
+	struct pool *pools[256];
+	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools));
+
+	for (size_t i = 0; name && i < n; i++)
+		if (streq(pools[i]->name, name))
+			return pools[i];
+	snprintf(why, why_size, "no pool '%s' on this host (sfctl pools lists them)",
+		 name ? name : "");
+	return NULL;
+}
+
 /* sfctl pools populate|free NAME, as Kuryr's pool manager has them.
  * populate: creates ports now, "count" of them or as many as the pool's
  * max leaves room for (ready + wiring + being created), never more; they
@@ -168,21 +183,15 @@ static int query_pool_op(struct daemon *d, const json_t *req, bool populate, jso
 {
 	const char *name = json_string_value(json_object_get(req, "pool"));
 	const json_t *count = json_object_get(req, "count");
-	struct pool *pools[256], *p = NULL;
-	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools)), done = 0, have;
+	struct pool *p = pool_named(d, name, why, why_size);
+	size_t done = 0, have;
 	struct store_port_list *l = NULL;
 	struct neutron_error err = { 0 };
 	unsigned max, creating;
 	int r;
 
-	for (size_t i = 0; name && i < n; i++)
-		if (streq(pools[i]->name, name))
-			p = pools[i];
-	if (!p) {
-		snprintf(why, why_size, "no pool '%s' on this host (sfctl pools lists them)",
-			 name ? name : "");
+	if (!p)
 		return -ENOENT;
-	}
 	if (count && (!json_is_integer(count) || json_integer_value(count) < 1 ||
 		      json_integer_value(count) > 10000)) {
 		snprintf(why, why_size, "count must be an integer from 1 to 10000");
@@ -232,18 +241,12 @@ static int query_pool_retire(struct daemon *d, const json_t *req, json_t **ret, 
 			     size_t why_size)
 {
 	const char *name = json_string_value(json_object_get(req, "pool"));
-	struct pool *pools[256], *p = NULL;
-	size_t n = pool_set_snapshot(d->pools, pools, ARRAY_SIZE(pools)), freed = 0, held;
+	struct pool *p = pool_named(d, name, why, why_size);
+	size_t freed = 0, held;
 	enum store_port_state states[] = { STORE_PORT_WIRING, STORE_PORT_READY };
 
-	for (size_t i = 0; name && i < n; i++)
-		if (streq(pools[i]->name, name))
-			p = pools[i];
-	if (!p) {
-		snprintf(why, why_size, "no pool '%s' on this host (sfctl pools lists them)",
-			 name ? name : "");
+	if (!p)
 		return -ENOENT;
-	}
 	pool_set_lock(d->pools);
 	p->sizes.min = 0;
 	p->sizes.max = 0;
