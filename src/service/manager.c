@@ -210,11 +210,6 @@ int service_mgr_return(struct service_mgr *m, const char *port_id, const char *s
 	return r;
 }
 
-int service_mgr_leave(struct service_mgr *m, const char *port_id)
-{
-	return service_mgr_return(m, port_id, NULL);
-}
-
 bool service_mgr_port_busy(struct service_mgr *m, const char *port_id)
 {
 	struct store_service_row *rows = NULL;

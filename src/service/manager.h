@@ -45,12 +45,10 @@ int service_mgr_join_instance(struct service_mgr *m, const char *service,
  * with one write.  Idempotent; -ENOSPC past MGR_MAX_WATCH services. */
 int service_mgr_watch(struct service_mgr *m, const char *service) MUST_CHECK;
 /* The port's container is gone (CNI DEL): its memberships are undone by the
- * thread.  True from then until that is done: the port must not be handed
- * to another container meanwhile (service_mgr_port_busy). */
-int service_mgr_leave(struct service_mgr *m, const char *port_id) MUST_CHECK;
-/* The same for a port of `service`'s own pool: it leaves the container but
- * stays an instance of `service` (its pair and tag stay), ready for the
- * service's next container; it leaves its other services as above. */
+ * thread, except that a port of `service`'s own pool (NULL: none) stays an
+ * instance of `service` (its pair and tag stay), ready for the service's
+ * next container.  Busy from then until that is done: the port must not be
+ * handed to another container meanwhile (service_mgr_port_busy). */
 int service_mgr_return(struct service_mgr *m, const char *port_id, const char *service) MUST_CHECK;
 bool service_mgr_port_busy(struct service_mgr *m, const char *port_id);
 
