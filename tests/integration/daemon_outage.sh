@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: alone
 # Outages of the test bed's services while containers come and go, against
 # a real superfluidd on host1 (docs/outages.md has the figures):
 #  - neutron-server, keystone, rabbitmq stopped in turn, with a warm pool:

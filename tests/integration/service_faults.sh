@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: alone
 # A move that fails midway never leaves the service without an answering
 # instance, and leaks nothing (docs/superfluidity.md, "Failures").  The
 # target's daemon is killed (SIGKILL, by its own hand: SF_TEST_MOVE_CRASH)
