@@ -11,7 +11,7 @@
 # move is refused, nothing changes, the service keeps answering.  Last, 20
 # moves back and forth leave exactly one pair and one tag per instance, and
 # deleting everything leaves no pair, tag, port or address.
-# Run alone (it stops neutron-server): flock -x /run/sf-testbed.lock.
+# It stops neutron-server (hence "sf-test: alone" above).
 # Exit 0 pass, 1 fail, 77 skip.
 # shellcheck disable=SC2154,SC2317
 T=service_faults
