@@ -277,9 +277,13 @@ int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms
 	 * query; the ports were made all the same and wait, WIRING. */
 	if (r > 0 || r == -ETIME)
 		r = -ETIMEDOUT;
-	if (r == -ETIMEDOUT)
+	/* timeout_ms 0: the caller asked once and does not wait. */
+	if (r == -ETIMEDOUT && timeout_ms)
 		log_info_rl("pool '%s': %zu new port(s) not ACTIVE after %u ms; they stay wiring",
 			 p->name, n_ids, timeout_ms);
+	else if (r == -ETIMEDOUT)
+		log_info_rl("pool '%s': %zu new port(s) not ACTIVE yet; they stay wiring",
+			 p->name, n_ids);
 out:
 	for (i = 0; i < n_ids; i++)
 		free(ids[i]);
