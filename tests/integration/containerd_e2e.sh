@@ -200,7 +200,7 @@ check "a1 still pings nothing it should not: a1 -> a2 (removed) gets no echo" pi
 verbs=$(cut -d' ' -f1 "$tmp/calls.log" | sort | uniq -c | xargs)
 grep -qvE '^(ADD|DEL|VERSION) ' "$tmp/calls.log" &&
 	fail "ctr called another verb than ADD and DEL ($verbs): docs/runtimes.md says it does not" ||
-	pass "ctr $(cr version 2> /dev/null | awk '/Version:/ { print $2; exit }') drove only ADD and DEL over the whole run ($verbs): no CHECK, no GC"
+	pass "ctr $(cr version 2> /dev/null | awk '/Version:/ { print $2; exit }') drove only ADD and DEL (and VERSION) over the whole run ($verbs): no CHECK, no GC"
 
 # --- 4. the host untouched --------------------------------------------------------
 

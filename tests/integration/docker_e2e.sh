@@ -20,7 +20,10 @@
 # (IpAddressAlreadyAllocated), and its port is deleted on `docker rm`; the host's forwarding and firewall
 # are as they were; `docker network create --subnet` with no Neutron
 # network named makes one (tagged the driver's), two containers on it ping
-# each other, and `docker network rm` deletes it with its ports.
+# each other, and `docker network rm` deletes it with its ports; the
+# driver restarted (its state file, its pinned namespaces) between
+# CreateEndpoint and Join, with containers running, and between a made
+# network's create and rm loses nothing and leaks nothing.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2015,SC2317,SC2154  # `A && pass || fail`; helpers called indirectly; testnet sets *_id
 T=docker_e2e
