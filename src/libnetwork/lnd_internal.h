@@ -99,7 +99,7 @@ int lnd_net_unmake(struct lnd *l, struct call *c, struct pool *p);
 /* The driver's state across its restarts (lnd_state.c): pools, networks
  * and claims with their attachments, as JSON in the file l->state, written
  * whole (a temporary file renamed over it) after each call that changed
- * them.  A missing file is an empty state; an unreadable or malformed one
+ * them (its folder made if absent).  A missing file is an empty state; an unreadable or malformed one
  * fails the load (-EINVAL, logged naming the file).  Both are no-ops
  * without l->state. */
 int lnd_state_load(struct lnd *l) MUST_CHECK;

@@ -65,6 +65,18 @@ nomem:
 	return NULL;
 }
 
+/* Makes the folder of `path` (mode 0700; its own parent must exist). */
+static int make_parent(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	if (util_strlcpy(dir, path, sizeof(dir)) < 0 || !(slash = strrchr(dir, '/')) || slash == dir)
+		return -EINVAL;
+	*slash = '\0';
+	return mkdir(dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
 int lnd_state_save(const struct lnd *l)
 {
 	char tmp[4096];
@@ -79,6 +91,8 @@ int lnd_state_save(const struct lnd *l)
 	if (!doc)
 		return -ENOMEM;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT && make_parent(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
 		goto out;

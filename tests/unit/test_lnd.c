@@ -181,16 +181,15 @@ static void test_made_pool(void **state)
  * state file; a malformed file is refused, naming nothing half-loaded. */
 static void test_state(void **state)
 {
-	char path[] = "/tmp/sf-lnd-state-XXXXXX", body[256];
+	char dir[] = "/tmp/sf-lnd-state-XXXXXX", path[64], body[256];
 	struct lnd_opts o = { .daemon_socket = "/nonexistent/sock", .state_file = path };
 	struct lnd *l = NULL;
 	json_t *p, *g;
 	FILE *f;
-	int fd = mkstemp(path);
 
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);   /* absent: an empty state */
+	assert_non_null(mkdtemp(dir));
+	/* In a folder not there yet (the first save makes it): an empty state. */
+	snprintf(path, sizeof(path), "%s/sub/docker.json", dir);
 	assert_int_equal(lnd_new(&o, &l), 0);
 	p = call(l, "/IpamDriver.RequestPool", "{\"Pool\":\"10.9.7.0/24\",\"Options\":{}}");
 	snprintf(body, sizeof(body), "{\"PoolID\":\"%s\",\"Address\":\"10.9.7.9\",\"Options\":"
@@ -234,6 +233,9 @@ static void test_state(void **state)
 	fclose(f);
 	assert_int_equal(lnd_new(&o, &l), -EINVAL);
 	unlink(path);
+	snprintf(body, sizeof(body), "%s/sub", dir);
+	assert_int_equal(rmdir(body), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 int main(void)
