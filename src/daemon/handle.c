@@ -119,8 +119,10 @@ int handle_request(void *userdata, const char *req, size_t len, char **ret_reply
 	why[0] = '\0';
 	r = ctl_query(d, doc, &out, why, sizeof(why));
 	if (r < 0) {
-		json_t *e = json_pack("{s:s}", "error", why[0] ? why
-						: r == -EOPNOTSUPP ? "unknown query" : strerror(-r));
+		/* "errno" names the cause for programs (ctl.h); "error" is for people. */
+		json_t *e = json_pack("{s:s,s:s}", "error", why[0] ? why
+				      : r == -EOPNOTSUPP ? "unknown query" : strerror(-r),
+				      "errno", strerrorname_np(-r) ?: "EIO");
 		char *msg = e ? json_dumps(e, JSON_COMPACT) : NULL;
 
 		r = msg ? wire_reply_build(1, msg, ret_reply, ret_len) : -ENOMEM;

@@ -15,15 +15,25 @@
 int lnd_new(const struct lnd_opts *o, struct lnd **ret)
 {
 	struct lnd *l = calloc(1, sizeof(*l));
+	int r;
 
-	if (!l || !(l->socket = strdup(o->daemon_socket))) {
-		free(l);
+	if (!l)
 		return -ENOMEM;
-	}
 	pthread_mutex_init(&l->lock, NULL);
 	l->nc = o->nc;
 	for (size_t i = 0; i < LND_MAX_CLAIMS; i++)
 		l->claims[i].pool = -1;
+	if (!(l->socket = strdup(o->daemon_socket)) ||
+	    (o->state_file && !(l->state = strdup(o->state_file))) ||
+	    (o->park_dir && !(l->park = strdup(o->park_dir)))) {
+		lnd_free(l);
+		return -ENOMEM;
+	}
+	r = lnd_state_load(l);
+	if (r < 0) {
+		lnd_free(l);
+		return r;
+	}
 	*ret = l;
 	return 0;
 }
@@ -38,6 +48,8 @@ void lnd_free(struct lnd *l)
 		lnd_attachment_free(l->claims[i].att);
 	pthread_mutex_destroy(&l->lock);
 	free(l->socket);
+	free(l->state);
+	free(l->park);
 	free(l);
 }
 
@@ -298,31 +310,34 @@ static int join(struct lnd *l, struct call *c)
 
 /* --- dispatch ------------------------------------------------------------- */
 
+/* A call marked SAVES changes the state: the file is written after it. */
+#define SAVES true
 static const struct {
 	const char *path;
 	int (*fn)(struct lnd *l, struct call *c);
+	bool saves;
 } calls[] = {
-	{ "/Plugin.Activate", activate },
-	{ "/NetworkDriver.GetCapabilities", net_caps },
-	{ "/NetworkDriver.CreateNetwork", create_network },
-	{ "/NetworkDriver.DeleteNetwork", delete_network },
-	{ "/NetworkDriver.AllocateNetwork", lnd_empty },
-	{ "/NetworkDriver.FreeNetwork", lnd_empty },
-	{ "/NetworkDriver.CreateEndpoint", create_endpoint },
-	{ "/NetworkDriver.EndpointOperInfo", endpoint_info },
-	{ "/NetworkDriver.DeleteEndpoint", delete_endpoint },
-	{ "/NetworkDriver.Join", join },
-	{ "/NetworkDriver.Leave", lnd_empty },
-	{ "/NetworkDriver.DiscoverNew", lnd_empty },
-	{ "/NetworkDriver.DiscoverDelete", lnd_empty },
-	{ "/NetworkDriver.ProgramExternalConnectivity", lnd_empty },
-	{ "/NetworkDriver.RevokeExternalConnectivity", lnd_empty },
-	{ "/IpamDriver.GetCapabilities", lnd_ipam_caps },
-	{ "/IpamDriver.GetDefaultAddressSpaces", lnd_ipam_spaces },
-	{ "/IpamDriver.RequestPool", lnd_ipam_request_pool },
-	{ "/IpamDriver.ReleasePool", lnd_ipam_release_pool },
-	{ "/IpamDriver.RequestAddress", lnd_ipam_request_address },
-	{ "/IpamDriver.ReleaseAddress", lnd_ipam_release_address },
+	{ "/Plugin.Activate", activate, false },
+	{ "/NetworkDriver.GetCapabilities", net_caps, false },
+	{ "/NetworkDriver.CreateNetwork", create_network, SAVES },
+	{ "/NetworkDriver.DeleteNetwork", delete_network, SAVES },
+	{ "/NetworkDriver.AllocateNetwork", lnd_empty, false },
+	{ "/NetworkDriver.FreeNetwork", lnd_empty, false },
+	{ "/NetworkDriver.CreateEndpoint", create_endpoint, SAVES },
+	{ "/NetworkDriver.EndpointOperInfo", endpoint_info, false },
+	{ "/NetworkDriver.DeleteEndpoint", delete_endpoint, SAVES },
+	{ "/NetworkDriver.Join", join, SAVES },
+	{ "/NetworkDriver.Leave", lnd_empty, false },
+	{ "/NetworkDriver.DiscoverNew", lnd_empty, false },
+	{ "/NetworkDriver.DiscoverDelete", lnd_empty, false },
+	{ "/NetworkDriver.ProgramExternalConnectivity", lnd_empty, false },
+	{ "/NetworkDriver.RevokeExternalConnectivity", lnd_empty, false },
+	{ "/IpamDriver.GetCapabilities", lnd_ipam_caps, false },
+	{ "/IpamDriver.GetDefaultAddressSpaces", lnd_ipam_spaces, false },
+	{ "/IpamDriver.RequestPool", lnd_ipam_request_pool, SAVES },
+	{ "/IpamDriver.ReleasePool", lnd_ipam_release_pool, SAVES },
+	{ "/IpamDriver.RequestAddress", lnd_ipam_request_address, SAVES },
+	{ "/IpamDriver.ReleaseAddress", lnd_ipam_release_address, SAVES },
 };
 
 int lnd_handle(struct lnd *l, const char *path, const char *body, size_t len, char **ret)
@@ -357,6 +372,15 @@ int lnd_handle(struct lnd *l, const char *path, const char *body, size_t len, ch
 	c.req = req;
 	pthread_mutex_lock(&l->lock);
 	r = calls[i].fn(l, &c);
+	/* Docker has done what the call did or will: a state file that could
+	 * not be written is logged, not answered (a restart would forget it). */
+	if (r == 0 && calls[i].saves) {
+		int s = lnd_state_save(l);
+
+		if (s < 0)
+			log_warn_rl("%s: the state file '%s' was not written: %s", path, l->state,
+				    strerror(-s));
+	}
 	pthread_mutex_unlock(&l->lock);
 	if (r < 0 && r != -ENOMEM && !c.err[0])
 		snprintf(c.err, sizeof(c.err), "%s: %s", path, strerror(-r));

@@ -16,14 +16,22 @@
 
 struct lnd_opts {
 	const char *daemon_socket;   /* superfluidd's socket; copied */
+	/* The state file, kept across restarts of the driver (its networks,
+	 * pools and endpoints), and the folder where the attachments'
+	 * namespaces are pinned (lnd_attach.h); each copied, NULL: none (the
+	 * state is in memory only, the namespaces anonymous). */
+	const char *state_file, *park_dir;
 	struct neutron_client *nc;   /* borrowed; NULL: every Neutron lookup fails */
 };
 
 struct lnd;
 
+/* Loads the state file if there is one (lnd_state.c: -EINVAL for one that
+ * cannot be read, logged). */
 int lnd_new(const struct lnd_opts *o, struct lnd **ret) MUST_CHECK;
-/* Frees the driver's memory; the ports it holds stay held until their
- * parked namespaces go (lnd_attach.h), which is when this process exits. */
+/* Frees the driver's memory; the ports it holds stay held while their
+ * parked namespaces stay (lnd_attach.h): pinned ones until a later run
+ * releases them, anonymous ones until this process exits. */
 void lnd_free(struct lnd *l);
 
 /* Answers the call `path` ("/Plugin.Activate", "/NetworkDriver.Join", ...)

@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cni/env.h"
 #include "cni/error.h"
 #include "cni/wire.h"
+#include "common/log.h"
 #include "netlink/nl.h"
 #include "netns/netns.h"
 
@@ -29,57 +32,79 @@ static int daemon_verb(const char *socket, const char *verb, const char *cid,
 	struct cni_env_raw env = { .command = verb, .container_id = cid, .netns = netns,
 				   .ifname = LND_IFNAME, .path = "/opt/cni/bin" };
 	struct cni_error cerr;
-	struct wire_reply *rep = NULL;
-	char *stdin_text = NULL, *req = NULL, *ans = NULL;
-	size_t req_len, ans_len;
-	json_t *e = NULL;
+	struct lnd_refusal ref;
+	char *stdin_text = NULL, *req = NULL;
+	size_t req_len;
 	int r;
 
 	cni_error_init(&cerr);
 	stdin_text = json_dumps(conf, JSON_COMPACT);
-	if (!stdin_text) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!stdin_text)
+		return -ENOMEM;
 	r = wire_request_build(&env, stdin_text, strlen(stdin_text), &req, &req_len, &cerr);
 	if (r < 0) {
 		snprintf(why, why_size, "%s", cerr.msg);
 		goto out;
 	}
-	r = wire_call(socket, req, req_len, WIRE_DEFAULT_TIMEOUT_MS, &ans, &ans_len, NULL);
-	if (r < 0) {
-		snprintf(why, why_size, "superfluidd at '%s' did not answer: %s", socket,
-			 strerror(-r));
-		goto out;
-	}
-	r = wire_reply_parse(ans, ans_len, &rep);
-	if (r < 0) {
-		snprintf(why, why_size, "superfluidd's reply is malformed");
-		goto out;
-	}
-	if (rep->exit_code != 0) {
-		e = json_loads(rep->stdout_text, 0, NULL);
-		snprintf(why, why_size, "superfluidd: %s%s%s",
-			 json_string_value(json_object_get(e, "msg")) ?: rep->stdout_text,
-			 json_string_value(json_object_get(e, "details")) ? ": " : "",
-			 json_string_value(json_object_get(e, "details")) ?: "");
-		r = -EPROTO;
-		goto out;
-	}
-	*ret_stdout = rep->stdout_text;
-	rep->stdout_text = NULL;
-	r = 0;
+	r = lnd_ask(socket, req, req_len, ret_stdout, &ref);
+	if (r < 0)
+		snprintf(why, why_size, "%s", ref.why);
 out:
-	json_decref(e);
-	wire_reply_free(rep);
-	free(ans);
 	free(req);
 	free(stdin_text);
 	return r;
 }
 
-int lnd_attach_add(const char *socket, const json_t *conf, struct lnd_attachment **ret,
-		   char *why, size_t why_size)
+/* Pins namespace `fd` at PARK/<a's container id> (a bind mount on an
+ * empty file) and points a->netns_path there. */
+static int pin(struct lnd_attachment *a, const char *park, char *why, size_t why_size)
+{
+	char src[64];
+	int fd, r;
+
+	if (mkdir(park, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		snprintf(why, why_size, "the park folder '%s': %s", park, strerror(-r));
+		return r;
+	}
+	if (snprintf(a->netns_path, sizeof(a->netns_path), "%s/%s", park, a->container_id) >=
+	    (int)sizeof(a->netns_path)) {
+		snprintf(why, why_size, "the park folder '%s': its name is too long", park);
+		return -ENAMETOOLONG;
+	}
+	fd = open(a->netns_path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(why, why_size, "pinning the namespace at '%s': %s", a->netns_path,
+			 strerror(-r));
+		return r;
+	}
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", a->park_fd);
+	if (mount(src, a->netns_path, NULL, MS_BIND, NULL) < 0) {
+		r = -errno;
+		snprintf(why, why_size, "pinning the namespace at '%s': %s", a->netns_path,
+			 strerror(-r));
+		unlink(a->netns_path);
+		return r;
+	}
+	a->pinned = true;
+	return 0;
+}
+
+static void unpin(struct lnd_attachment *a)
+{
+	if (!a->pinned)
+		return;
+	if (umount2(a->netns_path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn_rl("unpinning '%s': %s", a->netns_path, strerror(errno));
+	if (unlink(a->netns_path) < 0 && errno != ENOENT)
+		log_warn_rl("removing '%s': %s", a->netns_path, strerror(errno));
+	a->pinned = false;
+}
+
+int lnd_attach_add(const char *socket, const char *park, const json_t *conf,
+		   struct lnd_attachment **ret, char *why, size_t why_size)
 {
 	struct lnd_attachment *a;
 	uint8_t rnd[16];
@@ -103,11 +128,18 @@ int lnd_attach_add(const char *socket, const json_t *conf, struct lnd_attachment
 		snprintf(why, why_size, "a namespace for the attachment: %s", strerror(-r));
 		goto out;
 	}
-	snprintf(a->netns_path, sizeof(a->netns_path), "/proc/%d/fd/%d", (int)getpid(),
-		 a->park_fd);
-	r = daemon_verb(socket, "ADD", a->container_id, a->netns_path, conf, &out, why, why_size);
+	if (park)
+		r = pin(a, park, why, why_size);
+	else
+		snprintf(a->netns_path, sizeof(a->netns_path), "/proc/%d/fd/%d", (int)getpid(),
+			 a->park_fd);
 	if (r < 0)
 		goto out;
+	r = daemon_verb(socket, "ADD", a->container_id, a->netns_path, conf, &out, why, why_size);
+	if (r < 0) {
+		unpin(a);
+		goto out;
+	}
 	a->result = json_loads(out, 0, NULL);
 	if (!json_is_object(a->result)) {
 		snprintf(why, why_size, "superfluidd's CNI result is not a JSON object");
@@ -116,6 +148,7 @@ int lnd_attach_add(const char *socket, const json_t *conf, struct lnd_attachment
 		char ignored[64];
 		if (lnd_attach_del(socket, conf, a, ignored, sizeof(ignored)) < 0)
 			snprintf(why, why_size, "superfluidd's CNI result is not JSON; DEL failed too");
+		unpin(a);   /* the collector releases what the DEL did not */
 		goto out;
 	}
 	*ret = a;
@@ -137,6 +170,10 @@ int lnd_attach_move_out(struct lnd_attachment *a, const char *name, char *why, s
 
 	if (a->moved[0])
 		return 0;
+	if (a->park_fd < 0) {
+		snprintf(why, why_size, "the attachment's namespace '%s' is gone", a->netns_path);
+		return -ENOENT;
+	}
 	r = netns_open("/proc/thread-self/ns/net", &self);
 	if (r < 0) {
 		snprintf(why, why_size, "our own namespace: %s", strerror(-r));
@@ -180,7 +217,7 @@ out:
 	return r;
 }
 
-int lnd_attach_del(const char *socket, const json_t *conf, const struct lnd_attachment *a,
+int lnd_attach_del(const char *socket, const json_t *conf, struct lnd_attachment *a,
 		   char *why, size_t why_size)
 {
 	char *out = NULL;
@@ -188,7 +225,38 @@ int lnd_attach_del(const char *socket, const json_t *conf, const struct lnd_atta
 
 	r = daemon_verb(socket, "DEL", a->container_id, a->netns_path, conf, &out, why, why_size);
 	free(out);
+	if (r == 0)
+		unpin(a);
 	return r;
+}
+
+int lnd_attach_restore(const char *container_id, const char *netns_path, bool pinned,
+		       const json_t *result, const char *moved, struct lnd_attachment **ret)
+{
+	struct lnd_attachment *a;
+	int r;
+
+	if (!json_is_object(result))
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->park_fd = -1;
+	if (util_strlcpy(a->container_id, container_id, sizeof(a->container_id)) < 0 ||
+	    util_strlcpy(a->netns_path, netns_path, sizeof(a->netns_path)) < 0 ||
+	    util_strlcpy(a->moved, moved, sizeof(a->moved)) < 0) {
+		free(a);
+		return -EINVAL;
+	}
+	a->pinned = pinned;
+	/* An anonymous namespace went with the run that made it. */
+	r = pinned ? netns_open(netns_path, &a->park_fd) : -ENOENT;
+	if (r < 0)
+		log_warn_rl("attachment %s: its namespace '%s' is gone (%s): DEL will release "
+			    "its port", container_id, netns_path, strerror(-r));
+	a->result = json_incref((json_t *)result);
+	*ret = a;
+	return 0;
 }
 
 void lnd_attachment_free(struct lnd_attachment *a)

@@ -48,6 +48,8 @@ struct claim {
 struct lnd {
 	pthread_mutex_t lock;
 	char *socket;
+	char *state;                 /* the state file (lnd_state.c), or NULL; owned */
+	char *park;                  /* where attachments' namespaces are pinned, or NULL; owned */
 	struct neutron_client *nc;
 	struct pool pools[LND_MAX_POOLS];
 	struct net nets[LND_MAX_NETS];
@@ -76,8 +78,6 @@ struct mapping {
 };
 
 /* Reads kuryr-libnetwork's option names (and ours) from `opts`; Docker's
- * own com.docker.* keys are skipped, anything else is refused. */
-/* Reads kuryr-libnetwork's option names (and ours) from `opts`; Docker's
  * own com.docker.* keys are skipped, anything else is refused.  The
  * strings are borrowed from opts. */
 int lnd_read_mapping(struct call *c, const json_t *opts, struct mapping *m);
@@ -95,6 +95,15 @@ int lnd_net_make(struct lnd *l, struct call *c, struct pool *p, const char *dock
 /* Retires the daemon's pool of it (its ready ports deleted) and deletes
  * the Neutron network once no port is left on it (bounded). */
 int lnd_net_unmake(struct lnd *l, struct call *c, struct pool *p);
+
+/* The driver's state across its restarts (lnd_state.c): pools, networks
+ * and claims with their attachments, as JSON in the file l->state, written
+ * whole (a temporary file renamed over it) after each call that changed
+ * them (its folder made if absent).  A missing file is an empty state; an unreadable or malformed one
+ * fails the load (-EINVAL, logged naming the file).  Both are no-ops
+ * without l->state. */
+int lnd_state_load(struct lnd *l) MUST_CHECK;
+int lnd_state_save(const struct lnd *l) MUST_CHECK;
 
 /* The IPAM driver's calls (lnd_ipam.c). */
 int lnd_ipam_caps(struct lnd *l, struct call *c);

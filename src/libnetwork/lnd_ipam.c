@@ -311,10 +311,10 @@ int lnd_ipam_request_address(struct lnd *l, struct call *c)
 			json_decref(conf);
 			return -ENOMEM;
 		}
-		r = lnd_attach_add(l->socket, conf, &a, why, sizeof(why));
+		r = lnd_attach_add(l->socket, l->park, conf, &a, why, sizeof(why));
 		json_decref(conf);
 	} else {
-		r = lnd_attach_add(l->socket, p->conf, &a, why, sizeof(why));
+		r = lnd_attach_add(l->socket, l->park, p->conf, &a, why, sizeof(why));
 	}
 	if (r < 0)
 		return r == -ENOMEM ? r : lnd_fail(c, "%s", why);

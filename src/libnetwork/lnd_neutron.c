@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cni/wire.h"
 #include "common/log.h"
 #include "libnetwork/lnd_internal.h"
 
@@ -74,42 +73,26 @@ out:
 }
 
 /* {"ctl":"pool_retire","pool":NAME} through the daemon's socket: 0 also
- * when the daemon has no such pool (no container ever used the network). */
+ * when the daemon has no such pool (ENOENT: no container ever used the
+ * network). */
 static int retire(struct lnd *l, struct call *c, const char *name)
 {
-	json_t *q = json_pack("{s:s,s:s}", "ctl", "pool_retire", "pool", name), *e = NULL;
+	json_t *q = json_pack("{s:s,s:s}", "ctl", "pool_retire", "pool", name);
 	char *req = q ? json_dumps(q, JSON_COMPACT) : NULL, *ans = NULL;
-	struct wire_reply *rep = NULL;
-	size_t ans_len;
+	struct lnd_refusal ref;
 	int r;
 
 	json_decref(q);
 	if (!req)
 		return -ENOMEM;
-	r = wire_call(l->socket, req, strlen(req), WIRE_DEFAULT_TIMEOUT_MS, &ans, &ans_len, NULL);
-	if (r < 0) {
-		r = lnd_fail(c, "superfluidd at '%s' did not answer (%s): its pool's ports on Neutron "
-			     "network '%s' would keep it; try again", l->socket, strerror(-r), name);
-		goto out;
-	}
-	r = wire_reply_parse(ans, ans_len, &rep);
-	if (r < 0) {
-		r = lnd_fail(c, "superfluidd's reply is malformed");
-		goto out;
-	}
-	if (rep->exit_code != 0) {
-		const char *why;
-
-		e = json_loads(rep->stdout_text, 0, NULL);
-		why = json_string_value(json_object_get(e, "error")) ?: rep->stdout_text;
-		r = strncmp(why, "no pool", 7) ? lnd_fail(c, "superfluidd: %s", why) : 0;
-		goto out;
-	}
-	log_info_rl("superfluidd retired pool '%s': %s", name, rep->stdout_text);
-	r = 0;
-out:
-	json_decref(e);
-	wire_reply_free(rep);
+	r = lnd_ask(l->socket, req, strlen(req), &ans, &ref);
+	if (r == -EPROTO)
+		r = strcmp(ref.errno_name, "ENOENT") ? lnd_fail(c, "%s", ref.why) : 0;
+	else if (r < 0)
+		r = lnd_fail(c, "%s: its pool's ports on Neutron network '%s' would keep it; try "
+			     "again", ref.why, name);
+	else
+		log_info_rl("superfluidd retired pool '%s': %s", name, ans);
 	free(ans);
 	free(req);
 	return r;

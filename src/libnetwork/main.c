@@ -5,10 +5,14 @@
  * networks and subnets; [daemon] socket, where it sends ADD and DEL) and
  * runs in the namespace of dockerd, which is the daemon's.
  *
- *   superfluid-docker [-c CONFIG] [-l SOCKET] [-v]
+ *   superfluid-docker [-c CONFIG] [-l SOCKET] [-s STATE] [-p PARK] [-v]
  *     CONFIG  default /etc/superfluid/superfluid.conf
  *     SOCKET  default /run/docker/plugins/superfluid.sock (the driver's
  *             name is the file's name without .sock)
+ *     STATE   the state file kept across restarts (its networks, pools and
+ *             endpoints), default /var/lib/superfluid/docker.json
+ *     PARK    where the attachments' namespaces are pinned, default
+ *             /run/superfluid-docker (a tmpfs: gone at reboot, as they are)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -149,6 +153,8 @@ int main(int argc, char **argv)
 {
 	const char *conf_path = "/etc/superfluid/superfluid.conf";
 	const char *sock_path = "/run/docker/plugins/superfluid.sock";
+	const char *state_path = "/var/lib/superfluid/docker.json";
+	const char *park_dir = "/run/superfluid-docker";
 	struct config_error cerr = { 0 };
 	struct config *cfg = NULL;
 	struct neutron_opts no;
@@ -159,13 +165,15 @@ int main(int argc, char **argv)
 	int c, fd = -1, sig, rc = 1;
 
 	log_set_ident("superfluid-docker");
-	while ((c = getopt(argc, argv, "c:l:v")) != -1) {
+	while ((c = getopt(argc, argv, "c:l:s:p:v")) != -1) {
 		switch (c) {
 		case 'c': conf_path = optarg; break;
 		case 'l': sock_path = optarg; break;
+		case 's': state_path = optarg; break;
+		case 'p': park_dir = optarg; break;
 		case 'v': log_set_level(LOG_LEVEL_DEBUG); break;
 		default:
-			fprintf(stderr, "usage: superfluid-docker [-c CONFIG] [-l SOCKET] [-v]\n");
+			fprintf(stderr, "usage: superfluid-docker [-c CONFIG] [-l SOCKET] [-s STATE] [-p PARK] [-v]\n");
 			return 2;
 		}
 	}
@@ -182,8 +190,12 @@ int main(int argc, char **argv)
 		log_err("the Neutron client of '%s' could not be made", conf_path);
 		goto out;
 	}
-	if (lnd_new(&(struct lnd_opts){ .daemon_socket = cfg->daemon.socket, .nc = nc }, &l) < 0)
+	c = lnd_new(&(struct lnd_opts){ .daemon_socket = cfg->daemon.socket, .nc = nc,
+					.state_file = state_path, .park_dir = park_dir }, &l);
+	if (c < 0) {
+		log_errno(c, "the driver's state '%s'", state_path);
 		goto out;
+	}
 	c = listen_unix(sock_path, &fd);
 	if (c < 0) {
 		log_errno(c, "listening on '%s'", sock_path);

@@ -20,7 +20,10 @@
 # (IpAddressAlreadyAllocated), and its port is deleted on `docker rm`; the host's forwarding and firewall
 # are as they were; `docker network create --subnet` with no Neutron
 # network named makes one (tagged the driver's), two containers on it ping
-# each other, and `docker network rm` deletes it with its ports.
+# each other, and `docker network rm` deletes it with its ports; the
+# driver restarted (its state file, its pinned namespaces) between
+# CreateEndpoint and Join, with containers running, and between a made
+# network's create and rm loses nothing and leaks nothing.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2015,SC2317,SC2154  # `A && pass || fail`; helpers called indirectly; testnet sets *_id
 T=docker_e2e
@@ -219,9 +222,10 @@ held_after=$(ctl "$I1" ports | jq '[.ports[] | select(.state == "in_use")] | len
 [ -z "$(dk network ls -q --filter name="$NAME-bad")" ] && pass "no Docker network left by the refused creates" ||
 	fail "a refused network exists: $(dk network ls)"
 
-# The daemon restarted between CreateEndpoint and Join (the calls made
-# directly, as dockerd makes them): the claim is in the daemon's store and
-# the interface in the driver's parked namespace, so Join still works.
+# The daemon and the driver restarted between CreateEndpoint and Join (the
+# calls made directly, as dockerd makes them): the claim is in the daemon's
+# store, the endpoint in the driver's state file and the interface in its
+# parked namespace, pinned in its park folder, so Join still works.
 pool=$(dk_call /IpamDriver.RequestPool "$(jq -nc --arg n "$NAME-net" --arg sg "$NAME-icmp" \
 	'{AddressSpace: "superfluid-local", Pool: "", SubPool: "", V6: false,
 	  Options: {"neutron.net.name": $n, "superfluid.security_groups": $sg}}')")
@@ -233,21 +237,28 @@ ans=$(dk_call /NetworkDriver.CreateNetwork "$(jq -nc --arg p "$(jq -r .Pool <<< 
 	'{NetworkID: "sfit-direct", Options: {}, IPv4Data: [{AddressSpace: "superfluid-local", Pool: $p}]}')")
 ans+=$(dk_call /NetworkDriver.CreateEndpoint "$(jq -nc --arg e "$eid" --arg a "$addr" \
 	'{NetworkID: "sfit-direct", EndpointID: $e, Interface: {Address: $a}, Options: {}}')")
-say "direct calls: pool ${pool_id:-none}, address ${addr:-none}, endpoint ${eid:0:12}; restarting $I1"
+say "direct calls: pool ${pool_id:-none}, address ${addr:-none}, endpoint ${eid:0:12}; restarting $I1 and the driver"
 scripts/sfhost stop "$I1" > /dev/null && scripts/sfhost restart "$I1" > /dev/null ||
 	fail "sfhost stop + restart $I1"
+docker_driver_restart
+grep -q "state '.*': [1-9][0-9]* pool(s), [1-9][0-9]* network(s), [1-9][0-9]* address(es) restored" \
+	"$tmp/driver.log" && pass "the restarted driver restored its state: $(grep -o "[0-9]* pool(s).*restored" "$tmp/driver.log" | tail -1)" ||
+	fail "the restarted driver restored nothing: $(tail -3 "$tmp/driver.log")"
 join=$(dk_call /NetworkDriver.Join "{\"NetworkID\":\"sfit-direct\",\"EndpointID\":\"$eid\",\"SandboxKey\":\"\"}")
 src=$(jq -r '.InterfaceName.SrcName // empty' <<< "$join")
 [ -n "$addr" ] && [ -n "$src" ] && [ "$(jq -r .Gateway <<< "$join")" = "$pfx.1" ] &&
 	ip -n "$h1" link show "$src" > /dev/null 2>&1 &&
-	pass "Join after the daemon restarted: $src in host1's namespace, gateway $pfx.1 ($ans)" ||
-	fail "Join after the restart: $join (address '$addr', earlier answers: $ans)"
+	pass "Join after the daemon and the driver restarted: $src in host1's namespace, gateway $pfx.1 ($ans)" ||
+	fail "Join after the restarts: $join (address '$addr', earlier answers: $ans)"
+pins() { find "$dk_dir/park" -mindepth 1 | wc -l; }
+pins0=$(pins)
 rel=$(dk_call /IpamDriver.ReleaseAddress "{\"PoolID\":\"$pool_id\",\"Address\":\"$addr\"}")
-dk_call /NetworkDriver.DeleteNetwork '{"NetworkID":"sfit-direct"}' > /dev/null
-dk_call /IpamDriver.ReleasePool "{\"PoolID\":\"$pool_id\"}" > /dev/null
-[ "$rel" = "{}" ] && wait_until 15 not ip -n "$h1" link show "$src" > /dev/null 2>&1 &&
-	pass "ReleaseAddress: the daemon released it (DEL), $src is gone" ||
-	fail "ReleaseAddress: $rel; $src: $(ip -n "$h1" link show "$src" 2>&1)"
+rel+=$(dk_call /NetworkDriver.DeleteNetwork '{"NetworkID":"sfit-direct"}')
+rel+=$(dk_call /IpamDriver.ReleasePool "{\"PoolID\":\"$pool_id\"}")
+[ "$rel" = "{}{}{}" ] && wait_until 15 not ip -n "$h1" link show "$src" > /dev/null 2>&1 &&
+	[ "$(pins)" = $((pins0 - 1)) ] &&
+	pass "ReleaseAddress, DeleteNetwork, ReleasePool: the daemon released it (DEL), $src is gone, its pinned namespace too ($pins0 -> $(pins))" ||
+	fail "ReleaseAddress, DeleteNetwork, ReleasePool: $rel; $src: $(ip -n "$h1" link show "$src" 2>&1); pins $pins0 -> $(pins)"
 
 # --- 4b. a network the driver makes in Neutron ------------------------------------------
 
@@ -275,7 +286,11 @@ m2_ip=$(dk exec "$NAME-m2" ip -o -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\
 m1_ping() { dk exec "$NAME-m1" ping -c 1 -W 1 "$m2_ip" > /dev/null 2>&1; }
 [ -n "$m2_ip" ] && wait_until 10 m1_ping &&
 	pass "m1 pings m2 ($m2_ip) on the made network" || fail "m1 -> m2 '$m2_ip' on the made network: no echo"
-dk rm -f "$NAME-m1" "$NAME-m2" > /dev/null 2>&1
+# The driver restarted between create and rm, its containers running: it
+# must still release their ports and delete the network it made.
+docker_driver_restart
+m1_ping && pass "the driver restarted: m1 still pings m2" || fail "after the driver's restart m1 does not ping m2"
+dk rm -f "$NAME-m1" "$NAME-m2" > "$tmp/rm.out" 2>&1 || fail "docker rm m1 m2 after the driver's restart: $(cat "$tmp/rm.out")"
 dk network rm "$NAME-made" > "$tmp/net.out" 2>&1 || fail "docker network rm $NAME-made: $(cat "$tmp/net.out")"
 net_gone() { ! neutron GET "networks/$1" > /dev/null 2>&1; }
 if net_gone "$mnet_id" && [ "$(neutron GET "ports?network_id=$mnet_id" | jq '.ports | length')" = 0 ]; then
@@ -284,6 +299,22 @@ if net_gone "$mnet_id" && [ "$(neutron GET "ports?network_id=$mnet_id" | jq '.po
 	for i in "${ids[@]}"; do [ "$i" = "$mnet_id" ] || made_networks+=("$i"); done
 else
 	fail "after docker network rm: Neutron network $mnet_id: $(neutron GET "networks/$mnet_id" 2>&1 | head -c 200)"
+fi
+# Made, the driver restarted, removed, no container ever on it: the daemon
+# has no pool of it to retire ("errno": "ENOENT"), and it goes all the same.
+dk network create -d "$NAME" --ipam-driver "$NAME" --subnet "$pfx3.0/24" "$NAME-made2" \
+	> "$tmp/net.out" 2>&1 || fail "docker network create $NAME-made2: $(cat "$tmp/net.out")"
+did2=$(dk network inspect -f '{{.Id}}' "$NAME-made2" 2> /dev/null)
+mnet2_id=$(neutron GET "networks?name=docker-${did2:0:12}" | jq -r '.networks[0].id // "none"')
+[ "$mnet2_id" != none ] && made_networks+=("$mnet2_id")
+docker_driver_restart
+dk network rm "$NAME-made2" > "$tmp/net.out" 2>&1 || fail "docker network rm $NAME-made2: $(cat "$tmp/net.out")"
+if [ "$mnet2_id" != none ] && net_gone "$mnet2_id"; then
+	pass "docker network rm after the driver's restart, of a made network no container used: Neutron network docker-${did2:0:12} deleted"
+	ids=("${made_networks[@]}") made_networks=()
+	for i in "${ids[@]}"; do [ "$i" = "$mnet2_id" ] || made_networks+=("$i"); done
+else
+	fail "made2: Neutron network '$mnet2_id' after docker network rm: $(neutron GET "networks/$mnet2_id" 2>&1 | head -c 200)"
 fi
 say "the made network's checks took $((SECONDS - t_mk)) s"
 
@@ -301,9 +332,9 @@ wait_until 15 all_ready
 # Other tests share host1: only this daemon's ports' sfc and the driver's sfd count.
 pat=$(ctl "$I1" ports | jq -r '"^sfd|" + ([.ports[] | "^sfc" + .port_id[0:11] + "$"] | join("|"))')
 links=$(ip -n "$h1" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "$pat" | tr '\n' ' ')
-all_ready && [ -z "$links" ] &&
-	pass "docker network rm: every port of host1's daemon is ready, no sfc/sfd interface on host1" ||
-	fail "left after docker network rm: $(ctl "$I1" ports | jq -c '[.ports[] | select(.state != "ready") | .state]'); links: $links"
+all_ready && [ -z "$links" ] && [ "$(pins)" = 0 ] &&
+	pass "docker network rm: every port of host1's daemon is ready, no sfc/sfd interface on host1, no namespace pinned by the driver" ||
+	fail "left after docker network rm: $(ctl "$I1" ports | jq -c '[.ports[] | select(.state != "ready") | .state]'); links: $links; pins: $(pins)"
 holders() { neutron GET "ports?tags=sf-deployment=$I1" | jq -c '[.ports[] | select(.device_id != "") | {id, device_id}]'; }
 no_holder() { [ "$(holders)" = "[]" ]; }
 wait_until 30 no_holder && pass "Neutron: no port of host1's daemon shows a holder" ||

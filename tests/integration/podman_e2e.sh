@@ -296,6 +296,13 @@ counts_agree "${INST[host2]}" "icmp=1 closed=1"
 
 # --- 5. after the restart: stop/start, rm -------------------------------------------
 
+# What podman 4 drives, as docs/runtimes.md says (from its CNI code's
+# source): ADD, DEL and VERSION, never CHECK or GC.
+verbs=$(cut -d' ' -f1 "$tmp/calls.log" | sort | uniq -c | xargs)
+grep -qvE '^(ADD|DEL|VERSION) ' "$tmp/calls.log" &&
+	fail "podman called another verb than ADD, DEL and VERSION ($verbs): docs/runtimes.md says it does not" ||
+	pass "podman drove only ADD, DEL and VERSION so far ($verbs): no CHECK, no GC"
+
 say "podman stop c21, podman start c21"
 ns_before=${C_NS[c21]} port_before=${C_PORT[c21]}
 : > "$tmp/calls.log"

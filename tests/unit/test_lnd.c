@@ -2,13 +2,17 @@
  * the answers that need neither Neutron nor superfluidd (Activate, the
  * capabilities, the address spaces) and the refusals that come before
  * either is asked (malformed JSON, unknown calls and options, unknown
- * pools, networks and endpoints).  The rest is docker_e2e.sh's, against
- * real dockerd, Neutron and superfluidd. */
+ * pools, networks and endpoints); the state file across a restart (a
+ * pool and its gateway kept, a malformed file refused).  The rest is
+ * docker_e2e.sh's, against real dockerd, Neutron and superfluidd. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -173,12 +177,74 @@ static void test_made_pool(void **state)
 	lnd_free(l);
 }
 
+/* A pool (and the gateway Docker chose) outlives the driver through its
+ * state file; a malformed file is refused, naming nothing half-loaded. */
+static void test_state(void **state)
+{
+	char dir[] = "/tmp/sf-lnd-state-XXXXXX", path[64], body[256];
+	struct lnd_opts o = { .daemon_socket = "/nonexistent/sock", .state_file = path };
+	struct lnd *l = NULL;
+	json_t *p, *g;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	/* In a folder not there yet (the first save makes it): an empty state. */
+	snprintf(path, sizeof(path), "%s/sub/docker.json", dir);
+	assert_int_equal(lnd_new(&o, &l), 0);
+	p = call(l, "/IpamDriver.RequestPool", "{\"Pool\":\"10.9.7.0/24\",\"Options\":{}}");
+	snprintf(body, sizeof(body), "{\"PoolID\":\"%s\",\"Address\":\"10.9.7.9\",\"Options\":"
+		 "{\"RequestAddressType\":\"com.docker.network.gateway\"}}",
+		 json_string_value(json_object_get(p, "PoolID")));
+	json_decref(call(l, "/IpamDriver.RequestAddress", body));
+	lnd_free(l);
+	l = NULL;
+	/* A new run: the pool is known, with its gateway. */
+	assert_int_equal(lnd_new(&o, &l), 0);
+	snprintf(body, sizeof(body), "{\"PoolID\":\"%s\",\"Address\":\"\",\"Options\":"
+		 "{\"RequestAddressType\":\"com.docker.network.gateway\"}}",
+		 json_string_value(json_object_get(p, "PoolID")));
+	g = call(l, "/IpamDriver.RequestAddress", body);
+	assert_string_equal(json_string_value(json_object_get(g, "Address")) ?: "", "10.9.7.9/24");
+	json_decref(g);
+	snprintf(body, sizeof(body), "{\"PoolID\":\"%s\"}",
+		 json_string_value(json_object_get(p, "PoolID")));
+	g = call(l, "/IpamDriver.ReleasePool", body);
+	assert_int_equal(json_object_size(g), 0);
+	json_decref(g);
+	lnd_free(l);
+	l = NULL;
+	/* Released: a third run no longer knows it. */
+	assert_int_equal(lnd_new(&o, &l), 0);
+	g = call(l, "/IpamDriver.ReleasePool", body);
+	assert_non_null(strstr(json_string_value(json_object_get(g, "Err")) ?: "", "no pool"));
+	json_decref(g);
+	lnd_free(l);
+	l = NULL;
+	json_decref(p);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\":1,\"pools\":[{\"slot\":99}]}", f);
+	fclose(f);
+	assert_int_equal(lnd_new(&o, &l), -EINVAL);
+	assert_null(l);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\":1,", f);
+	fclose(f);
+	assert_int_equal(lnd_new(&o, &l), -EINVAL);
+	unlink(path);
+	snprintf(body, sizeof(body), "%s/sub", dir);
+	assert_int_equal(rmdir(body), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_made_pool),
+		cmocka_unit_test(test_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,11 @@
 #                             starts build/superfluid-docker in NETNS on
 #                             /run/docker/plugins/NAME.sock (the driver's name
 #                             is NAME), for superfluidd INSTANCE's socket and
-#                             Neutron config; pid recorded, stopped by the trap
+#                             Neutron config, its state file and park folder
+#                             in dockerd's folder; pid recorded, stopped by
+#                             the trap (which unmounts the pins left there)
+#   docker_driver_restart     stops the driver (SIGTERM, by its pid) and starts
+#                             it again with the same arguments
 #   dk_call PATH JSON         POSTs JSON to the driver's PATH (curl), prints
 #                             the answer
 #
@@ -24,7 +28,8 @@
 # that their ports go back), stops dockerd, then the driver, and unmounts
 # what dockerd left.
 
-dk_dir="" dk_pid="" dk_drv_pid="" dk_drv_sock="" dk_image=sfit-busybox:1
+dk_dir="" dk_pid="" dk_drv_pid="" dk_drv_sock="" dk_drv_ns="" dk_image=sfit-busybox:1
+dk_drv_args=()
 
 docker_usable() {
 	command -v dockerd > /dev/null && command -v docker > /dev/null && [ -x /bin/busybox ]
@@ -55,11 +60,24 @@ docker_driver() {
 	local name=$1 inst=$2 ns=$3
 	mkdir -p /run/docker/plugins || die "mkdir /run/docker/plugins"
 	dk_drv_sock=/run/docker/plugins/$name.sock
-	nsenter --net="/run/netns/$ns" "$B/superfluid-docker" -c "$(scripts/sfhost conf "$inst")" \
-		-l "$dk_drv_sock" > "$tmp/driver.log" 2>&1 &
+	dk_drv_args=(-c "$(scripts/sfhost conf "$inst")" -l "$dk_drv_sock" -s "$dk_dir/driver.json"
+		-p "$dk_dir/park") dk_drv_ns=$ns
+	: > "$tmp/driver.log"
+	dk_drv_launch
+}
+
+dk_drv_launch() {
+	nsenter --net="/run/netns/$dk_drv_ns" "$B/superfluid-docker" "${dk_drv_args[@]}" \
+		>> "$tmp/driver.log" 2>&1 &
 	dk_drv_pid=$!
 	wait_until 10 test -S "$dk_drv_sock" ||
-		die "superfluid-docker did not listen on $dk_drv_sock: $(cat "$tmp/driver.log")"
+		die "superfluid-docker did not listen on $dk_drv_sock: $(tail -5 "$tmp/driver.log")"
+}
+
+docker_driver_restart() {
+	kill "$dk_drv_pid" && wait "$dk_drv_pid"
+	rm -f "$dk_drv_sock"
+	dk_drv_launch
 }
 
 dk_call() {
