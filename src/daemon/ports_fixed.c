@@ -177,6 +177,52 @@ static int wait_active(struct daemon *d, const char *id, uint64_t deadline, stru
 	}
 }
 
+/* A ready pool port that holds ip already (Neutron gave a pool port that
+ * address, or the reconciler adopted a create whose answer was lost): claimed
+ * as it is, the warm path; it goes back to the pool at DEL.  0 and *ret,
+ * -ENOENT when none holds it, -errno (err set) otherwise. */
+static int claim_pooled(struct daemon *d, const struct pool *p, const struct cni_env *env,
+			const char *ip, int len, struct store_port *ret, struct cni_error *err)
+{
+	struct store_port_list *l = NULL;
+	union nl_ip want;
+	int family, r;
+
+	if (portinfo_parse_ip(ip, &family, &want) < 0)
+		return -ENOENT;
+	r = store_list(d->store, p->key, STORE_PORT_READY, &l);
+	if (r < 0) {
+		cni_error_set(err, CNI_ERR_TRY_AGAIN, "reading the state database: %s", strerror(-r));
+		return r;
+	}
+	r = -ENOENT;
+	for (size_t i = 0; i < l->n && r == -ENOENT; i++) {
+		struct portinfo pi;
+		bool holds = false;
+
+		if (!l->ports[i].info || portinfo_from_json(l->ports[i].info, &pi) < 0)
+			continue;
+		for (size_t j = 0; j < pi.n_ips; j++)
+			holds |= pi.ips[j].family == family &&
+				 !memcmp(&pi.ips[j].ip, &want, family == AF_INET ? 4 : 16) &&
+				 (len < 0 || (unsigned)len == pi.ips[j].prefixlen);
+		if (!holds)
+			continue;
+		r = store_claim_port(d->store, l->ports[i].port_id, env->container_id, env->ifname,
+				     env->netns, ret);
+		if (r == -ESTALE)   /* another ADD took it meanwhile */
+			r = -ENOENT;
+		else if (r < 0 && r != -ENOENT)
+			cni_error_set(err, CNI_ERR_TRY_AGAIN, "claiming port %s: %s",
+				      l->ports[i].port_id, strerror(-r));
+		else if (r == 0)
+			log_info_rl("pool '%s': address %s is ready port %s's: claimed as it is (%s)",
+				    p->name, ip, ret->port_id, env->container_id);
+	}
+	store_port_list_free(l);
+	return r;
+}
+
 int ports_fixed_claim(struct daemon *d, struct pool *p, const struct cni_env *env, const char *ip,
 		      int len, uint64_t deadline, struct store_port *ret, struct cni_error *err)
 {
@@ -202,6 +248,9 @@ int ports_fixed_claim(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "address %s needs a new port and %s", ip, why);
 		return -EHOSTUNREACH;
 	}
+	r = claim_pooled(d, p, env, ip, len, ret, err);
+	if (r != -ENOENT)
+		return r;
 	req = pool_port_request(p, d->cfg.host, d->deployment_tag, d->host_tag, 1);
 	fixed = p->subnet_id ? json_pack("[{s:s,s:s}]", "subnet_id", p->subnet_id, "ip_address", ip)
 			     : json_pack("[{s:s}]", "ip_address", ip);

@@ -26,8 +26,10 @@
 int ports_fixed_wanted(const struct cni_conf *conf, char buf[PORTS_FIXED_ADDR_MAX],
 		       int *ret_len, struct cni_error *err) MUST_CHECK;
 
-/* Makes the port of pool `p` with address `ip` (prefix length `len`, -1:
- * any), claims it at once for env's (container, ifname, netns), wires its
+/* Claims the ready pool port that holds `ip` already (a pool port, back to
+ * the pool at DEL) or else makes the port of pool `p` with address `ip`
+ * (prefix length `len`, -1: any), claims it at once for env's (container,
+ * ifname, netns), wires its
  * host side and waits until `deadline` (ms) for it to turn ACTIVE.  On
  * success *ret is the claimed row (caller's, store_port_done).  Neutron's
  * refusals are code 7 with its reason (the address is taken:

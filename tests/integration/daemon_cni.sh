@@ -193,6 +193,20 @@ expect "$sip is free again: ADD c7 with it (no prefix)" 0 ".ips[0].address == \"
 cni DEL "$NAME-c7" "/run/netns/$ns7" eth0 "$(ips_conf "$sip")"
 expect "DEL c7" 0 ""
 check "DEL c7: its port is deleted too" wait_until 10 no_port_at "$sip"
+# The address of a ready pool port: that port, claimed as it is; back to the pool at DEL.
+wait_pool "$A" p 1 30
+read -r pport paddr < <(ctl "$A" ports | jq -r '[.ports[] | select(.state == "ready" and
+	.pool == "p")][0] | "\(.port_id) \(.ips[0].cidr)"')
+cni ADD "$NAME-c7" "/run/netns/$ns7" eth0 "$(ips_conf "$paddr")"
+expect "ADD c7 with ready pool port ${pport:0:8}'s address $paddr: that address" 0 \
+	".ips[0].address == \"$paddr\""
+check "... from that port (the warm path, no port made)" \
+	test "$(held_port "$A" "$NAME-c7" eth0)" = "$pport"
+cni DEL "$NAME-c7" "/run/netns/$ns7" eth0 "$(ips_conf "$paddr")"
+expect "DEL c7" 0 ""
+check "DEL c7: that port is the pool's again, not deleted" \
+	jq -e --arg p "$pport" '[.ports[] | select(.port_id == $p and .container_id == null)] | length == 1' \
+	<<< "$(ctl "$A" ports)"
 say "the chosen-address checks took $((SECONDS - t_ips)) s"
 
 # --- CHECK ------------------------------------------------------------------------------
