@@ -193,11 +193,15 @@ tb_ovn_neutron_start() {
 tb_ovn_host_net_up() { # index
 	local i=$1 ns
 	ns=$(tb_host_ns "$i")
-	if tb_netns_exists "$ns" && ip -n "$ns" -4 -o addr show dev br-phy 2> /dev/null |
-		grep -qw "$(tb_host_ip "$i")/$TB_UNDERLAY_PREFIX"; then
-		return 0
+	if ! { tb_netns_exists "$ns" && ip -n "$ns" -4 -o addr show dev br-phy 2> /dev/null |
+		grep -qw "$(tb_host_ip "$i")/$TB_UNDERLAY_PREFIX"; }; then
+		tb_host_net_up "$i"
 	fi
-	tb_host_net_up "$i"
+	# The root side's veth leaves TCP checksums to the hardware (partial);
+	# the userspace datapath reads them off underlay0 with AF_PACKET and
+	# hands them to br-phy's kernel stack unfinished, which drops them: TCP
+	# to Keystone and Neutron timed out, ping worked.  Checksums in full.
+	ethtool -K "sf-host$i-u" tx off > /dev/null
 }
 
 tb_ovn_host_net_ok() { # index

@@ -11,7 +11,7 @@ tb_ovn_require() {
 	[ "$(id -u)" -eq 0 ] || tb_die "must run as root"
 	local c
 	for c in ovsdb-server ovs-vswitchd ovs-vsctl ovsdb-tool ovn-northd ovn-controller \
-		ovn-nbctl ovn-sbctl neutron-server neutron-db-manage curl jq; do
+		ovn-nbctl ovn-sbctl neutron-server neutron-db-manage ethtool curl jq; do
 		command -v "$c" > /dev/null || tb_die "$c missing: run scripts/deps"
 	done
 	[ -f /usr/share/ovn/ovn-nb.ovsschema ] || tb_die "ovn-nb.ovsschema missing: run scripts/deps"

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# ML2/OVN end to end (docs/ovn.md): the OVN test bed (SF_TESTBED=ovn, brought
+# up here if needed; docs/testbed.md) beside the default one, a real
+# superfluidd on each of its two chassis, host21 and host22:
+#  - the pool's ports are bound by Neutron's ovn mechanism driver (vif_type
+#    ovs, no L2 agent: the host's agent is an "OVN Controller agent"); each
+#    tap sits in br-int with iface-id and attached-mac, ovn-controller
+#    claimed it (SB Port_Binding on the host's chassis, ovn-installed) and
+#    the port is ACTIVE (LSP up) while still in the pool;
+#  - sfctl doctor on an OVN host: ovn-controller, the chassis, br-int, Geneve;
+#  - a warm CNI ADD on each host (no Neutron call), the container on host21
+#    blocked from the one on host22 by a security group without an ICMP rule
+#    (an OVN ACL drops it), reaching it over Geneve (UDP 6081 seen on the
+#    underlay) once the rule is added, blocked again once it is removed;
+#  - DEL, then both instances purged: no Neutron port, no logical switch
+#    port, no OVSDB port, no host interface of them left.
+# Exit 0 pass, 1 fail, 77 skip (only when a package is missing).
+# shellcheck disable=SC2154,SC2317
+T=ovn_e2e
+cd "$(dirname "$0")/../.." || exit 1
+export SF_TESTBED=ovn
+t_bed=$SECONDS
+if ! bed_out=$(scripts/testbed up 2>&1); then
+	if grep -q 'missing: run scripts/deps' <<< "$bed_out"; then
+		echo "$T: SKIP: $(grep 'missing: run scripts/deps' <<< "$bed_out" | head -1)"
+		exit 77
+	fi
+	echo "$T: FAIL (fatal): SF_TESTBED=ovn scripts/testbed up failed:"
+	tail -n 20 <<< "$bed_out" | sed 's/^/    | /'
+	exit 1
+fi
+t_bed=$((SECONDS - t_bed))
+# shellcheck source=tests/integration/lib/daemon.sh
+. tests/integration/lib/daemon.sh
+[ "${SF_TB_VARIANT:-}" = ovn ] || die "scripts/testbed env is not the OVN bed's ($SF_TB_DIR)"
+say "the OVN bed: up in $t_bed s ($(tail -n 1 <<< "$bed_out"))"
+read -r H1 H2 _ <<< "$SF_TB_OVN_HOSTS"
+ovsdb() { local v=SF_TB_HOST${1#host}_OVSDB; printf '%s' "${!v}"; }
+vsctl() { local h=$1; shift; ovs-vsctl --db="$(ovsdb "$h")" --timeout=10 "$@"; }
+nbctl() { ovn-nbctl --db="$SF_TB_OVN_NB" --timeout=10 "$@"; }
+sbctl() { ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=10 "$@"; }
+
+testnet sg   # egress only: no ICMP in
+declare -A inst cf_of
+for h in "$H1" "$H2"; do
+	ready_instance "${h#host}" "$h" 2 60 p:net:sg min=2 max=3 batch=2
+	inst[$h]=$INSTANCE cf_of[$h]=$cf
+done
+
+# --- the pool's ports, as Neutron, OVN and OVSDB see them ----------------------------
+agents=$(neutron GET "agents?agent_type=OVN%20Controller%20agent")
+for h in "$H1" "$H2"; do
+	check "$h's agent in Neutron: an alive OVN Controller agent, no L2 agent" jq -e --arg h "$h" \
+		'[.agents[] | select(.host == $h and .alive)] | length == 1' <<< "$agents"
+	ch=$(sbctl --bare --columns=_uuid find Chassis name="$h")
+	for id in $(ctl "${inst[$h]}" ports | jq -r '.ports[] | select(.state == "ready") | .port_id'); do
+		p=$(port_get "$id")
+		check "port ${id:0:8}: ACTIVE while pooled, bound to $h with vif_type ovs" jq -e --arg h "$h" \
+			'.status == "ACTIVE" and ."binding:host_id" == $h and ."binding:vif_type" == "ovs"' <<< "$p"
+		tap=tap${id:0:11}
+		check "$tap is in $h's br-int" test "$(vsctl "$h" iface-to-br "$tap")" = br-int
+		check "$tap: iface-id, attached-mac; ovn-controller set ovn-installed" test \
+			"$(vsctl "$h" get Interface "$tap" external_ids:iface-id external_ids:attached-mac \
+				external_ids:ovn-installed | tr -d '"' | paste -sd ' ')" = \
+			"$id $(jq -r .mac_address <<< "$p") true"
+		check "SB: port ${id:0:8} claimed by chassis $h" \
+			test "$(sbctl --bare --columns=chassis find Port_Binding logical_port="$id")" = "$ch"
+		check "NB: logical switch port ${id:0:8} up" test "$(nbctl get Logical_Switch_Port "$id" up)" = true
+	done
+done
+
+"$B/sfctl" -c "$(scripts/sfhost conf "${inst[$H1]}")" doctor --json > "$tmp/doctor.json" 2> /dev/null
+check "sfctl doctor on $H1: the OVN controller agent; ovn-controller, chassis, br-int, Geneve ok" jq -e \
+	'[.checks[] | select((.name == "agent" and (.message | contains("OVN Controller agent"))) or
+	 .name == "ovn") | .status] == ["ok", "ok"]' "$tmp/doctor.json"
+
+# --- a container on each host; the security group is OVN's ACLs ----------------------
+calls() { # INSTANCE HOST: Neutron calls it made so far
+	ip netns exec "$(host_ns "$2")" curl -sf "http://$(scripts/sfhost metrics "$1")/metrics" |
+		awk '/^superfluid_neutron_request_duration_seconds_count/ { s += $NF } END { print s + 0 }'
+}
+declare -A ns_of ip_of
+sleep 1   # the refiller and syncer settle; then count the warm ADD's calls
+for c in c1 c2; do
+	h=$H1; [ "$c" = c2 ] && h=$H2
+	calls0=$(calls "${inst[$h]}" "$h")
+	mk_netns "ns_of[$c]" "$c"
+	CONF_SOCKET=$(scripts/sfhost sock "${inst[$h]}")
+	cni ADD "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${cf_of[$h]}"
+	expect "ADD $c on $h (warm, $took_ms ms)" 0 '.ips[0].address != null' || die "ADD $c"
+	ip_of[$c]=$(jq -r '.ips[0].address | sub("/.*"; "")' <<< "$out")
+	check "$c's warm ADD made no Neutron call" test "$(calls "${inst[$h]}" "$h")" = "$calls0"
+done
+check "no ICMP rule: c1 ($H1) cannot ping c2 ($H2)" not ping_ok "${ns_of[c1]}" "${ip_of[c2]}" 3
+rule=$(sg_allow_icmp "$sg_id" | jq -r .security_group_rule.id)
+check "an ICMP rule added: c1 ($H1) pings c2 ($H2)" ping_ok "${ns_of[c1]}" "${ip_of[c2]}" 20
+timeout 5 tcpdump -i "sf-$H1-u" -c 2 -nn 'udp port 6081' > "$tmp/geneve.txt" 2> /dev/null &
+cap=$!
+sleep 0.5
+ip netns exec "${ns_of[c2]}" ping -c 3 -i 0.2 -W 1 "${ip_of[c1]}" > /dev/null 2>&1
+wait "$cap"
+check "... and c2 pings c1, over Geneve between the chassis (UDP 6081 on the underlay)" \
+	test "$(grep -c 'UDP\|Geneve' "$tmp/geneve.txt")" -ge 2
+neutron DELETE "security-group-rules/$rule" > /dev/null || fail "deleting rule $rule"
+blocked() { ! ping_once "${ns_of[c1]}" "${ip_of[c2]}"; }
+check "the rule removed: c1 cannot ping c2 again" wait_until 20 blocked
+for c in c1 c2; do
+	h=$H1; [ "$c" = c2 ] && h=$H2
+	CONF_SOCKET=$(scripts/sfhost sock "${inst[$h]}")
+	cni DEL "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${cf_of[$h]}"
+	expect "DEL $c" 0 ""
+done
+
+# --- purged: nothing left ----------------------------------------------------------------
+for h in "$H1" "$H2"; do
+	o=${inst[$h]}
+	ids=$(instance_ports "$o")
+	scripts/sfhost stop "$o" --purge > /dev/null 2>&1 || fail "purging $o"
+	check "$o purged: no Neutron port tagged with it" test -z "$(instance_ports "$o")"
+	lsps=$(for id in $ids; do nbctl --bare --columns=name find Logical_Switch_Port name="$id"; done)
+	check "... no logical switch port of its ports ($(wc -w <<< "$ids") had been)" test -z "$lsps"
+	check "... no OVSDB port of it on $h" \
+		test -z "$(vsctl "$h" --bare --columns=name find Interface "external_ids:sf-deployment=$o")"
+	left=$(ip -n "$(host_ns "$h")" -j link show | jq -r --arg a "sf:$o:" \
+		'[.[] | select((.ifalias // "") | startswith($a)) | .ifname] | join(" ")')
+	check "... no interface of it on $h ($left)" test -z "$left"
+done
+made_instances=()   # purged above
+say "took $SECONDS s, of which the bed's up $t_bed s"
+finish
