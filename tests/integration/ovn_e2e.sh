@@ -8,6 +8,7 @@
 #    claimed it (SB Port_Binding on the host's chassis, ovn-installed) and
 #    the port is ACTIVE (LSP up) while still in the pool;
 #  - sfctl doctor on an OVN host: ovn-controller, the chassis, br-int, Geneve;
+#    and a host whose [host] name is not its OVSDB's chassis fails it;
 #  - a warm CNI ADD on each host (no Neutron call), the container on host21
 #    blocked from the one on host22 by a security group without an ICMP rule
 #    (an OVN ACL drops it), reaching it over Geneve (UDP 6081 seen on the
@@ -73,6 +74,14 @@ done
 check "sfctl doctor on $H1: the OVN controller agent; ovn-controller, chassis, br-int, Geneve ok" jq -e \
 	'[.checks[] | select((.name == "agent" and (.message | contains("OVN Controller agent"))) or
 	 .name == "ovn") | .status] == ["ok", "ok"]' "$tmp/doctor.json"
+
+# The wrong chassis: $H2's name with $H1's OVSDB, as a misconfigured host would have it.
+sed "s/^name = $H1\$/name = $H2/" "$(scripts/sfhost conf "${inst[$H1]}")" > "$tmp/wrong.conf"
+chmod 0600 "$tmp/wrong.conf"
+"$B/sfctl" -c "$tmp/wrong.conf" doctor --json > "$tmp/doctor.json" 2> /dev/null
+check "sfctl doctor, [host] name $H2 on $H1's OVSDB: fails, naming chassis $H1" jq -e --arg h "$H1" \
+	'.ok == false and ([.checks[] | select(.name == "ovn" and .status == "fail" and
+	 (.message | contains("is chassis '"'"'" + $h + "'"'"'")))] | length == 1)' "$tmp/doctor.json"
 
 # --- a container on each host; the security group is OVN's ACLs ----------------------
 calls() { # INSTANCE HOST: Neutron calls it made so far
