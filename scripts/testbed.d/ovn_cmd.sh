@@ -175,7 +175,14 @@ tb_ovn_cmd_up() {
 	install -d -m 0700 "$TB_RUN" "$TB_STATE" "$TB_CONF" "$TB_DIR/hosts"
 	install -d -m 0755 "$TB_LOGS"
 	for i in $TB_OVN_HOSTS; do tb_ovn_host_net_up "$i"; done
-	for svc in $(tb_ovn_services); do tb_ovn_svc_up "$svc"; done
+	# neutron-server (its migrations, the slow part) comes up while the
+	# chassis do: they need only the Southbound.
+	local nspid
+	for svc in ovn-nb ovn-sb ovn-northd; do tb_ovn_svc_up "$svc"; done
+	tb_ovn_svc_up neutron-server &
+	nspid=$!
+	for svc in $(tb_ovn_services | grep -- '-host'); do tb_ovn_svc_up "$svc"; done
+	wait "$nspid" || tb_die "neutron-server (OVN) did not come up"
 	tb_admin_token || tb_die "no admin token from keystone"
 	for i in $TB_OVN_HOSTS; do
 		tb_wait 60 "host$i's OVN controller agent" tb_ovn_agent_alive "$i" ||

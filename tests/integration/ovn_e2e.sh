@@ -43,10 +43,15 @@ sbctl() { ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=10 "$@"; }
 
 testnet sg   # egress only: no ICMP in
 declare -A inst cf_of
-for h in "$H1" "$H2"; do
-	ready_instance "${h#host}" "$h" 2 60 p:net:sg min=2 max=3 batch=2
-	inst[$h]=$INSTANCE cf_of[$h]=$cf
+for h in "$H1" "$H2"; do   # both start, then both pools fill at once
+	start_instance "${h#host}" "$h" < <(pool_ini p:net:sg min=2 max=3 batch=2)
+	inst[$h]=$INSTANCE
+	CONF_SOCKET=$(scripts/sfhost sock "$INSTANCE")
+	cf_of[$h]=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
 done
+t0=$SECONDS
+for h in "$H1" "$H2"; do wait_pool "${inst[$h]}" p 2 60; done
+say "both pools ready, 2 ports each, in $((SECONDS - t0)) s"
 
 # --- the pool's ports, as Neutron, OVN and OVSDB see them ----------------------------
 agents=$(neutron GET "agents?agent_type=OVN%20Controller%20agent")
@@ -70,6 +75,7 @@ for h in "$H1" "$H2"; do
 	done
 done
 
+say "[$SECONDS s] doctor"
 "$B/sfctl" -c "$(scripts/sfhost conf "${inst[$H1]}")" doctor --json > "$tmp/doctor.json" 2> /dev/null
 check "sfctl doctor on $H1: the OVN controller agent; ovn-controller, chassis, br-int, Geneve ok" jq -e \
 	'[.checks[] | select((.name == "agent" and (.message | contains("OVN Controller agent"))) or
@@ -84,6 +90,7 @@ check "sfctl doctor, [host] name $H2 on $H1's OVSDB: fails, naming chassis $H1" 
 	 (.message | contains("is chassis '"'"'" + $h + "'"'"'")))] | length == 1)' "$tmp/doctor.json"
 
 # --- a container on each host; the security group is OVN's ACLs ----------------------
+say "[$SECONDS s] containers"
 calls() { # INSTANCE HOST: Neutron calls it made so far
 	ip netns exec "$(host_ns "$2")" curl -sf "http://$(scripts/sfhost metrics "$1")/metrics" |
 		awk '/^superfluid_neutron_request_duration_seconds_count/ { s += $NF } END { print s + 0 }'
@@ -121,10 +128,16 @@ for c in c1 c2; do
 done
 
 # --- purged: nothing left ----------------------------------------------------------------
+say "[$SECONDS s] purge"
+declare -A ids_of purger
+for h in "$H1" "$H2"; do   # both at once: a purge's openstack calls take seconds
+	ids_of[$h]=$(instance_ports "${inst[$h]}")
+	scripts/sfhost stop "${inst[$h]}" --purge > "$tmp/purge-$h.out" 2>&1 &
+	purger[$h]=$!
+done
 for h in "$H1" "$H2"; do
-	o=${inst[$h]}
-	ids=$(instance_ports "$o")
-	scripts/sfhost stop "$o" --purge > /dev/null 2>&1 || fail "purging $o"
+	o=${inst[$h]} ids=${ids_of[$h]}
+	wait "${purger[$h]}" || fail "purging $o: $(cat "$tmp/purge-$h.out")"
 	check "$o purged: no Neutron port tagged with it" test -z "$(instance_ports "$o")"
 	lsps=$(for id in $ids; do nbctl --bare --columns=name find Logical_Switch_Port name="$id"; done)
 	check "... no logical switch port of its ports ($(wc -w <<< "$ids") had been)" test -z "$lsps"
