@@ -31,6 +31,7 @@ tb_ovn_sbctl() { ovn-sbctl --db="$(tb_ovn_sb)" --timeout=5 "$@"; }
 # points every TB_* path at the OVN bed's own folder: from here on tb_spawn,
 # tb_stop_svc, tb_write and testbed.d/ovs.sh work there.  TB_DB_SOCK stays
 # the default bed's (set when mariadb.sh was sourced).
+# shellcheck disable=SC2034
 tb_ovn_enter() {
 	[ -f "$TB_BASE_DIR/state/secrets.env" ] && tb_state_load
 	TB_DIR=$TB_OVN_DIR

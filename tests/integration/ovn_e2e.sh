@@ -16,7 +16,7 @@
 #  - DEL, then both instances purged: no Neutron port, no logical switch
 #    port, no OVSDB port, no host interface of them left.
 # Exit 0 pass, 1 fail, 77 skip (only when a package is missing).
-# shellcheck disable=SC2154,SC2317
+# shellcheck disable=SC2016,SC2154,SC2317
 T=ovn_e2e
 cd "$(dirname "$0")/../.." || exit 1
 export SF_TESTBED=ovn
@@ -108,7 +108,7 @@ for c in c1 c2; do
 	check "$c's warm ADD made no Neutron call" test "$(calls "${inst[$h]}" "$h")" = "$calls0"
 done
 check "no ICMP rule: c1 ($H1) cannot ping c2 ($H2)" not ping_ok "${ns_of[c1]}" "${ip_of[c2]}" 3
-rule=$(sg_allow_icmp "$sg_id" | jq -r .security_group_rule.id)
+icmp_rule=$(sg_allow_icmp "$sg_id" | jq -r .security_group_rule.id)
 check "an ICMP rule added: c1 ($H1) pings c2 ($H2)" ping_ok "${ns_of[c1]}" "${ip_of[c2]}" 20
 timeout 5 tcpdump -i "sf-$H1-u" -c 2 -nn 'udp port 6081' > "$tmp/geneve.txt" 2> /dev/null &
 cap=$!
@@ -117,7 +117,7 @@ ip netns exec "${ns_of[c2]}" ping -c 3 -i 0.2 -W 1 "${ip_of[c1]}" > /dev/null 2>
 wait "$cap"
 check "... and c2 pings c1, over Geneve between the chassis (UDP 6081 on the underlay)" \
 	test "$(grep -c 'UDP\|Geneve' "$tmp/geneve.txt")" -ge 2
-neutron DELETE "security-group-rules/$rule" > /dev/null || fail "deleting rule $rule"
+neutron DELETE "security-group-rules/$icmp_rule" > /dev/null || fail "deleting rule $icmp_rule"
 blocked() { ! ping_once "${ns_of[c1]}" "${ip_of[c2]}"; }
 check "the rule removed: c1 cannot ping c2 again" wait_until 20 blocked
 for c in c1 c2; do
