@@ -161,12 +161,15 @@ tb_ovn_cmd_up() {
 	local start=$SECONDS svc i
 	tb_ovn_require
 	# The default bed gives MariaDB, Keystone and the underlay: `up` it
-	# (idempotent) unless they answer.
-	if ! { [ -f "$TB_BASE_DIR/testbed.env" ] && tb_mariadb_ready && tb_keystone_ready &&
-		tb_link_exists "$TB_UNDERLAY_BR"; }; then
+	# when it is not there.  When it is but they do not answer, an outage
+	# test may have stopped them on purpose: wait, never start them here.
+	if [ ! -f "$TB_BASE_DIR/testbed.env" ] || ! tb_link_exists "$TB_UNDERLAY_BR"; then
 		tb_log "the default bed is not up: scripts/testbed up first"
 		env -u SF_TESTBED "$0" up || tb_die "the default test bed did not come up"
 	fi
+	tb_base_ready() { tb_mariadb_ready && tb_keystone_ready; }
+	tb_wait 120 "the default bed's MariaDB and Keystone" tb_base_ready ||
+		tb_die "the default bed's MariaDB or Keystone does not answer (scripts/testbed status)"
 	tb_ovn_enter
 	[ -n "${SECRET_ADMIN:-}" ] || tb_die "no secrets in $TB_BASE_DIR/state"
 	install -d -m 0711 "$TB_DIR"
