@@ -54,10 +54,13 @@ for h in "$H1" "$H2"; do wait_pool "${inst[$h]}" p 2 60; done
 say "both pools ready, 2 ports each, in $((SECONDS - t0)) s"
 
 # --- the pool's ports, as Neutron, OVN and OVSDB see them ----------------------------
-agents=$(neutron GET "agents?agent_type=OVN%20Controller%20agent")
+ovn_agent_alive() { # HOST: its one agent is an alive OVN controller agent
+	neutron GET "agents?host=$1" | jq -e --arg h "$1" \
+		'[.agents[] | select(.alive)] | map(.agent_type) == ["OVN Controller agent"]' > /dev/null
+}
 for h in "$H1" "$H2"; do
-	check "$h's agent in Neutron: an alive OVN Controller agent, no L2 agent" jq -e --arg h "$h" \
-		'[.agents[] | select(.host == $h and .alive)] | length == 1' <<< "$agents"
+	check "$h's agent in Neutron: an alive OVN Controller agent, no L2 agent" \
+		wait_until 30 ovn_agent_alive "$h"
 	ch=$(sbctl --bare --columns=_uuid find Chassis name="$h")
 	for id in $(ctl "${inst[$h]}" ports | jq -r '.ports[] | select(.state == "ready") | .port_id'); do
 		p=$(port_get "$id")
