@@ -12,12 +12,14 @@
 #include "common/util.h"
 
 /* The lines of ovs-vsctl's answer to `--if-exists get` of several keys, one
- * value a line ("" for a missing key), unquoted, into vals[n]. */
+ * value a line (an empty line for a missing key: strsep keeps it, where
+ * strtok would shift the rest up; the trailing ones are trimmed away),
+ * unquoted, into vals[n]. */
 static int get_values(const struct bind_ovs_cfg *c, const char *const *args, char (*vals)[128],
 		      size_t n, struct nl_extack *ext)
 {
-	char out[1024], *line, *save = NULL;
-	size_t i = 0;
+	char out[1024], *rest = out, *line;
+	size_t i;
 	int r;
 
 	r = bind_ovs_vsctl(c, args, out, sizeof(out), ext);
@@ -25,8 +27,7 @@ static int get_values(const struct bind_ovs_cfg *c, const char *const *args, cha
 		return r;
 	for (i = 0; i < n; i++)
 		vals[i][0] = '\0';
-	i = 0;
-	for (line = strtok_r(out, "\n", &save); line && i < n; line = strtok_r(NULL, "\n", &save), i++) {
+	for (i = 0; i < n && (line = strsep(&rest, "\n")); i++) {
 		size_t len = strlen(line);
 
 		if (len >= 2 && line[0] == '"' && line[len - 1] == '"') {

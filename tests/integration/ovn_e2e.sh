@@ -8,7 +8,8 @@
 #    claimed it (SB Port_Binding on the host's chassis, ovn-installed) and
 #    the port is ACTIVE (LSP up) while still in the pool;
 #  - sfctl doctor on an OVN host: ovn-controller, the chassis, br-int, Geneve;
-#    and a host whose [host] name is not its OVSDB's chassis fails it;
+#    a host whose [host] name is not its OVSDB's chassis fails it, and so
+#    does a chassis without Geneve;
 #  - a warm CNI ADD on each host (no Neutron call), the container on host21
 #    blocked from the one on host22 by a security group without an ICMP rule
 #    (an OVN ACL drops it), reaching it over Geneve (UDP 6081 seen on the
@@ -91,6 +92,26 @@ chmod 0600 "$tmp/wrong.conf"
 check "sfctl doctor, [host] name $H2 on $H1's OVSDB: fails, naming chassis $H1" jq -e --arg h "$H1" \
 	'.ok == false and ([.checks[] | select(.name == "ovn" and .status == "fail" and
 	 (.message | contains("is chassis '"'"'" + $h + "'"'"'")))] | length == 1)' "$tmp/doctor.json"
+
+# An OVSDB of our own (this test's ovsdb-server, stopped by its pid) whose
+# chassis is host21 by system-id alone (no hostname key) and has no
+# encapsulation: the check finds the chassis and fails on Geneve.
+ovsdb-tool create "$tmp/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+ovsdb-server "$tmp/conf.db" --remote="punix:$tmp/db.sock" --unixctl="$tmp/ovsdb.ctl" \
+	--log-file="$tmp/ovsdb.log" > /dev/null 2>&1 &
+own_ovsdb=$!
+own_ovsdb_stop() { kill "$own_ovsdb" 2> /dev/null; wait "$own_ovsdb" 2> /dev/null; }
+at_exit 20 own_ovsdb_stop
+wait_until 10 test -S "$tmp/db.sock" || die "our ovsdb-server did not start"
+ovs-vsctl --db="unix:$tmp/db.sock" --timeout=10 --no-wait -- init -- set Open_vSwitch . \
+	external_ids:system-id="$H1" external_ids:ovn-remote="$SF_TB_OVN_SB" || die "our OVSDB"
+sed "s#^ovsdb = .*#ovsdb = unix:$tmp/db.sock#" "$(scripts/sfhost conf "${inst[$H1]}")" > "$tmp/noencap.conf"
+chmod 0600 "$tmp/noencap.conf"
+"$B/sfctl" -c "$tmp/noencap.conf" doctor --json > "$tmp/doctor.json" 2> /dev/null
+check "sfctl doctor, an OVSDB of chassis $H1 (system-id only) without Geneve: fails on that" \
+	jq -e --arg h "$H1" '[.checks[] | select(.name == "ovn" and .status == "fail" and
+	 (.message | contains("chassis '"'"'" + $h + "'"'"' has no Geneve")))] | length == 1' "$tmp/doctor.json"
+own_ovsdb_stop
 
 # --- a container on each host; the security group is OVN's ACLs ----------------------
 say "[$SECONDS s] containers"
