@@ -14,6 +14,7 @@
 #    blocked from the one on host22 by a security group without an ICMP rule
 #    (an OVN ACL drops it), reaching it over Geneve (UDP 6081 seen on the
 #    underlay) once the rule is added, blocked again once it is removed;
+#  - the subnet's gateway on a router (an OVN logical router) answers ping;
 #  - DEL, then both instances purged: no Neutron port, no logical switch
 #    port, no OVSDB port, no host interface of them left.
 # Exit 0 pass, 1 fail, 77 skip (only when a package is missing).
@@ -144,6 +145,14 @@ check "... and c2 pings c1, over Geneve between the chassis (UDP 6081 on the und
 neutron DELETE "security-group-rules/$icmp_rule" > /dev/null || fail "deleting rule $icmp_rule"
 blocked() { ! ping_once "${ns_of[c1]}" "${ip_of[c2]}"; }
 check "the rule removed: c1 cannot ping c2 again" wait_until 20 blocked
+# The subnet's gateway on a Neutron router: an OVN logical router (ovn-router).
+gw_ping() { ping_once "${ns_of[c2]}" "$pfx.1"; }
+check "no router yet: nothing answers at the gateway $pfx.1" not gw_ping
+mk_router router_id r "$subnet_id"
+check "NB: the router is logical router neutron-$router_id" \
+	nbctl --bare --columns=name find Logical_Router name="neutron-$router_id"
+check "c2 ($H2) pings its gateway $pfx.1, the logical router's port (a reply is let in)" \
+	wait_until 20 gw_ping
 for c in c1 c2; do
 	h=$H1; [ "$c" = c2 ] && h=$H2
 	CONF_SOCKET=$(scripts/sfhost sock "${inst[$h]}")
