@@ -4,6 +4,7 @@
 #include "cli/doctor_kernel.h"
 #include "cli/doctor_nested.h"
 #include "cli/doctor_neutron.h"
+#include "cli/doctor_ovn.h"
 #include "cli/doctor_ovs.h"
 #include "cli/doctor_report.h"
 #include "cli/doctor_site.h"
@@ -25,7 +26,9 @@ void cli_doctor_help(void)
 	       "credentials file (loads, owner, permissions); Keystone reachable and the\n"
 	       "credentials accepted; Neutron reachable at the catalog's endpoint; the\n"
 	       "Neutron extensions superfluid uses; a live Neutron agent on this host\n"
-	       "([host] name); the host's site against its agents' availability zones;\n"
+	       "([host] name); on an Open vSwitch host, OVSDB and br-int; on an OVN host,\n"
+	       "the chassis, its encapsulation and ovn-controller's br-int; the host's\n"
+	       "site against its agents' availability zones;\n"
 	       "and the kernel features (network namespaces, veth, bridge,\n"
 	       "macvlan, 802.1Q VLAN), each probed by creating the device in a throwaway\n"
 	       "namespace.\n\n"
@@ -125,6 +128,8 @@ int cli_doctor(int argc, char **argv, const struct cli_ctx *ctx)
 		doctor_check_agent(&d);
 	if (d.ovs_agent)
 		doctor_check_ovs(&d);
+	if (d.ovn_agent)
+		doctor_check_ovn(&d);
 	doctor_check_site(&d);
 	doctor_check_kernel(&d);
 

@@ -221,6 +221,8 @@ void doctor_check_agent(struct doctor *d)
 			continue;
 		l2 = l2 || binds_ports(type);
 		d->ovs_agent = d->ovs_agent || (type && streq(type, "Open vSwitch agent"));
+		d->ovn_agent = d->ovn_agent || (type && (streq(type, "OVN Controller agent") ||
+							 streq(type, "OVN Controller Gateway agent")));
 	}
 	join_values(agents, "agent_type", true, alive, sizeof(alive));
 	if (alive[0] && l2) {

@@ -35,6 +35,7 @@ struct doctor {
 	bool authenticated;            /* a token (or noauth) to talk to Neutron */
 	json_t *extensions;            /* the extension list, once Neutron answered */
 	bool ovs_agent;                /* an Open vSwitch agent is alive on this host */
+	bool ovn_agent;                /* an OVN controller agent is alive on this host */
 };
 
 /* Records a check; `hint` may be NULL.  Returns the new check. */

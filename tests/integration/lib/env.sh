@@ -70,7 +70,8 @@ set -a
 # shellcheck disable=SC1090
 . "$SF_TB_OPENRC_SUPERFLUID"
 set +a
-[ -n "${SF_TB_HOST2_NS:-}" ] || skip "needs two simulated hosts"
+# Two hosts: host1 and host2, or (SF_TESTBED=ovn) the OVN bed's host21 host22.
+[ "$(wc -w <<< "${SF_TB_HOSTS:-}")" -ge 2 ] || skip "needs two simulated hosts"
 
 RND=$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')
 NAME=sfit-$RND           # Neutron names and namespaces

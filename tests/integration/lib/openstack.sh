@@ -8,7 +8,7 @@
 # trap runs it (registered below), bench/lib.sh's cleanup calls it.
 # shellcheck disable=SC2034
 
-made_networks=() made_sgs=()
+made_networks=() made_sgs=() made_routers=()
 
 host_ns() { # hostN -> its namespace
 	local v="SF_TB_HOST${1#host}_NS"
@@ -67,6 +67,18 @@ mk_sg() {
 	printf -v "$1" '%s' "$_mk_id"
 }
 
+# mk_router VAR LABEL SUBNET_ID: router $NAME-LABEL with an interface on the
+# subnet (its gateway address); neutron_cleanup removes both first.
+mk_router() {
+	local _mk_id
+	_mk_id=$(neutron POST routers "$(jq -nc --arg n "$NAME-$2" '{router: {name: $n}}')" |
+		jq -er .router.id) || die "creating router $NAME-$2"
+	made_routers+=("$_mk_id $3")
+	neutron PUT "routers/$_mk_id/add_router_interface" \
+		"$(jq -nc --arg s "$3" '{subnet_id: $s}')" > /dev/null || die "router $2: interface on $3"
+	printf -v "$1" '%s' "$_mk_id"
+}
+
 sg_allow_icmp() { # SG_ID
 	neutron POST security-group-rules "$(jq -nc --arg sg "$1" '{security_group_rule: {
 		security_group_id: $sg, direction: "ingress", ethertype: "IPv4", protocol: "icmp"}}')"
@@ -86,7 +98,13 @@ instance_ports() { # INSTANCE
 # Removes the recorded networks (with any port left on them, and the
 # bridges the agents may leave on the hosts) and groups.
 neutron_cleanup() {
-	local id i hns
+	local id i hns r
+	for r in "${made_routers[@]}"; do
+		neutron PUT "routers/${r%% *}/remove_router_interface" \
+			"$(jq -nc --arg s "${r#* }" '{subnet_id: $s}')" > /dev/null
+		neutron DELETE "routers/${r%% *}" > /dev/null || say "deleting router ${r%% *} failed"
+	done
+	made_routers=()
 	for id in "${made_networks[@]}"; do
 		# Anything an instance made and its purge missed.
 		for i in $(neutron GET "ports?network_id=$id&fields=id" | jq -r '.ports[].id'); do
