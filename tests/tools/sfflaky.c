@@ -12,11 +12,16 @@
  *           [--retry-after S]          ... with "Retry-After: S"
  *           [--reset-every N]          every Nth POST forwarded, its answer
  *                                      cut after the headers (a reset mid-body)
+ *           [--drop-every N]           every Nth POST forwarded, its answer
+ *                                      never sent: the connection held, silent,
+ *                                      until the client gives up (a partition
+ *                                      that drops the answer after the
+ *                                      upstream answered)
  *           [--token-file FILE]        the X-Auth-Token of the last request
  *                                      written there (mode 0600), for a test
  *                                      to revoke the client's token
  *
- * One line per request on stdout, flushed: "<unix ms> <fwd|inj|cut> METHOD
+ * One line per request on stdout, flushed: "<unix ms> <fwd|inj|cut|drop> METHOD
  * PATH <status>", for the test to count and to time the retries.  SIGTERM
  * ends it.  Loopback only: it refuses another listening address. */
 #include <arpa/inet.h>
@@ -41,7 +46,7 @@
 static struct {
 	struct sockaddr_in up;
 	long delay_ms;
-	unsigned fail_every, fail_first, reset_every, status, retry_after;
+	unsigned fail_every, fail_first, reset_every, drop_every, status, retry_after;
 	const char *fail_method;
 	const char *token_file;
 } opt = { .status = 503 };
@@ -235,6 +240,18 @@ static void serve(int c)
 		note("cut", method, path, status);
 		goto out;
 	}
+	if (np && opt.drop_every && np % opt.drop_every == 0) {
+		/* Neutron acted; its answer is lost on the way: nothing comes
+		 * back, the connection stays open until the client closes it. */
+		char sink[512];
+		ssize_t r;
+
+		note("drop", method, path, status);
+		do
+			r = recv(c, sink, sizeof(sink), 0);
+		while (r > 0 || (r < 0 && errno == EINTR));
+		goto out;
+	}
 	(void)write_all(c, resp, (size_t)resp_len);
 	note("fwd", method, path, status);
 out:
@@ -276,7 +293,8 @@ int main(int argc, char **argv)
 		{ "delay-ms", 1, NULL, 'd' }, { "fail-every", 1, NULL, 'f' },
 		{ "status", 1, NULL, 's' }, { "retry-after", 1, NULL, 'r' },
 		{ "reset-every", 1, NULL, 'x' }, { "fail-first", 1, NULL, 'F' },
-		{ "fail-method", 1, NULL, 'm' }, { "token-file", 1, NULL, 't' }, { 0 },
+		{ "fail-method", 1, NULL, 'm' }, { "token-file", 1, NULL, 't' },
+		{ "drop-every", 1, NULL, 'D' }, { 0 },
 	};
 	struct sockaddr_in la = { 0 };
 	const char *listen_at = NULL, *up = NULL;
@@ -294,6 +312,7 @@ int main(int argc, char **argv)
 		case 'F': opt.fail_first = (unsigned)atoi(optarg); break;
 		case 'm': opt.fail_method = optarg; break;
 		case 't': opt.token_file = optarg; break;
+		case 'D': opt.drop_every = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -302,7 +321,7 @@ int main(int argc, char **argv)
 			"[--delay-ms MS] [--fail-every N | --fail-first N] [--fail-method M] "
 			"[--token-file FILE] "
 			"[--status CODE] [--retry-after S] "
-			"[--reset-every N]\n");
+			"[--reset-every N] [--drop-every N]\n");
 		return 2;
 	}
 	if ((ntohl(la.sin_addr.s_addr) >> 24) != 127) {
