@@ -13,7 +13,7 @@
 #    it again (the place was given back); Neutron's ports are the store's.
 # Disturbs nothing else on host1: no lock needed.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
-# shellcheck disable=SC2154,SC2317,SC2030,SC2031
+# shellcheck disable=SC2154,SC2317,SC2030,SC2031,SC2016
 T=daemon_workers
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
