@@ -30,6 +30,7 @@
 #define LOST_CREATE_SETTLE_MS 3000
 #define BULK_MAX 16                /* ports per bulk create */
 #define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
+#define RETRY_AFTER_CAP_MS 60000u  /* a create's Retry-After honoured up to this */
 
 /* Ports left WIRING (a timeout, a restart): wire again and look again;
  * after WIRING_GIVE_UP_FACTOR timeouts, give the port up. */
@@ -111,6 +112,7 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		return 0;
 	for (size_t i = 0; i < n && !daemon_should_stop(d); i++) {
 		struct pool *p = pools[i];
+		struct neutron_error nerr = { 0 };
 		unsigned ready = 0, wiring = 0, want;
 		int r;
 
@@ -145,11 +147,18 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
 		/* No wait for ACTIVE here: recheck_wiring promotes them. */
-		r = ports_make(d, p, want, 0, NULL, NULL);
+		nerr.retry_after_ms = 0;
+		r = ports_make(d, p, want, 0, NULL, &nerr);
 		pool_set_lock(d->pools);
 		if (r < 0 && r != -ETIMEDOUT) {
-			p->failures++;
-			p->backoff_until_ms = util_now_ms() + daemon_backoff_ms(p->failures);
+			uint64_t wait = daemon_backoff_ms(++p->failures);
+
+			/* The server said when to come back (a 500 or 503 the client
+			 * did not retry): not sooner, but not later than a minute. */
+			if (nerr.retry_after_ms > 0 && (uint64_t)nerr.retry_after_ms > wait)
+				wait = nerr.retry_after_ms < RETRY_AFTER_CAP_MS ?
+				       (uint64_t)nerr.retry_after_ms : RETRY_AFTER_CAP_MS;
+			p->backoff_until_ms = util_now_ms() + wait;
 			p->refill_left = 0;   /* counted afresh after the backoff */
 		} else {
 			p->failures = 0;

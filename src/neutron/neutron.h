@@ -67,6 +67,7 @@ struct neutron_error {
 	int http_status;      /* 0 when no HTTP answer arrived */
 	char type[64];        /* NeutronError.type, or "" */
 	char message[512];    /* NeutronError.message, or a transport error */
+	long retry_after_ms;  /* a 429 or 5xx answer's Retry-After; 0: none said */
 };
 
 /* neutron_error.type when Keystone refused the credentials themselves (a
