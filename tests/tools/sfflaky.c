@@ -22,7 +22,9 @@
  *                                      to revoke the client's token
  *
  * One line per request on stdout, flushed: "<unix ms> <fwd|inj|cut|drop> METHOD
- * PATH <status>", for the test to count and to time the retries.  SIGTERM
+ * PATH <status> <unix ms it arrived>", for the test to count and to time the
+ * retries (lines come in the order requests ended; a slow Neutron's answer
+ * can end after a later request's).  SIGTERM
  * ends it.  Loopback only: it refuses another listening address. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -61,10 +63,11 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void note(const char *what, const char *method, const char *path, int status)
+static void note(const char *what, const char *method, const char *path, int status,
+		 long long arrived_ms)
 {
 	pthread_mutex_lock(&out_lock);
-	printf("%lld %s %s %s %d\n", now_ms(), what, method, path, status);
+	printf("%lld %s %s %s %d %lld\n", now_ms(), what, method, path, status, arrived_ms);
 	fflush(stdout);
 	pthread_mutex_unlock(&out_lock);
 }
@@ -192,12 +195,14 @@ static void serve(int c)
 	char *req = NULL, *resp = NULL, *head = NULL, method[16] = "?", path[256] = "?";
 	size_t req_head, resp_head, head_len;
 	unsigned n = 0, np = 0;
+	long long arrived_ms;
 	ssize_t req_len, resp_len;
 	int u = -1, status = 0;
 
 	req_len = read_msg(c, &req, false, &req_head);
 	if (req_len < 0)
 		goto out;
+	arrived_ms = now_ms();
 	sscanf(req, "%15s %255s", method, path);
 	if (opt.token_file)
 		save_token(req, req_head);
@@ -215,7 +220,7 @@ static void serve(int c)
 
 		usleep((useconds_t)opt.delay_ms * 1000);
 		(void)write_all(c, ans, (size_t)k);
-		note("inj", method, path, (int)opt.status);
+		note("inj", method, path, (int)opt.status, arrived_ms);
 		goto out;
 	}
 	u = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -237,7 +242,7 @@ static void serve(int c)
 
 		(void)write_all(c, resp, resp_head + ((size_t)resp_len - resp_head) / 2);
 		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		note("cut", method, path, status);
+		note("cut", method, path, status, arrived_ms);
 		goto out;
 	}
 	if (np && opt.drop_every && np % opt.drop_every == 0) {
@@ -246,14 +251,14 @@ static void serve(int c)
 		char sink[512];
 		ssize_t r;
 
-		note("drop", method, path, status);
+		note("drop", method, path, status, arrived_ms);
 		do
 			r = recv(c, sink, sizeof(sink), 0);
 		while (r > 0 || (r < 0 && errno == EINTR));
 		goto out;
 	}
 	(void)write_all(c, resp, (size_t)resp_len);
-	note("fwd", method, path, status);
+	note("fwd", method, path, status, arrived_ms);
 out:
 	free(req);
 	free(resp);
