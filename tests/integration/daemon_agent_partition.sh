@@ -24,7 +24,7 @@ command -v iptables > /dev/null || skip "iptables is missing (scripts/deps)"
 COLD_S=4
 PART_S=15       # the partition lasts at least this long (Neutron's agent_down_time)
 testnet sg:icmp
-ready_instance a host1 2 60 on_demand=true "cold_add_timeout=$COLD_S" cooldown_ms=300 \
+ready_instance a host1 2 150 on_demand=true "cold_add_timeout=$COLD_S" cooldown_ms=300 \
 	p:net:sg min=2 max=4 batch=2
 A=$INSTANCE
 
@@ -50,6 +50,7 @@ none_active() {
 	local id
 	for id in $(wiring_ports); do [ "$(port_get "$id" | jq -r .status)" != ACTIVE ] || return 1; done
 }
+ready_ge() { [ "$(pool_field "$A" p ready)" -ge "$1" ]; }
 has_wiring() { [ "$(pool_field "$A" p wiring)" -ge 1 ]; }
 ruled() { ip netns exec sf-host1 iptables -S OUTPUT | grep -q -- "--sports $AGENT_PORTS "; }
 
@@ -59,7 +60,7 @@ t_part=$SECONDS
 add x1 || die "warm ADD x1"
 add x2 || die "warm ADD x2"
 # The refiller makes new ports now; they must stay wiring.
-check "the refiller made new ports; they wait, wiring" wait_until 20 has_wiring
+check "the refiller made new ports; they wait, wiring" wait_until 45 has_wiring
 mk_netns "ns_of[c1]" c1
 cni ADD "$NAME-c1" "/run/netns/${ns_of[c1]}" eth0 "$cf"
 cold_ms=$took_ms
@@ -76,7 +77,7 @@ check "the pool counts none of the new ports ready ($ready_now ready, $wiring_no
 check "... none of them is ACTIVE in Neutron" none_active
 check "... every port counted ready or held is ACTIVE in Neutron" ready_active
 del x2
-check "a released port is ready again without the agent" wait_until 10 test "$(pool_field "$A" p ready)" -ge 1
+check "a released port is ready again without the agent" wait_until 10 ready_ge 1
 add x3 || die "warm ADD x3 while the agent is cut"
 check "x1 pings x3 (wired ports keep forwarding)" ping_ok "${ns_of[x1]}" "${ip_of[x3]}" 10
 check "our rule is still in host1's firewall" ruled
