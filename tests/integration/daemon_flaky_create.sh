@@ -104,6 +104,9 @@ drain r
 check "500 + Retry-After: the pool refills" settled 60
 g500=$(gaps)
 say "    ms between creates: $g500"
+say "    the proxy's requests (ms after the first, what, method, path, status, ms to answer):"
+by_arrival | awk 'NR == 1 { t = $6 } { sub(/\?.*/, "", $4); printf "      %6d %s %s %s %s %d\n", $6 - t, $2, $3, $4, $5, $1 - $6 }' |
+	while read -r l; do say "$l"; done
 listed() { # a listing by tag sent between the 500 and the next create
 	by_arrival | awk '$3 == "POST" && $4 == "/v2.0/ports" { if (inj) exit; inj = ($2 == "inj"); next }
 	     inj && $3 == "GET" && $4 ~ /^\/v2.0\/ports\?.*tags/ { ok = 1; exit }
