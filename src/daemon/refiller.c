@@ -147,7 +147,6 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
 		/* No wait for ACTIVE here: recheck_wiring promotes them. */
-		nerr.retry_after_ms = 0;
 		r = ports_make(d, p, want, 0, NULL, &nerr);
 		pool_set_lock(d->pools);
 		if (r < 0 && r != -ETIMEDOUT) {
