@@ -128,8 +128,15 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		pool_set_lock(d->pools);
 		if (util_now_ms() < p->backoff_until_ms || nested_full(d))
 			p->refill_left = 0;
-		else if (p->refill_left == 0)
+		else if (p->refill_left == 0) {
 			p->refill_left = pool_refill_count(&p->sizes, ready, wiring, p->creating);
+			/* Nothing owed once the backoff is over (the ports a lost
+			 * create made were adopted): the failures are behind us, and
+			 * the next refill starts from the shortest backoff, not from
+			 * a minute (daemon_flaky_create.sh met that). */
+			if (p->refill_left == 0)
+				p->failures = 0;
+		}
 		want = p->refill_left < BULK_MAX ? p->refill_left : BULK_MAX;
 		pool_set_unlock(d->pools);
 		if (want == 0)
