@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: alone
 # The leak run (issue 5): one superfluidd serves ADD/DEL cycles through the
 # real plugin, several workers at once, then gets SIGTERM; it must exit 0
 # with no leak reported.  Under the sanitizer build (make SAN=1)
@@ -112,7 +113,12 @@ else
 	summary=$(grep -E 'in use at exit|definitely lost|indirectly lost|possibly lost|ERROR SUMMARY' "$tmp/valgrind.log" | sed 's/^==[0-9]*== *//')
 	say "valgrind: $(tr '\n' ';' <<< "$summary")"
 	if grep -q 'definitely lost: [1-9]\|ERROR SUMMARY: [1-9]' "$tmp/valgrind.log"; then
-		fail "valgrind reports errors or definite leaks"
+		# The first report on one line: the runner's summary shows FAIL lines
+		# and the log's tail, which the daemon's log fills.
+		first=$(awk '/^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[0-9,]+ bytes in [0-9,]+ blocks are definitely)/ {on = 1}
+			on && /^==[0-9]+== *$/ {exit} on {sub(/^==[0-9]+== */, ""); printf "%s; ", $0}' "$tmp/valgrind.log" | cut -c1-600)
+		fail "valgrind reports errors or definite leaks: ${first:-see $tmp/valgrind.log}"
+		cp "$tmp/valgrind.log" "$B/test-logs/integration/daemon_leaks.valgrind.log" 2> /dev/null || :
 		# The first reports, after valgrind's banner.
 		sed -n '/^==[0-9]*== [A-Z]/,$p' "$tmp/valgrind.log" | grep -v 'Copyright\|Command:\|Using Valgrind\|Memcheck,' |
 			head -"${SF_IT_LOG_LINES:-80}" | sed 's/^/    | /'

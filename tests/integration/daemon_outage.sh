@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: alone
 # Outages of the test bed's services while containers come and go, against
 # a real superfluidd on host1 (docs/outages.md has the figures):
 #  - neutron-server, keystone, rabbitmq stopped in turn, with a warm pool:
@@ -15,7 +16,7 @@
 #    is in flight): the ports it made are adopted by tag, never made twice.
 #  - the daemon SIGKILLed (its socket left behind): the plugin fails at once
 #    (ADD, DEL, CHECK: code 11; STATUS: code 50).
-# It stops shared services: run it alone (flock -x /run/sf-testbed.lock).
+# It stops shared services (hence "sf-test: alone" above).
 # The trap restarts what it stopped and waits until the test bed answers.
 # SF_OUTAGE_ONLY="neutron keystone rabbitmq bulk killed" picks parts.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: alone
 # A host cut off from Neutron and Keystone (packets dropped, not refused:
 # lib/daemon.sh's partition, in host1's namespace, for this test's daemon
 # only), against a real superfluidd whose client keeps its default 30 s

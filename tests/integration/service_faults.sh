@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: alone
 # A move that fails midway never leaves the service without an answering
 # instance, and leaks nothing (docs/superfluidity.md, "Failures").  The
 # target's daemon is killed (SIGKILL, by its own hand: SF_TEST_MOVE_CRASH)
@@ -10,7 +11,7 @@
 # move is refused, nothing changes, the service keeps answering.  Last, 20
 # moves back and forth leave exactly one pair and one tag per instance, and
 # deleting everything leaves no pair, tag, port or address.
-# Run alone (it stops neutron-server): flock -x /run/sf-testbed.lock.
+# It stops neutron-server (hence "sf-test: alone" above).
 # Exit 0 pass, 1 fail, 77 skip.
 # shellcheck disable=SC2154,SC2317
 T=service_faults

@@ -29,7 +29,7 @@ at_exit 10 svcs_restore
 
 # --- test-bed outages ----------------------------------------------------------
 # Tests that use these stop shared services: run them under
-# `flock -x /run/sf-testbed.lock` (docs/testbed.md).
+# `# sf-test: alone`: tests/run holds the bed's lock exclusively (docs/testbed.md).
 
 # svc_pid SVC: the recorded pid of a test-bed service, if it still is that
 # process (same start time); it leads its own session and process group.
