@@ -26,7 +26,11 @@
 #define WIRING_POLL_MS 300
 /* A create that got no answer may still be running in the server when the
  * first listing by tag is answered (the server serves both at once, and the
- * listing can win): the refill waits for a second listing this much later. */
+ * listing can win): the refill waits for a second listing this much later,
+ * or as long again as the client waited for the create, if longer: a server
+ * slow enough to miss the client's timeout may take that long to commit
+ * (daemon_flaky_create.sh saw a create repeated, 6 ports for 4, when
+ * Neutron answered creates in 5 to 24 s and the window was 3 s). */
 #define LOST_CREATE_SETTLE_MS 3000
 #define BULK_MAX 16                /* ports per bulk create */
 #define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
@@ -97,6 +101,13 @@ static int recheck_wiring(struct daemon *d)
 	json_decref(ovs_ifaces);
 	store_port_list_free(l);
 	return pending;
+}
+
+static uint64_t lost_create_settle_ms(struct daemon *d)
+{
+	long t = neutron_client_timeout_ms(d->neutron);
+
+	return t > LOST_CREATE_SETTLE_MS ? (uint64_t)t : LOST_CREATE_SETTLE_MS;
 }
 
 /* Returns how many pools got a create that did not cover their deficit. */
@@ -258,7 +269,7 @@ void *refiller_main(void *arg)
 			if (adopt_unanswered(d)) {
 				listed_once = true;
 				if (lost)
-					settle_at = util_now_ms() + LOST_CREATE_SETTLE_MS;
+					settle_at = util_now_ms() + lost_create_settle_ms(d);
 			} else {
 				atomic_store(&d->create_lost, lost);
 				atomic_store(&d->reconcile_soon, true);

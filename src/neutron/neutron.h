@@ -90,6 +90,8 @@ struct neutron_stats {
 
 int neutron_client_new(const struct neutron_opts *opts, struct neutron_client **ret) MUST_CHECK;
 void neutron_client_free(struct neutron_client *c);
+/* One attempt's timeout (neutron_opts.timeout_ms as set up). */
+long neutron_client_timeout_ms(const struct neutron_client *c);
 void neutron_client_stats(struct neutron_client *c, struct neutron_stats *ret);
 
 /* A deadline for every request the calling thread makes (Keystone's
