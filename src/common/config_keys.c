@@ -164,7 +164,8 @@ static const struct config_key daemon_keys[] = {
 	  "clusters sharing a Neutron never collect each other's ports.",
 	  CONFIG_STRING, D(deployment), "superfluid", 0, 0, NULL, 0 },
 	{ "workers",
-	  "Request threads; a cold ADD holds one for seconds.",
+	  "Request threads; a cold ADD holds one for seconds, so at most all but one wait "
+	  "on Neutron at once: a further ADD on an empty pool fails at once with CNI code 11.",
 	  CONFIG_INT, D(workers), "32", 1, 1024, NULL, 0 },
 	{ "netns",
 	  "Join this network namespace (a path such as /run/netns/host1) at start; for "

@@ -26,10 +26,15 @@
 #define WIRING_POLL_MS 300
 /* A create that got no answer may still be running in the server when the
  * first listing by tag is answered (the server serves both at once, and the
- * listing can win): the refill waits for a second listing this much later. */
+ * listing can win): the refill waits for a second listing this much later,
+ * or as long again as the client waited for the create, if longer: a server
+ * slow enough to miss the client's timeout may take that long to commit
+ * (daemon_flaky_create.sh saw a create repeated, 6 ports for 4, when
+ * Neutron answered creates in 5 to 24 s and the window was 3 s). */
 #define LOST_CREATE_SETTLE_MS 3000
 #define BULK_MAX 16                /* ports per bulk create */
 #define WIRING_GIVE_UP_FACTOR 10   /* x active_timeout: a port that never turns ACTIVE */
+#define RETRY_AFTER_CAP_MS 60000u  /* a create's Retry-After honoured up to this */
 
 /* Ports left WIRING (a timeout, a restart): wire again and look again;
  * after WIRING_GIVE_UP_FACTOR timeouts, give the port up. */
@@ -98,6 +103,13 @@ static int recheck_wiring(struct daemon *d)
 	return pending;
 }
 
+static uint64_t lost_create_settle_ms(struct daemon *d)
+{
+	long t = neutron_client_timeout_ms(d->neutron);
+
+	return t > LOST_CREATE_SETTLE_MS ? (uint64_t)t : LOST_CREATE_SETTLE_MS;
+}
+
 /* Returns how many pools got a create that did not cover their deficit. */
 static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 {
@@ -111,6 +123,7 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		return 0;
 	for (size_t i = 0; i < n && !daemon_should_stop(d); i++) {
 		struct pool *p = pools[i];
+		struct neutron_error nerr = { 0 };
 		unsigned ready = 0, wiring = 0, want;
 		int r;
 
@@ -126,8 +139,15 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		pool_set_lock(d->pools);
 		if (util_now_ms() < p->backoff_until_ms || nested_full(d))
 			p->refill_left = 0;
-		else if (p->refill_left == 0)
+		else if (p->refill_left == 0) {
 			p->refill_left = pool_refill_count(&p->sizes, ready, wiring, p->creating);
+			/* Nothing owed once the backoff is over (the ports a lost
+			 * create made were adopted): the failures are behind us, and
+			 * the next refill starts from the shortest backoff, not from
+			 * a minute (daemon_flaky_create.sh met that). */
+			if (p->refill_left == 0)
+				p->failures = 0;
+		}
 		want = p->refill_left < BULK_MAX ? p->refill_left : BULK_MAX;
 		pool_set_unlock(d->pools);
 		if (want == 0)
@@ -145,11 +165,17 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		}
 		log_info("pool '%s': %u ready, %u wiring; creating %u", p->name, ready, wiring, want);
 		/* No wait for ACTIVE here: recheck_wiring promotes them. */
-		r = ports_make(d, p, want, 0, NULL, NULL);
+		r = ports_make(d, p, want, 0, NULL, &nerr);
 		pool_set_lock(d->pools);
 		if (r < 0 && r != -ETIMEDOUT) {
-			p->failures++;
-			p->backoff_until_ms = util_now_ms() + daemon_backoff_ms(p->failures);
+			uint64_t wait = daemon_backoff_ms(++p->failures);
+
+			/* The server said when to come back (a 500 or 503 the client
+			 * did not retry): not sooner, but not later than a minute. */
+			if (nerr.retry_after_ms > 0 && (uint64_t)nerr.retry_after_ms > wait)
+				wait = nerr.retry_after_ms < RETRY_AFTER_CAP_MS ?
+				       (uint64_t)nerr.retry_after_ms : RETRY_AFTER_CAP_MS;
+			p->backoff_until_ms = util_now_ms() + wait;
 			p->refill_left = 0;   /* counted afresh after the backoff */
 		} else {
 			p->failures = 0;
@@ -243,7 +269,7 @@ void *refiller_main(void *arg)
 			if (adopt_unanswered(d)) {
 				listed_once = true;
 				if (lost)
-					settle_at = util_now_ms() + LOST_CREATE_SETTLE_MS;
+					settle_at = util_now_ms() + lost_create_settle_ms(d);
 			} else {
 				atomic_store(&d->create_lost, lost);
 				atomic_store(&d->reconcile_soon, true);

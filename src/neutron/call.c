@@ -163,6 +163,9 @@ int neutron_call(struct neutron_client *c, const char *method, const char *path,
 		struct neutron_error e;
 
 		neutron_error_parse(resp.status, resp.body, resp.body_len, &e);
+		/* Not retried here (a create answered 500, a Retry-After past
+		 * NEUTRON_RETRY_AFTER_MAX_MS): the caller's own backoff honours it. */
+		e.retry_after_ms = resp.retry_after_ms;
 		r = neutron_error_errno(resp.status, e.type);
 		if (err)
 			*err = e;

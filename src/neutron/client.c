@@ -27,6 +27,11 @@ static void secret_free(char *s)
 	}
 }
 
+long neutron_client_timeout_ms(const struct neutron_client *c)
+{
+	return c->timeout_ms;
+}
+
 void neutron_client_free(struct neutron_client *c)
 {
 	if (!c)

@@ -67,6 +67,7 @@ struct neutron_error {
 	int http_status;      /* 0 when no HTTP answer arrived */
 	char type[64];        /* NeutronError.type, or "" */
 	char message[512];    /* NeutronError.message, or a transport error */
+	long retry_after_ms;  /* a 429 or 5xx answer's Retry-After; 0: none said */
 };
 
 /* neutron_error.type when Keystone refused the credentials themselves (a
@@ -89,6 +90,8 @@ struct neutron_stats {
 
 int neutron_client_new(const struct neutron_opts *opts, struct neutron_client **ret) MUST_CHECK;
 void neutron_client_free(struct neutron_client *c);
+/* One attempt's timeout (neutron_opts.timeout_ms as set up). */
+long neutron_client_timeout_ms(const struct neutron_client *c);
 void neutron_client_stats(struct neutron_client *c, struct neutron_stats *ret);
 
 /* A deadline for every request the calling thread makes (Keystone's

@@ -13,6 +13,7 @@ void neutron_error_set(struct neutron_error *err, int http_status, const char *t
 	if (!err)
 		return;
 	err->http_status = http_status;
+	err->retry_after_ms = 0;
 	util_strlcpy(err->type, type ? type : "", sizeof(err->type));
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);

@@ -39,6 +39,7 @@ void neutron_error_parse(long status, const char *body, size_t len, struct neutr
 	if (!err)
 		return;
 	err->http_status = (int)status;
+	err->retry_after_ms = 0;
 	err->type[0] = '\0';
 	err->message[0] = '\0';
 	if (body && len > 0)

@@ -35,19 +35,27 @@ static void now_iso(char *buf, size_t size, int offset_s)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
-				    const char *body, size_t len, const char *subject_token)
+/* An answer with one more header `name: value` (none when value is NULL). */
+static enum MHD_Result reply_with(struct MHD_Connection *conn, unsigned status,
+				  const char *body, size_t len, const char *name,
+				  const char *value)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
 	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(r, "Content-Type", "application/json");
-	if (subject_token)
-		MHD_add_response_header(r, "X-Subject-Token", subject_token);
+	if (value)
+		MHD_add_response_header(r, name, value);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
+				    const char *body, size_t len, const char *subject_token)
+{
+	return reply_with(conn, status, body, len, "X-Subject-Token", subject_token);
 }
 
 static enum MHD_Result keystone(struct fake *f, struct MHD_Connection *conn,
@@ -123,7 +131,7 @@ static enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
 		"\"message\": \"The request you have made requires authentication.\"}}";
 	enum MHD_Result ret;
 	bool refuse = false, paginate, model;
-	const char *body;
+	const char *body, *retry_after;
 	size_t big_body;
 	long hold;
 	int status;
@@ -151,6 +159,7 @@ static enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
 	paginate = f->paginate;
 	model = f->model != NULL;
 	body = f->body;
+	retry_after = status >= 300 ? f->retry_after : NULL;
 	pthread_mutex_unlock(&f->lock);
 
 	if (hold > 0)
@@ -178,7 +187,7 @@ static enum MHD_Result neutron(struct fake *f, struct MHD_Connection *conn,
 		if (status == 404 && !body)
 			b = "{\"NeutronError\": {\"type\": \"PortNotFound\", \"message\": "
 			    "\"Port x could not be found.\", \"detail\": \"\"}}";
-		ret = reply(conn, (unsigned)status, b, strlen(b), NULL);
+		ret = reply_with(conn, (unsigned)status, b, strlen(b), "Retry-After", retry_after);
 	}
 
 	pthread_mutex_lock(&f->lock);

@@ -31,6 +31,7 @@ struct fake {
 	long hold_ms;               /* delay before each Neutron answer */
 	size_t big_body;            /* answer this many bytes instead */
 	bool paginate;              /* serve 5 ports on GET /v2.0/ports */
+	const char *retry_after;    /* Retry-After of scripted failures; NULL: none */
 
 	/* Keystone */
 	int token_lifetime_s;

@@ -12,12 +12,19 @@
  *           [--retry-after S]          ... with "Retry-After: S"
  *           [--reset-every N]          every Nth POST forwarded, its answer
  *                                      cut after the headers (a reset mid-body)
+ *           [--drop-every N]           every Nth POST forwarded, its answer
+ *                                      never sent: the connection held, silent,
+ *                                      until the client gives up (a partition
+ *                                      that drops the answer after the
+ *                                      upstream answered)
  *           [--token-file FILE]        the X-Auth-Token of the last request
  *                                      written there (mode 0600), for a test
  *                                      to revoke the client's token
  *
- * One line per request on stdout, flushed: "<unix ms> <fwd|inj|cut> METHOD
- * PATH <status>", for the test to count and to time the retries.  SIGTERM
+ * One line per request on stdout, flushed: "<unix ms> <fwd|inj|cut|drop> METHOD
+ * PATH <status> <unix ms it arrived>", for the test to count and to time the
+ * retries (lines come in the order requests ended; a slow Neutron's answer
+ * can end after a later request's).  SIGTERM
  * ends it.  Loopback only: it refuses another listening address. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,7 +48,7 @@
 static struct {
 	struct sockaddr_in up;
 	long delay_ms;
-	unsigned fail_every, fail_first, reset_every, status, retry_after;
+	unsigned fail_every, fail_first, reset_every, drop_every, status, retry_after;
 	const char *fail_method;
 	const char *token_file;
 } opt = { .status = 503 };
@@ -56,10 +63,11 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void note(const char *what, const char *method, const char *path, int status)
+static void note(const char *what, const char *method, const char *path, int status,
+		 long long arrived_ms)
 {
 	pthread_mutex_lock(&out_lock);
-	printf("%lld %s %s %s %d\n", now_ms(), what, method, path, status);
+	printf("%lld %s %s %s %d %lld\n", now_ms(), what, method, path, status, arrived_ms);
 	fflush(stdout);
 	pthread_mutex_unlock(&out_lock);
 }
@@ -187,12 +195,14 @@ static void serve(int c)
 	char *req = NULL, *resp = NULL, *head = NULL, method[16] = "?", path[256] = "?";
 	size_t req_head, resp_head, head_len;
 	unsigned n = 0, np = 0;
+	long long arrived_ms;
 	ssize_t req_len, resp_len;
 	int u = -1, status = 0;
 
 	req_len = read_msg(c, &req, false, &req_head);
 	if (req_len < 0)
 		goto out;
+	arrived_ms = now_ms();
 	sscanf(req, "%15s %255s", method, path);
 	if (opt.token_file)
 		save_token(req, req_head);
@@ -210,7 +220,7 @@ static void serve(int c)
 
 		usleep((useconds_t)opt.delay_ms * 1000);
 		(void)write_all(c, ans, (size_t)k);
-		note("inj", method, path, (int)opt.status);
+		note("inj", method, path, (int)opt.status, arrived_ms);
 		goto out;
 	}
 	u = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -232,11 +242,23 @@ static void serve(int c)
 
 		(void)write_all(c, resp, resp_head + ((size_t)resp_len - resp_head) / 2);
 		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		note("cut", method, path, status);
+		note("cut", method, path, status, arrived_ms);
+		goto out;
+	}
+	if (np && opt.drop_every && np % opt.drop_every == 0) {
+		/* Neutron acted; its answer is lost on the way: nothing comes
+		 * back, the connection stays open until the client closes it. */
+		char sink[512];
+		ssize_t r;
+
+		note("drop", method, path, status, arrived_ms);
+		do
+			r = recv(c, sink, sizeof(sink), 0);
+		while (r > 0 || (r < 0 && errno == EINTR));
 		goto out;
 	}
 	(void)write_all(c, resp, (size_t)resp_len);
-	note("fwd", method, path, status);
+	note("fwd", method, path, status, arrived_ms);
 out:
 	free(req);
 	free(resp);
@@ -276,7 +298,8 @@ int main(int argc, char **argv)
 		{ "delay-ms", 1, NULL, 'd' }, { "fail-every", 1, NULL, 'f' },
 		{ "status", 1, NULL, 's' }, { "retry-after", 1, NULL, 'r' },
 		{ "reset-every", 1, NULL, 'x' }, { "fail-first", 1, NULL, 'F' },
-		{ "fail-method", 1, NULL, 'm' }, { "token-file", 1, NULL, 't' }, { 0 },
+		{ "fail-method", 1, NULL, 'm' }, { "token-file", 1, NULL, 't' },
+		{ "drop-every", 1, NULL, 'D' }, { 0 },
 	};
 	struct sockaddr_in la = { 0 };
 	const char *listen_at = NULL, *up = NULL;
@@ -294,6 +317,7 @@ int main(int argc, char **argv)
 		case 'F': opt.fail_first = (unsigned)atoi(optarg); break;
 		case 'm': opt.fail_method = optarg; break;
 		case 't': opt.token_file = optarg; break;
+		case 'D': opt.drop_every = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -302,7 +326,7 @@ int main(int argc, char **argv)
 			"[--delay-ms MS] [--fail-every N | --fail-first N] [--fail-method M] "
 			"[--token-file FILE] "
 			"[--status CODE] [--retry-after S] "
-			"[--reset-every N]\n");
+			"[--reset-every N] [--drop-every N]\n");
 		return 2;
 	}
 	if ((ntohl(la.sin_addr.s_addr) >> 24) != 127) {

@@ -88,6 +88,26 @@ static void test_retry_503_then_success(void **state)
 		SET(f, neutron_requests, 0);
 		assert_int_equal(neutron_port_create(c, attrs, &body, &err), -EIO);
 		assert_int_equal(f->neutron_requests, 1);
+		assert_int_equal(err.retry_after_ms, 0);
+
+		/* ... and its Retry-After reaches the caller, whose own backoff
+		 * honours it (the refiller's). */
+		SCRIPT(f, 500, 201);
+		SET(f, retry_after, "7");
+		SET(f, neutron_requests, 0);
+		assert_int_equal(neutron_port_create(c, attrs, &body, &err), -EIO);
+		assert_int_equal(f->neutron_requests, 1);
+		assert_int_equal(err.http_status, 500);
+		assert_int_equal(err.retry_after_ms, 7000);
+
+		/* A 409 made nothing: not retried, no Retry-After read. */
+		SCRIPT(f, 409, 201);
+		SET(f, neutron_requests, 0);
+		assert_int_equal(neutron_port_create(c, attrs, &body, &err), -EEXIST);
+		assert_int_equal(f->neutron_requests, 1);
+		assert_int_equal(err.http_status, 409);
+		assert_int_equal(err.retry_after_ms, 0);
+		SET(f, retry_after, NULL);
 		json_decref(attrs);
 	}
 	neutron_client_free(c);

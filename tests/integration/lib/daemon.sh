@@ -106,6 +106,28 @@ partition() {
 	ip netns exec "sf-$1" iptables -I "${rule[@]}" || die "iptables in sf-$1"
 	part_rules+=("sf-$1 ${rule[*]}")
 }
+# agent_partition HOST: drops what HOST's L2 agent sends to RabbitMQ, in
+# HOST's namespace: its connections to the broker (the transport_url of its
+# neutron.conf) matched by their source ports, so that the L3 agent beside
+# it keeps its path.  The agent's ports stop turning ACTIVE (it cannot ask
+# for their details nor report them up), and after agent_down_time Neutron
+# deems it dead.  A connection the agent opens later is not matched; the
+# broker's heartbeat gives up on the old ones only after a minute.  heal
+# removes the rule; so does the trap.
+agent_partition() {
+	local pid url port sports rule
+	pid=$(svc_pid "agent-$1") || die "the L2 agent of $1 does not run"
+	url=$(sed -n 's/^transport_url = //p' "$SF_TB_DIR/hosts/$1/neutron/neutron.conf")
+	port=${url##*:} port=${port%%/*}
+	sports=$(ip netns exec "sf-$1" ss -tnpH dst "$SF_TB_UNDERLAY_IP:$port" |
+		awk -v p="pid=$pid," '$1 == "ESTAB" && index($0, p) { sub(/.*:/, "", $4); print $4 }' |
+		head -15 | paste -sd,)
+	[ -n "$sports" ] || die "the L2 agent of $1 (pid $pid) has no connection to $SF_TB_UNDERLAY_IP:$port"
+	rule=(OUTPUT -d "$SF_TB_UNDERLAY_IP" -p tcp --dport "$port" -m multiport --sports "$sports" -j DROP)
+	ip netns exec "sf-$1" iptables -I "${rule[@]}" || die "iptables in sf-$1"
+	part_rules+=("sf-$1 ${rule[*]}")
+	AGENT_PORTS=$sports
+}
 partitioned() { # HOST: a rule of ours is still in place
 	ip netns exec "sf-$1" iptables -S OUTPUT | grep -q -- "--path $part_cg "
 }

@@ -176,6 +176,14 @@ pool_settled() { # INSTANCE POOL N
 # The instance's ports in Neutron (by its tag) and in its store agree.
 store_ports() { ctl "$1" ports | jq -r '.ports[].port_id' | sort; } # INSTANCE
 ports_agree() { [ "$(instance_ports "$1")" = "$(store_ports "$1")" ]; } # INSTANCE
+# Ports whose host interfaces on HOST (tap, sfp, sfb, a container's sfc)
+# carry the instance's alias "sf:INSTANCE:PORT_ID", sorted ids.
+host_ports() { # HOST INSTANCE
+	ip -n "$(host_ns "$1")" -j -d link show | jq -r --arg a "sf:$2:" \
+		'.[] | .ifalias // empty | select(startswith($a)) | ltrimstr($a)' | sort -u
+}
+# Neutron's tagged ports == the store's == the host's interfaces.
+all_agree() { ports_agree "$2" && [ "$(host_ports "$1" "$2")" = "$(store_ports "$2")" ]; } # HOST INSTANCE
 
 # instance_metric HOST INSTANCE NAME{LABELS}: one sample of its /metrics
 # (0 when absent).
