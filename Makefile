@@ -7,7 +7,7 @@
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
-PKGS    := libcurl jansson libmnl sqlite3 inih libmicrohttpd
+PKGS    := libcurl jansson libmnl sqlite3 inih libmicrohttpd libsystemd
 SAN     ?=
 FUZZ    ?=
 FAULT   ?=
