@@ -8,7 +8,7 @@
 # subnet that is not the port's EUI-64 is refused (code 7, Neutron's
 # reason) and leaves no port.  daemon_ipv6.sh covers the no-mode subnets.
 # Exit 0 pass, 1 fail, 77 skip.
-# shellcheck disable=SC2154,SC2317
+# shellcheck disable=SC2016,SC2154,SC2317
 T=daemon_ipv6_modes
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"

@@ -9,7 +9,7 @@
 # (a burst of bad requests, then "similar line(s) suppressed"); nothing of
 # ours through the stream.  A JOURNAL_STREAM naming another file than
 # stderr: plain lines on stderr, no entry.  Exit 0 pass, 1 fail, 77 skip.
-# shellcheck disable=SC2154,SC2317
+# shellcheck disable=SC2016,SC2119,SC2154,SC2317
 T=daemon_journal
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"

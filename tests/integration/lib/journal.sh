@@ -17,7 +17,7 @@
 # messages and forwarding nothing.  Not in a PID namespace of its own: it
 # would not see its clients' pids and drops their streams.  A daemon joins
 # only its mount namespace, to reach the sockets.
-# shellcheck disable=SC2034
+# shellcheck disable=SC2016,SC2034,SC2046,SC2154
 JOURNALD=${JOURNALD:-/lib/systemd/systemd-journald}
 journald_pid=""
 
