@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -11,7 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Our own CODE_FILE/LINE/FUNC (the caller's), not sd-journal's (this file's). */
+/* Our own CODE_FILE/LINE/FUNC (the caller's), not sd-journal's (this file's).
+ * The header for sd_journal_sendv's type only: libsystemd is opened at run
+ * time, and only under the journal, so that the CNI plugin (exec'd for
+ * every request) and sfctl do not load it and its libraries. */
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
@@ -39,6 +43,7 @@ void log_set_ident(const char *ident) { log_ident = ident; }
 
 static pthread_once_t journal_once = PTHREAD_ONCE_INIT;
 static bool journal_on;
+static __typeof__(sd_journal_sendv) *journal_sendv;   /* libsystemd's, once open */
 
 static bool parse_u64(const char *s, const char *end, uint64_t *ret)
 {
@@ -75,7 +80,16 @@ bool log_journal_stream_is(const char *value, int fd)
  * inherited by a child with its stderr elsewhere). */
 static void journal_detect(void)
 {
-	journal_on = log_journal_stream_is(getenv("JOURNAL_STREAM"), STDERR_FILENO);
+	void *lib;
+
+	if (!log_journal_stream_is(getenv("JOURNAL_STREAM"), STDERR_FILENO))
+		return;
+	/* Never closed: the process logs until it exits.  Without it, plain. */
+	lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return;
+	*(void **)&journal_sendv = dlsym(lib, "sd_journal_sendv");
+	journal_on = journal_sendv != NULL;
 }
 
 bool log_journal_active(void)
@@ -131,7 +145,7 @@ static int journal_send(const struct log_site *site, enum log_level level, const
 	if (ctx_container[0])
 		FIELD(cid, "SF_CONTAINER_ID=%s", ctx_container);
 #undef FIELD
-	return sd_journal_sendv(iov, n);
+	return journal_sendv(iov, n);
 }
 
 __attribute__((format(printf, 4, 0)))
