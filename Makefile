@@ -42,6 +42,8 @@ Q := @
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+# libsystemd: its header only; common/log.c dlopen()s it under the journal.
+PKG_CFLAGS += $(shell pkg-config --cflags libsystemd)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 

@@ -37,6 +37,7 @@ static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret,
 		r = cni_env_parse(&wr->env, &env, &err);
 	if (r >= 0) {
 		verb = cni_command_str(env->command);
+		log_context_set(NULL, env->container_id);
 		if (env->command == CNI_CMD_VERSION)
 			r = cni_version_reply(wr->stdin_data, wr->stdin_len, &out, &err);
 		else
@@ -47,6 +48,7 @@ static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret,
 	 * log (docs/metrics.md, "Following a request"). */
 	if (r >= 0 && conf && neutron_request_id_new(rid, sizeof(rid)) == 0) {
 		neutron_request_id_set(rid);
+		log_context_set(rid, env->container_id);
 		log_info_rl("%s %s/%s: request %s", verb, env->container_id ? env->container_id : "-",
 			    env->ifname ? env->ifname : "-", rid);
 	}
@@ -82,6 +84,7 @@ static int handle_cni(struct daemon *d, const char *req, size_t len, char **ret,
 		r = wire_reply_build(0, out ? out : "", ret, ret_len);
 	}
 	neutron_request_id_clear();
+	log_context_clear();
 	daemon_metrics_cni_done(d->metrics, verb, err.code, (double)(util_now_us() - start) / 1e6);
 	free(out);
 	cni_conf_free(conf);

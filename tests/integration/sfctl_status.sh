@@ -3,7 +3,8 @@
 # bed: site, mode, version, uptime, Keystone and Neutron as sfctl reaches
 # them, the L2 agent alive, the pool's sizes, a failed ADD among the last
 # errors; sfctl pools populate|free create and delete real Neutron ports;
-# and their bad input.  Exit 0 pass, 1 fail, 77 skip.
+# sfctl version and help, plain and --json; and their bad input.
+# Exit 0 pass, 1 fail, 77 skip.
 T=sfctl_status
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
@@ -79,4 +80,26 @@ check "... --json says ok false" \
 	jq -e '.ok == false and .daemon == null and .daemon_error' <<< "$("$SFCTL" -c "$c" status --json --socket "$tmp/none.sock" 2> /dev/null)"
 "$SFCTL" status extra > /dev/null 2>&1; rc=$?
 check "status with an argument is a usage error" test "$rc" = 2
+
+# --- version and help, --json too (sfctl(8)) -------------------------------------------------------
+v=$("$B/superfluidd" --version | cut -d' ' -f2)
+check "version: 'sfctl VERSION'" test "$("$SFCTL" version)" = "sfctl $v"
+check "version --json: name and version" \
+	jq -e --arg v "$v" '. == {name: "sfctl", version: $v}' <<< "$("$SFCTL" version --json)"
+cmds=$("$SFCTL" help | awk '/^Commands:/ { f = 1; next } f { print $1 }')
+check "help --json lists the commands help lists, each with a summary" jq -e --arg c "$cmds" \
+	'[.commands[].name] == ($c | split("\n")) and all(.commands[]; .summary | length > 0)' \
+	<<< "$("$SFCTL" help --json)"
+check "help --json gc: its usage is what help gc prints" jq -e --arg u "$("$SFCTL" help gc)" \
+	'.name == "gc" and (.usage | rtrimstr("\n")) == $u' <<< "$("$SFCTL" help --json gc)"
+check "help --json version: its usage names --json" \
+	jq -e '.usage | test("^Usage: sfctl version \\[--json\\]")' <<< "$("$SFCTL" help version --json)"
+for bad in "version extra" "version --bogus" "help --json nosuch" "help gc pools" "help --bogus"; do
+	# shellcheck disable=SC2086
+	"$SFCTL" $bad > "$tmp/out" 2> "$tmp/err"; rc=$?
+	check "sfctl $bad: a usage error (exit 2), no JSON on stdout" \
+		eval 'test "$rc" = 2 && { ! test -s "$tmp/out" || ! jq -e . "$tmp/out" > /dev/null 2>&1; }'
+done
+check "... help of an unknown command says so" \
+	grep -q "no command 'nosuch'" <<< "$("$SFCTL" help --json nosuch 2>&1)"
 finish
