@@ -92,20 +92,19 @@ int service_fip_create(struct neutron_client *c, const char *name, const char *n
 		return -EEXIST;
 	if (r != -ENOENT)
 		return r;
-	attrs = json_pack("{s:s, s:[s], s:s}", "floating_network_id", network_id, "tags", t,
-			  "description", "superfluid service address");
+	/* Neutron (Zed) takes no tags in a floating IP's POST: tagged after. */
+	attrs = json_pack("{s:s, s:s}", "floating_network_id", network_id, "description",
+			  "superfluid service address");
 	if (!attrs)
 		return -ENOMEM;
 	r = neutron_resource_create(c, "floatingips", "floatingip", attrs, &o, err);
 	if (r < 0)
 		goto out;
-	r = from_json(json_object_get(o, "floatingip"), &f);
-	/* A Neutron that ignored the tag in the POST: tag it now. */
-	if (r >= 0 && !tagged(json_object_get(o, "floatingip"), t))
+	r = from_json(o, &f);     /* o is the member, unwrapped */
+	if (r >= 0)
 		r = neutron_tag_add(c, "floatingips", f.id, t, err);
 	if (r < 0) {
-		const char *id = json_string_value(json_object_get(json_object_get(o, "floatingip"),
-								   "id"));
+		const char *id = json_string_value(json_object_get(o, "id"));
 
 		/* Leave nothing behind: an untagged floating IP is nobody's. */
 		if (id && service_fip_delete(c, id, NULL) < 0)

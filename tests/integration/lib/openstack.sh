@@ -8,7 +8,7 @@
 # trap runs it (registered below), bench/lib.sh's cleanup calls it.
 # shellcheck disable=SC2034
 
-made_networks=() made_sgs=()
+made_networks=() made_sgs=() made_rtrs=()
 
 host_ns() { # hostN -> its namespace
 	local v="SF_TB_HOST${1#host}_NS"
@@ -78,6 +78,32 @@ rand_prefix() { printf '198.19.%d' $(( $(od -An -tu2 -N2 /dev/urandom) % 199 + 1
 
 port_get() { neutron GET "ports/$1" | jq -c .port; } # ID -> the port object
 
+# mk_ext_network VAR LABEL PREFIX: an external network $NAME-LABEL
+# (router:external, for floating IPs) with a subnet PREFIX.0/24 as mk_subnet.
+mk_ext_network() {
+	local _mk_id _mk_sub
+	_mk_id=$(neutron POST networks "$(jq -nc --arg n "$NAME-$2" \
+		'{network: {name: $n, "router:external": true}}')" | jq -er .network.id) ||
+		die "creating external network $NAME-$2"
+	made_networks+=("$_mk_id")
+	mk_subnet _mk_sub "$_mk_id" "$3"
+	printf -v "$1" '%s' "$_mk_id"
+}
+
+# mk_router VAR LABEL EXT_NET_ID SUBNET_ID: router $NAME-LABEL, its gateway
+# on EXT_NET_ID, an interface on SUBNET_ID.  neutron_cleanup removes it
+# (interfaces, then the router) before the networks.
+mk_router() {
+	local _mk_id
+	_mk_id=$(neutron POST routers "$(jq -nc --arg n "$NAME-$2" --arg e "$3" \
+		'{router: {name: $n, external_gateway_info: {network_id: $e}}}')" |
+		jq -er .router.id) || die "creating router $NAME-$2"
+	made_rtrs+=("$_mk_id")
+	neutron PUT "routers/$_mk_id/add_router_interface" "{\"subnet_id\": \"$4\"}" > /dev/null ||
+		die "router $NAME-$2: an interface on $4"
+	printf -v "$1" '%s' "$_mk_id"
+}
+
 # Ports of an instance in Neutron (its deployment tag), sorted ids.
 instance_ports() { # INSTANCE
 	neutron GET "ports?tags=sf-deployment=$1&fields=id" | jq -r '.ports[].id' | sort
@@ -87,6 +113,21 @@ instance_ports() { # INSTANCE
 # bridges the agents may leave on the hosts) and groups.
 neutron_cleanup() {
 	local id i hns
+	for id in "${made_networks[@]}"; do
+		# Floating IPs on it (a leak the test reports itself).
+		for i in $(neutron GET "floatingips?floating_network_id=$id&fields=id" |
+			jq -r '.floatingips[].id'); do
+			neutron DELETE "floatingips/$i" > /dev/null
+		done
+	done
+	for id in "${made_rtrs[@]}"; do
+		for i in $(neutron GET "ports?device_id=$id&device_owner=network:router_interface&fields=id" |
+			jq -r '.ports[].id'); do
+			neutron PUT "routers/$id/remove_router_interface" "{\"port_id\": \"$i\"}" > /dev/null
+		done
+		neutron DELETE "routers/$id" > /dev/null || say "deleting router $id failed"
+	done
+	made_rtrs=()
 	for id in "${made_networks[@]}"; do
 		# Anything an instance made and its purge missed.
 		for i in $(neutron GET "ports?network_id=$id&fields=id" | jq -r '.ports[].id'); do
