@@ -94,7 +94,7 @@ mk_netns ns_b b
 add "$IB" b "$ns_b" "$NAME-svc" CNI_ARGS="SF_SERVICE=$svc"
 expect "ADD b on host2" 0 '.ips | length == 1'
 port_b=$(held_port "$IB" "$NAME-b") || die "b holds no port"
-check "b becomes an instance, standing by" wait_until 20 member_marks "$port_b" 1
+check "b becomes an instance, standing by" wait_until 60 member_marks "$port_b" 1
 if sfctl "$IB" service move "$svc" --to "$NAME-b" --ready-timeout-ms 1500 > "$tmp/move.out" 2>&1; then
 	fail "a move to b with no server succeeded: $(cat "$tmp/move.out")"
 else
@@ -109,7 +109,7 @@ serve "$ns_b" b
 check "sfctl service move to b" sfctl "$IB" service move "$svc" --to "$NAME-b" --json
 check "b answers for the service in Neutron" answers "$port_b"
 check "the floating IP is on b's port" fip_on "$port_b"
-check "the client gets b" wait_until 20 gets b
+check "the client gets b" wait_until 40 gets b
 check "the move's answer says fip" jq -e '.service.method == "fip"' <<< "$(svc_json)"
 
 # The security group: outside the client group, nothing on 8080.
@@ -122,7 +122,7 @@ check "a container outside the client group cannot reach the floating address" \
 # And back to a.
 check "sfctl service move back to a" sfctl "$IA" service move "$svc" --to "$NAME-a"
 check "the floating IP is a's again" fip_on "$port_a"
-check "the client gets a again" wait_until 20 gets a
+check "the client gets a again" wait_until 40 gets a
 
 # Delete: the floating IP goes with the service; no pair or tag stays.
 check "sfctl service delete" sfctl "$IA" service delete "$svc"
