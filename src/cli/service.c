@@ -59,6 +59,8 @@ static int parse(int argc, char **argv, struct svc_args *a)
 		{ "to", required_argument, NULL, 'C' },
 		{ "ifname", required_argument, NULL, 'i' },
 		{ "ready-timeout-ms", required_argument, NULL, 'r' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "floating-network", required_argument, NULL, 'f' },
 		{ 0 },
 	};
 	int c, r = 0;
@@ -75,6 +77,8 @@ static int parse(int argc, char **argv, struct svc_args *a)
 		case 'g': r = set_num(a->req, "grace_ms", optarg); break;
 		case 'C': r = set_str(a->req, "container", optarg); break;
 		case 'i': r = set_str(a->req, "ifname", optarg); break;
+		case 'm': r = set_str(a->req, "method", optarg); break;
+		case 'f': r = set_str(a->req, "floating_network", optarg); break;
 		case 'r':
 			r = set_num(a->req, "ready_timeout_ms", optarg);
 			if (r >= 0)
@@ -96,9 +100,13 @@ static void print_service(const json_t *s)
 	const json_t *inst;
 	size_t i;
 
-	printf("service %s  address %s  check %s  phase %s  epoch %lld\n", str(s, "name"),
-	       str(s, "address"), str(s, "check"), str(s, "phase"),
-	       (long long)json_integer_value(json_object_get(s, "epoch")));
+	printf("service %s  address %s  method %s  check %s  phase %s  epoch %lld\n",
+	       str(s, "name"), str(s, "address"), str(s, "method"), str(s, "check"),
+	       str(s, "phase"), (long long)json_integer_value(json_object_get(s, "epoch")));
+	if (json_object_get(s, "floating_address") || json_object_get(s, "floating_error"))
+		printf("  floating IP %s  on port %s%s%s\n", str(s, "floating_address"),
+		       str(s, "floating_port_id"), json_object_get(s, "floating_error") ? "  " : "",
+		       json_object_get(s, "floating_error") ? str(s, "floating_error") : "");
 	printf("  active %s%s%s\n", str(s, "active"), json_object_get(s, "from") ? "  from " : "",
 	       json_object_get(s, "from") ? str(s, "from") : "");
 	if (!json_object_get(s, "instances"))
@@ -118,11 +126,13 @@ static void print_human(const char *op, const json_t *doc)
 	size_t i;
 
 	if ((s = json_object_get(doc, "services"))) {
-		printf("%-20s %-16s %-8s %-36s %s\n", "SERVICE", "ADDRESS", "PHASE", "ACTIVE",
-		       "CHECK");
+		printf("%-20s %-16s %-6s %-8s %-36s %s\n", "SERVICE", "ADDRESS", "METHOD", "PHASE",
+		       "ACTIVE", "CHECK");
 		json_array_foreach(s, i, t)
-			printf("%-20s %-16s %-8s %-36s %s\n", str(t, "name"), str(t, "address"),
-			       str(t, "phase"), str(t, "active"), str(t, "check"));
+			printf("%-20s %-16s %-6s %-8s %-36s %s\n", str(t, "name"),
+			       json_object_get(t, "floating_address") ? str(t, "floating_address")
+								      : str(t, "address"),
+			       str(t, "method"), str(t, "phase"), str(t, "active"), str(t, "check"));
 		return;
 	}
 	if (json_object_get(doc, "deleted")) {
@@ -209,6 +219,9 @@ void cli_service_help(void)
 	       "and sites (docs/superfluidity.md).\n"
 	       "  create NAME --network NET --check tcp:PORT|http:PORT/PATH\n"
 	       "         [--subnet SUBNET] [--address IP] [--grace-ms MS]\n"
+	       "         [--method aap|fip [--floating-network EXTNET]]\n"
+	       "         aap (default): an allowed address pair on every instance, announced;\n"
+	       "         fip: a floating IP on EXTNET re-associated to the answering instance\n"
 	       "  attach NAME --container ID [--ifname IF]   make a container on this host an\n"
 	       "         instance (the first one answers at once)\n"
 	       "  move NAME --to ID [--ifname IF] [--ready-timeout-ms MS]\n"

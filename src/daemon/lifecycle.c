@@ -228,10 +228,12 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
-	/* Requests first, so that nothing kicks a thread that is gone. */
+	/* Requests first, so that nothing kicks a thread that is gone; the
+	 * threads before the service manager, which the recycler asks
+	 * (service_mgr_port_busy). */
 	server_free(d->server);
-	service_mgr_free(d->services);
 	stop_threads(d);
+	service_mgr_free(d->services);
 	httpd_stop(d->httpd);
 	daemon_metrics_free(d->metrics);
 	gc_free(d->gc);

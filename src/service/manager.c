@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "netns/netns.h"
 #include "service/announce.h"
+#include "service/fip.h"
 #include "service/vip.h"
 
 #define POLL_DEFAULT_MS 500
@@ -98,13 +99,55 @@ int mgr_instance_by_holder(struct service_mgr *m, const char *container_id, cons
 	return r;
 }
 
-int mgr_take(struct mgr_instance *in, const struct service_port *sp)
+int mgr_take(struct service_mgr *m, struct mgr_instance *in, const struct service_port *sp)
 {
-	int r = service_vip_take(in->netns_fd, in->ifname, sp->family, &sp->ip);
+	struct service_fip f;
+	int r;
 
+	if (sp->state.method == SERVICE_METHOD_FIP) {
+		r = service_fip_find(m->nc, sp->name, &f, NULL);
+		if (r >= 0 && !streq(f.port_id, in->port_id))
+			r = service_fip_associate(m->nc, &f, in->port_id, NULL);
+		return r;
+	}
+	r = service_vip_take(in->netns_fd, in->ifname, sp->family, &sp->ip);
 	if (r >= 0)
 		r = service_announce(in->netns_fd, in->ifname, sp->family, &sp->ip,
 				     MGR_ANNOUNCE_COUNT, MGR_ANNOUNCE_INTERVAL_MS);
+	return r;
+}
+
+int mgr_taken(struct service_mgr *m, struct mgr_instance *in, const struct service_port *sp,
+	      bool *ret)
+{
+	enum service_vip_place where = SERVICE_VIP_NONE;
+	struct service_fip f;
+	int r;
+
+	if (sp->state.method == SERVICE_METHOD_FIP) {
+		r = service_fip_find(m->nc, sp->name, &f, NULL);
+		if (r >= 0)
+			*ret = streq(f.port_id, in->port_id);
+		return r;
+	}
+	r = service_vip_where(in->netns_fd, in->ifname, sp->family, &sp->ip, &where);
+	if (r >= 0)
+		*ret = where == SERVICE_VIP_IFACE;
+	return r;
+}
+
+int mgr_fip_leave(struct service_mgr *m, const struct service_port *sp, const char *port_id)
+{
+	struct service_fip f;
+	int r;
+
+	if (sp->state.method != SERVICE_METHOD_FIP)
+		return 0;
+	r = service_fip_find(m->nc, sp->name, &f, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r >= 0 && streq(f.port_id, port_id))
+		r = service_fip_associate(m->nc, &f, NULL, NULL);
 	return r;
 }
 
@@ -237,7 +280,7 @@ static int to_standby(struct service_mgr *m, const struct store_service_row *row
 static int to_active(struct service_mgr *m, const struct store_service_row *row,
 		     struct mgr_instance *in, const struct service_port *sp)
 {
-	int r = mgr_take(in, sp);
+	int r = mgr_take(m, in, sp);
 
 	if (r >= 0)
 		r = store_service_put(m->store, row->service, row->port_id, sp->addr, STORE_SERVICE_ACTIVE,
@@ -267,17 +310,17 @@ static int finish_or_undo(struct service_mgr *m, const struct store_service_row 
 			  struct mgr_instance *in, struct service_port *sp)
 {
 	struct service_state st = sp->state;
-	enum service_vip_place where = SERVICE_VIP_NONE;
+	bool taken = false;
 	int r;
 
 	if (!streq(st.active, row->port_id))
 		return to_standby(m, row, in, sp);
 	if (st.phase == SERVICE_STABLE)
 		return to_active(m, row, in, sp);
-	r = service_vip_where(in->netns_fd, in->ifname, sp->family, &sp->ip, &where);
+	r = mgr_taken(m, in, sp, &taken);
 	if (r < 0)
 		return r;
-	if (where == SERVICE_VIP_IFACE) {
+	if (taken) {
 		st.phase = SERVICE_STABLE;
 		st.from[0] = '\0';
 		r = service_port_set_state(m->nc, sp, &st, NULL);
@@ -326,18 +369,25 @@ static int step_active(struct service_mgr *m, const struct store_service_row *ro
 		/* Still answering while a move away from it is under way. */
 		if (st->phase == SERVICE_MOVING && streq(st->from, row->port_id))
 			return 0;
-		r = service_vip_drain(in->netns_fd, in->ifname, sp->family, &sp->ip);
+		/* fip: the floating IP is the new instance's already; what the
+		 * router sent here before is answered until the release. */
+		r = st->method == SERVICE_METHOD_FIP
+			    ? 0
+			    : service_vip_drain(in->netns_fd, in->ifname, sp->family, &sp->ip);
 		if (r >= 0)
 			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
 					      STORE_SERVICE_DRAINING, (int64_t)st->epoch,
 					      store_clock_ms() + st->grace_ms);
 		return r;
 	}
+	/* A newer epoch with us still active: someone's move was undone and
+	 * clients may have followed it: tell them again (fip: the floating IP
+	 * is put back on us).  The floating IP is not read every pass. */
+	if (st->method == SERVICE_METHOD_FIP)
+		return row->epoch != (int64_t)st->epoch ? to_active(m, row, in, sp) : 0;
 	r = service_vip_where(in->netns_fd, in->ifname, sp->family, &sp->ip, &where);
 	if (r < 0)
 		return r;
-	/* A newer epoch with us still active: someone's move was undone and
-	 * clients may have followed it: tell them again. */
 	if (where != SERVICE_VIP_IFACE || row->epoch != (int64_t)st->epoch)
 		return to_active(m, row, in, sp);
 	/* Just made active: announce again every pass for a while.  An L2
@@ -380,6 +430,10 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 			st.epoch++;
 			r = service_port_set_state(m->nc, sp, &st, NULL);
 		}
+		/* fip: the floating IP never stays on a port that is no
+		 * container's instance any more (a pooled port serves others). */
+		if (r >= 0)
+			r = mgr_fip_leave(m, sp, row->port_id);
 		if (r >= 0 && row->role == STORE_SERVICE_LEAVING)
 			r = service_member_remove(m->nc, row->service, sp->addr, row->port_id, NULL);
 		return r < 0 ? r : store_service_delete(m->store, row->service, row->port_id);
@@ -412,11 +466,13 @@ static int step_row(struct service_mgr *m, const struct store_service_row *row,
 		/* From the service's own pool into a vacant service: answer
 		 * first, then check the pair (a service deleted and made again
 		 * stripped its pool's ports; member_add puts it back). */
-		if (row->until == JOIN_INSTANCE && !sp->state.active[0]) {
+		if (row->until == JOIN_INSTANCE && !sp->state.active[0] &&
+		    sp->state.method == SERVICE_METHOD_AAP) {
 			/* The address first (the read may be the watch's, a
 			 * pass old), then the claim: lost, the address goes and
-			 * the row joins the slow way. */
-			r = mgr_take(&in, sp);
+			 * the row joins the slow way.  (fip: the claim first,
+			 * below: a floating IP taken on a lost claim would stay.) */
+			r = mgr_take(m, &in, sp);
 			if (r >= 0)
 				r = claim_vacant(m, row, &in, sp);
 			if (r < 0) {

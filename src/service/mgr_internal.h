@@ -58,8 +58,18 @@ int mgr_instance_by_holder(struct service_mgr *m, const char *container_id, cons
 			   int family, struct mgr_instance *ret) MUST_CHECK;
 void mgr_instance_close(struct mgr_instance *in);
 
-/* The address on the instance's interface, announced. */
-int mgr_take(struct mgr_instance *in, const struct service_port *sp) MUST_CHECK;
+/* The service's address to the instance, by the service's method: aap, on
+ * its interface, announced; fip, the floating IP associated with its port. */
+int mgr_take(struct service_mgr *m, struct mgr_instance *in,
+	     const struct service_port *sp) MUST_CHECK;
+/* Whether the instance holds the address (aap: on its interface; fip: the
+ * floating IP is its port's). */
+int mgr_taken(struct service_mgr *m, struct mgr_instance *in, const struct service_port *sp,
+	      bool *ret) MUST_CHECK;
+/* fip: the floating IP leaves port_id if it is there (an instance that
+ * left); aap: nothing (the address goes with the instance's namespace). */
+int mgr_fip_leave(struct service_mgr *m, const struct service_port *sp,
+		  const char *port_id) MUST_CHECK;
 
 /* -EBUSY when a move of `name` already runs here. */
 int mgr_moving_begin(struct service_mgr *m, const char *name) MUST_CHECK;

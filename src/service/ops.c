@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "service/fip.h"
 #include "service/probe.h"
 #include "service/vip.h"
 
@@ -51,12 +52,38 @@ static json_t *state_json(const struct service_port *sp)
 
 	if (service_check_format(&sp->state.check, check, sizeof(check)) < 0)
 		check[0] = '\0';
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:I}", "name", sp->name,
-			 "id", sp->id, "network_id", sp->network_id, "address", sp->addr, "check",
-			 check, "phase", service_phase_to_string(sp->state.phase), "grace_ms",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:I}", "name",
+			 sp->name, "id", sp->id, "network_id", sp->network_id, "address", sp->addr,
+			 "method", service_method_to_string(sp->state.method), "check", check,
+			 "phase", service_phase_to_string(sp->state.phase), "grace_ms",
 			 (json_int_t)sp->state.grace_ms, "active", sp->state.active, "from",
 			 sp->state.from[0] ? sp->state.from : NULL, "epoch",
 			 (json_int_t)sp->state.epoch);
+}
+
+/* state_json, and for a floating IP service its floating IP as Neutron has
+ * it now (one read): "floating_address", "floating_ip_id",
+ * "floating_port_id" (null when associated with nothing, or "floating_error"
+ * when it cannot be read). */
+static json_t *service_json(struct service_mgr *m, const struct service_port *sp)
+{
+	json_t *o = state_json(sp);
+	struct neutron_error e = { 0 };
+	struct service_fip f;
+	int r;
+
+	if (!o || sp->state.method != SERVICE_METHOD_FIP)
+		return o;
+	r = service_fip_find(m->nc, sp->name, &f, &e);
+	if (r < 0)
+		json_object_set_new(o, "floating_error",
+				    json_string(r == -ENOENT ? "the service has no floating IP"
+							     : neutron_why(&e, r)));
+	else
+		json_object_update_new(o, json_pack("{s:s, s:s, s:s?}", "floating_address", f.addr,
+						    "floating_ip_id", f.id, "floating_port_id",
+						    f.port_id[0] ? f.port_id : NULL));
+	return o;
 }
 
 static int find(struct service_mgr *m, const char *name, struct service_port *sp, char *why,
@@ -82,12 +109,14 @@ static int op_create(struct service_mgr *m, const json_t *req, json_t **ret, cha
 {
 	const char *name = str(req, "name"), *network = str(req, "network");
 	const char *subnet = str(req, "subnet"), *ip = str(req, "address");
+	const char *method = str(req, "method"), *fnet = str(req, "floating_network");
 	const json_t *grace = json_object_get(req, "grace_ms");
 	struct service_state st = { .grace_ms = SERVICE_GRACE_DEFAULT_MS };
 	struct neutron_error e = { 0 };
 	struct service_port sp;
-	json_t *net = NULL, *sub = NULL;
-	char cwhy[128];
+	struct service_fip fip;
+	json_t *net = NULL, *sub = NULL, *ext = NULL;
+	char cwhy[192];
 	int r;
 
 	if (!service_name_valid(name))
@@ -103,6 +132,23 @@ static int op_create(struct service_mgr *m, const json_t *req, json_t **ret, cha
 		    json_integer_value(grace) > SERVICE_GRACE_MAX_MS)
 			return fail(-EINVAL, why, size, "grace_ms is 0..%d", SERVICE_GRACE_MAX_MS);
 		st.grace_ms = (unsigned)json_integer_value(grace);
+	}
+	if (method && service_method_parse(method, &st.method, cwhy, sizeof(cwhy)) < 0)
+		return fail(-EINVAL, why, size, "method '%s': %s", method, cwhy);
+	if (st.method == SERVICE_METHOD_FIP && !fnet)
+		return fail(-EINVAL, why, size, "a floating IP service needs a floating network "
+			    "(--floating-network, an external network)");
+	if (st.method != SERVICE_METHOD_FIP && fnet)
+		return fail(-EINVAL, why, size, "a floating network is for --method fip only");
+	if (fnet) {
+		r = neutron_network_find(m->nc, fnet, &ext, &e);
+		if (r < 0)
+			return fail(r, why, size, "floating network '%s': %s", fnet, neutron_why(&e, r));
+		if (!json_is_true(json_object_get(ext, "router:external"))) {
+			json_decref(ext);
+			return fail(-EINVAL, why, size, "floating network '%s' is not external "
+				    "(router:external)", fnet);
+		}
 	}
 	r = neutron_network_find(m->nc, network, &net, &e);
 	if (r < 0) {
@@ -122,13 +168,33 @@ static int op_create(struct service_mgr *m, const json_t *req, json_t **ret, cha
 	r = service_port_create(m->nc, name, json_string_value(json_object_get(net, "id")),
 				sub ? json_string_value(json_object_get(sub, "id")) : NULL, ip, &st,
 				&sp, &e);
-	if (r == -EEXIST)
+	if (r == -EEXIST) {
 		r = fail(r, why, size, "service '%s' exists", name);
-	else if (r < 0)
+		goto out;
+	}
+	if (r < 0) {
 		r = fail(r, why, size, "creating the service port: %s", neutron_why(&e, r));
-	else if (!(*ret = json_pack("{s:o}", "service", state_json(&sp))))
+		goto out;
+	}
+	if (ext) {
+		/* The floating IP, made with the service: without it there is
+		 * no service (the port goes again). */
+		r = service_fip_create(m->nc, name, json_string_value(json_object_get(ext, "id")),
+				       &fip, &e);
+		if (r < 0) {
+			int u = service_port_delete(m->nc, sp.id, NULL);
+
+			r = fail(r, why, size, "creating the floating IP on '%s': %s%s", fnet,
+				 r == -EEXIST ? "the service has one already (a leftover?)"
+					      : neutron_why(&e, r),
+				 u < 0 ? "; deleting the service port failed too" : "");
+			goto out;
+		}
+	}
+	if (!(*ret = json_pack("{s:o}", "service", service_json(m, &sp))))
 		r = -ENOMEM;
 out:
+	json_decref(ext);
 	json_decref(net);
 	json_decref(sub);
 	return r;
@@ -181,7 +247,7 @@ static int op_status(struct service_mgr *m, const json_t *req, json_t **ret, cha
 
 	if (r < 0)
 		return r;
-	o = state_json(&sp);
+	o = service_json(m, &sp);
 	if (!o || json_object_set_new(o, "instances", members_json(m, &sp)) < 0) {
 		json_decref(o);
 		return -ENOMEM;
@@ -205,7 +271,7 @@ static int op_list(struct service_mgr *m, json_t **ret, char *why, size_t size)
 		struct service_port sp;
 
 		if (arr && service_port_from_json(p, &sp) == 0)
-			json_array_append_new(arr, state_json(&sp));
+			json_array_append_new(arr, service_json(m, &sp));
 	}
 	json_decref(ports);
 	*ret = arr ? json_pack("{s:o}", "services", arr) : NULL;
@@ -233,6 +299,17 @@ static int op_delete(struct service_mgr *m, const json_t *req, json_t **ret, cha
 					  json_string_value(json_object_get(p, "id")), &e);
 	}
 	json_decref(ports);
+	/* The floating IP before the port that holds the state: a retried
+	 * delete still finds the service, and with it the floating IP. */
+	if (r >= 0 && sp.state.method == SERVICE_METHOD_FIP) {
+		struct service_fip f;
+
+		r = service_fip_find(m->nc, sp.name, &f, &e);
+		if (r >= 0)
+			r = service_fip_delete(m->nc, f.id, &e);
+		else if (r == -ENOENT)
+			r = 0;
+	}
 	if (r >= 0)
 		r = service_port_delete(m->nc, sp.id, &e);
 	if (r < 0)
@@ -321,17 +398,23 @@ static int op_attach(struct service_mgr *m, const json_t *req, json_t **ret, cha
 				 neutron_why(&e, r));
 			goto out;
 		}
-		r = mgr_take(&in, &sp);
+		r = mgr_take(m, &in, &sp);
 		if (r >= 0)
 			r = store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_ACTIVE,
 					      (int64_t)sp.state.epoch, 0);
 		if (r < 0) {
-			r = fail(r, why, size, "putting %s on %s: %s", sp.addr, in.ifname,
-				 strerror(-r));
+			/* The journal row is STANDBY and Neutron names it: the
+			 * thread takes it again at its next pass. */
+			if (sp.state.method == SERVICE_METHOD_FIP)
+				r = fail(r, why, size, "associating the floating IP with %s failed (%s); "
+					 "retried by the service thread", in.port_id, strerror(-r));
+			else
+				r = fail(r, why, size, "putting %s on %s: %s", sp.addr, in.ifname,
+					 strerror(-r));
 			goto out;
 		}
 	}
-	*ret = json_pack("{s:o, s:s}", "service", state_json(&sp), "port_id", in.port_id);
+	*ret = json_pack("{s:o, s:s}", "service", service_json(m, &sp), "port_id", in.port_id);
 	r = *ret ? 0 : -ENOMEM;
 out:
 	store_service_row_done(&row);
@@ -412,12 +495,20 @@ static int move(struct service_mgr *m, struct service_port *sp, struct mgr_insta
 	back = sp->state;
 	mgr_crash_point(m, "take");
 	t = util_now_us();
-	r = mgr_take(in, sp);
+	r = mgr_take(m, in, sp);
 	json_object_set_new(timings, "take_ms", json_integer(ms_since(t)));
 	if (r < 0) {
 		/* Undo: the old instance never stopped answering; the new epoch
-		 * makes its daemon announce it again. */
+		 * makes its daemon announce it again (fip: the floating IP back
+		 * on the old instance now, and again by its daemon). */
 		u = service_vip_release(in->netns_fd, in->ifname, sp->family, &sp->ip);
+		if (u >= 0 && sp->state.method == SERVICE_METHOD_FIP && st.from[0]) {
+			struct service_fip f;
+
+			u = service_fip_find(m->nc, sp->name, &f, &e);
+			if (u >= 0 && !streq(f.port_id, st.from))
+				u = service_fip_associate(m->nc, &f, st.from, &e);
+		}
 		snprintf(back.active, sizeof(back.active), "%s", st.from);
 		back.from[0] = '\0';
 		back.phase = SERVICE_STABLE;
@@ -493,7 +584,8 @@ static int op_move(struct service_mgr *m, const json_t *req, json_t **ret, char 
 		goto out;
 	/* A fresh pair must reach the instance's agent before the address is
 	 * sent from there (its anti-spoofing rules). */
-	if (row.role == STORE_SERVICE_STANDBY && store_clock_ms() < row.until + m->settle_ms) {
+	if (row.role == STORE_SERVICE_STANDBY && sp.state.method == SERVICE_METHOD_AAP &&
+	    store_clock_ms() < row.until + m->settle_ms) {
 		unsigned wait = (unsigned)(row.until + m->settle_ms - store_clock_ms());
 
 		json_object_set_new(timings, "settle_ms", json_integer(wait));
@@ -524,7 +616,7 @@ static int op_move(struct service_mgr *m, const json_t *req, json_t **ret, char 
 		goto out;
 done:
 	json_object_set_new(timings, "total_ms", json_integer(ms_since(start)));
-	*ret = json_pack("{s:o, s:O}", "service", state_json(&sp), "timings", timings);
+	*ret = json_pack("{s:o, s:O}", "service", service_json(m, &sp), "timings", timings);
 	r = *ret ? 0 : -ENOMEM;
 out:
 	if (slot)

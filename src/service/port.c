@@ -71,6 +71,14 @@ int service_port_from_json(const json_t *port, struct service_port *ret)
 	if (service_state_parse(json_string_value(json_object_get(port, "description")),
 				&sp.state) < 0)
 		return -EINVAL;
+	/* The method, a tag: none is aap (services made before methods). */
+	json_array_foreach(tags, i, t) {
+		const char *s = json_string_value(t);
+
+		if (s && strncmp(s, "sf-method=", 10) == 0 &&
+		    service_method_parse(s + 10, &sp.state.method, NULL, 0) < 0)
+			return -EINVAL;
+	}
 	*ret = sp;
 	return 0;
 }
@@ -79,7 +87,7 @@ int service_port_create(struct neutron_client *c, const char *name, const char *
 			const char *subnet_id, const char *ip, const struct service_state *st,
 			struct service_port *ret, struct neutron_error *err)
 {
-	char pname[64], ptag[64];
+	char pname[64], ptag[64], mtag[32];
 	json_t *attrs = NULL, *fip = NULL, *port = NULL;
 	char *desc = NULL;
 	struct service_port sp;
@@ -97,13 +105,17 @@ int service_port_create(struct neutron_client *c, const char *name, const char *
 		return r;
 	snprintf(pname, sizeof(pname), "sf-svc-%s", name);
 	r = tag("sf-service", name, ptag, sizeof(ptag));
+	if (r >= 0)
+		r = tag("sf-method", service_method_to_string(st->method), mtag, sizeof(mtag));
 	if (r < 0)
 		goto out;
 	r = -ENOMEM;
 	attrs = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:b}", "network_id", network_id, "name",
 			  pname, "device_owner", SERVICE_DEVICE_OWNER, "description", desc,
 			  "tags", ptag, "admin_state_up", true);
-	if (!attrs)
+	if (!attrs ||
+	    (st->method != SERVICE_METHOD_AAP &&
+	     json_array_append_new(json_object_get(attrs, "tags"), json_string(mtag)) < 0))
 		goto out;
 	if (subnet_id || ip) {
 		json_t *one = json_object();

@@ -6,6 +6,8 @@
  *   (with the port's own MAC) and which carries the tag
  *   "sf-member=<name>": its port security lets it, and only it, send as
  *   the address; its security groups guard what reaches it there.
+ * A service moved another way than by the pair carries the tag
+ * "sf-method=<method>" (fip: service/fip.h); no such tag is aap.
  * The service port carries no "sf-deployment" tag: it belongs to no
  * host's daemon, so no garbage collector of one deletes it. */
 #ifndef SF_SERVICE_PORT_H

@@ -77,6 +77,26 @@ const char *service_phase_to_string(enum service_phase phase)
 	return phase == SERVICE_MOVING ? "moving" : "stable";
 }
 
+int service_method_parse(const char *text, enum service_method *ret, char *why, size_t why_size)
+{
+	if (streq(text, "aap"))
+		*ret = SERVICE_METHOD_AAP;
+	else if (streq(text, "fip"))
+		*ret = SERVICE_METHOD_FIP;
+	else if (streq(text, "binding"))
+		return why_set(why, why_size, "the binding method (multiple port bindings) is "
+			       "measured by bench/move_methods but not built into the move: aap or fip");
+	else
+		return why_set(why, why_size, "a method is aap (allowed address pair) or fip "
+			       "(floating IP)");
+	return 0;
+}
+
+const char *service_method_to_string(enum service_method method)
+{
+	return method == SERVICE_METHOD_FIP ? "fip" : "aap";
+}
+
 static int copy_id(const json_t *o, const char *key, char *dst, size_t size)
 {
 	const json_t *v = json_object_get(o, key);

@@ -28,6 +28,13 @@ struct service_check {
 	char path[SERVICE_PATH_MAX];   /* HTTP only, starts with '/' */
 };
 
+/* How the service's address follows its instances (docs/superfluidity.md,
+ * "Which way to move an address"). */
+enum service_method {
+	SERVICE_METHOD_AAP,       /* an allowed address pair on every instance, announced */
+	SERVICE_METHOD_FIP,       /* a floating IP re-associated to the answering instance */
+};
+
 enum service_phase {
 	SERVICE_STABLE,           /* `active` answers; nobody else holds the address */
 	SERVICE_MOVING,           /* `active` is taking the address; `from` still answers */
@@ -36,6 +43,9 @@ enum service_phase {
 /* What the service port's description holds. */
 struct service_state {
 	struct service_check check;
+	/* Not in the description (its 255 characters are spoken for): the
+	 * service port's tag "sf-method=fip"; no tag: aap (service/port.h). */
+	enum service_method method;
 	unsigned grace_ms;             /* the old instance drains this long */
 	enum service_phase phase;
 	char active[SERVICE_ID_LEN];   /* the instance port answering; "" for none */
@@ -65,5 +75,10 @@ int service_state_parse(const char *description, struct service_state *ret) MUST
 int service_state_format(const struct service_state *st, char **ret) MUST_CHECK;
 
 const char *service_phase_to_string(enum service_phase phase);
+/* "aap", "fip"; -EINVAL for another name (why, may be NULL, says which are
+ * built). */
+int service_method_parse(const char *text, enum service_method *ret, char *why,
+			 size_t why_size) MUST_CHECK;
+const char *service_method_to_string(enum service_method method);
 
 #endif

@@ -41,7 +41,7 @@ add "$IA" a "$ns_a" "$NAME-svc" CNI_ARGS="SF_SERVICE=$svc"
 expect "ADD with CNI_ARGS SF_SERVICE=$svc" 0 '.ips | length == 1'
 port_a=$(held_port "$IA" "$NAME-a") || die "a holds no port"
 serve "$ns_a" a
-check "the first instance answers for the service" wait_until 15 answers "$port_a"
+check "the first instance answers for the service" wait_until 40 answers "$port_a"
 check "the address is on a's eth0" wait_until 5 vip_on "$ns_a" eth0
 check "a's port has the address as an allowed pair and the member tag" \
 	jq -e --arg a "$vip" --arg t "sf-member=$svc" '([.allowed_address_pairs[].ip_address] |

@@ -101,6 +101,39 @@ static void test_state_round_trip(void **state)
 	assert_int_equal(service_state_parse(text, &back), 0);
 	assert_string_equal(back.active, "");
 	free(text);
+
+	/* The longest state: mid-move, the longest path, grace and epoch (the
+	 * method is a tag of the service port, not in here). */
+	st = (struct service_state){ .grace_ms = SERVICE_GRACE_MAX_MS, .phase = SERVICE_MOVING,
+				     .method = SERVICE_METHOD_FIP, .epoch = INT64_MAX };
+	assert_int_equal(service_check_parse("http:65535/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+					     "aaaaaaaaaaaaaaaaaaaaaaa", &st.check, NULL, 0), 0);
+	snprintf(st.active, sizeof(st.active), "%s", "0f6d3f4e-1111-4222-8333-944445555666");
+	snprintf(st.from, sizeof(st.from), "%s", "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+	assert_int_equal(service_state_format(&st, &text), 0);
+	assert_true(strlen(text) <= 255);
+	assert_null(strstr(text, "fip"));
+	assert_int_equal(service_state_parse(text, &back), 0);
+	assert_int_equal(back.epoch, INT64_MAX);
+	free(text);
+}
+
+static void test_method(void **state)
+{
+	enum service_method m = SERVICE_METHOD_FIP;
+	char why[160];
+
+	(void)state;
+	assert_int_equal(service_method_parse("aap", &m, why, sizeof(why)), 0);
+	assert_int_equal(m, SERVICE_METHOD_AAP);
+	assert_int_equal(service_method_parse("fip", &m, why, sizeof(why)), 0);
+	assert_int_equal(m, SERVICE_METHOD_FIP);
+	assert_string_equal(service_method_to_string(m), "fip");
+	assert_int_equal(service_method_parse("binding", &m, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "not built"));
+	assert_int_equal(m, SERVICE_METHOD_FIP);                  /* untouched */
+	assert_int_equal(service_method_parse("AAP", &m, why, sizeof(why)), -EINVAL);
+	assert_int_equal(service_method_parse(NULL, &m, NULL, 0), -EINVAL);
 }
 
 static void test_state_rejects(void **state)
@@ -193,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_check_parse),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_rejects),
+		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_garp),
 		cmocka_unit_test(test_unsolicited_na),
 	};

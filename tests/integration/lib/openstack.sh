@@ -67,18 +67,6 @@ mk_sg() {
 	printf -v "$1" '%s' "$_mk_id"
 }
 
-# mk_router VAR LABEL SUBNET_ID: router $NAME-LABEL with an interface on the
-# subnet (its gateway address); neutron_cleanup removes both first.
-mk_router() {
-	local _mk_id
-	_mk_id=$(neutron POST routers "$(jq -nc --arg n "$NAME-$2" '{router: {name: $n}}')" |
-		jq -er .router.id) || die "creating router $NAME-$2"
-	made_routers+=("$_mk_id $3")
-	neutron PUT "routers/$_mk_id/add_router_interface" \
-		"$(jq -nc --arg s "$3" '{subnet_id: $s}')" > /dev/null || die "router $2: interface on $3"
-	printf -v "$1" '%s' "$_mk_id"
-}
-
 sg_allow_icmp() { # SG_ID
 	neutron POST security-group-rules "$(jq -nc --arg sg "$1" '{security_group_rule: {
 		security_group_id: $sg, direction: "ingress", ethertype: "IPv4", protocol: "icmp"}}')"
@@ -90,6 +78,33 @@ rand_prefix() { printf '198.19.%d' $(( $(od -An -tu2 -N2 /dev/urandom) % 199 + 1
 
 port_get() { neutron GET "ports/$1" | jq -c .port; } # ID -> the port object
 
+# mk_ext_network VAR LABEL PREFIX: an external network $NAME-LABEL
+# (router:external, for floating IPs) with a subnet PREFIX.0/24 as mk_subnet.
+mk_ext_network() {
+	local _mk_id _mk_sub
+	_mk_id=$(neutron POST networks "$(jq -nc --arg n "$NAME-$2" \
+		'{network: {name: $n, "router:external": true}}')" | jq -er .network.id) ||
+		die "creating external network $NAME-$2"
+	made_networks+=("$_mk_id")
+	mk_subnet _mk_sub "$_mk_id" "$3"
+	printf -v "$1" '%s' "$_mk_id"
+}
+
+# mk_router VAR LABEL SUBNET_ID [EXT_NET_ID]: router $NAME-LABEL with an
+# interface on SUBNET_ID (its gateway address), its gateway on EXT_NET_ID if
+# given.  neutron_cleanup removes it (interfaces, then the router) before
+# the networks.
+mk_router() {
+	local _mk_id
+	_mk_id=$(neutron POST routers "$(jq -nc --arg n "$NAME-$2" --arg e "${4:-}" \
+		'{router: ({name: $n} + if $e == "" then {} else {external_gateway_info: {network_id: $e}} end)}')" |
+		jq -er .router.id) || die "creating router $NAME-$2"
+	made_routers+=("$_mk_id")
+	neutron PUT "routers/$_mk_id/add_router_interface" "$(jq -nc --arg s "$3" '{subnet_id: $s}')" \
+		> /dev/null || die "router $NAME-$2: an interface on $3"
+	printf -v "$1" '%s' "$_mk_id"
+}
+
 # Ports of an instance in Neutron (its deployment tag), sorted ids.
 instance_ports() { # INSTANCE
 	neutron GET "ports?tags=sf-deployment=$1&fields=id" | jq -r '.ports[].id' | sort
@@ -98,11 +113,20 @@ instance_ports() { # INSTANCE
 # Removes the recorded networks (with any port left on them, and the
 # bridges the agents may leave on the hosts) and groups.
 neutron_cleanup() {
-	local id i hns r
-	for r in "${made_routers[@]}"; do
-		neutron PUT "routers/${r%% *}/remove_router_interface" \
-			"$(jq -nc --arg s "${r#* }" '{subnet_id: $s}')" > /dev/null
-		neutron DELETE "routers/${r%% *}" > /dev/null || say "deleting router ${r%% *} failed"
+	local id i hns
+	for id in "${made_networks[@]}"; do
+		# Floating IPs on it (a leak the test reports itself).
+		for i in $(neutron GET "floatingips?floating_network_id=$id&fields=id" |
+			jq -r '.floatingips[].id'); do
+			neutron DELETE "floatingips/$i" > /dev/null
+		done
+	done
+	for id in "${made_routers[@]}"; do
+		for i in $(neutron GET "ports?device_id=$id&device_owner=network:router_interface&fields=id" |
+			jq -r '.ports[].id'); do
+			neutron PUT "routers/$id/remove_router_interface" "{\"port_id\": \"$i\"}" > /dev/null
+		done
+		neutron DELETE "routers/$id" > /dev/null || say "deleting router $id failed"
 	done
 	made_routers=()
 	for id in "${made_networks[@]}"; do

@@ -5,7 +5,7 @@
 # helpers to serve, ask and look.
 # shellcheck disable=SC2154,SC2034
 
-svc_pool_ini() { # SG
+svc_pool_ini() { # SG [NET: the network's label, default net]
 	cat <<-EOF
 	[pools]
 	min = 3
@@ -13,7 +13,7 @@ svc_pool_ini() { # SG
 	batch = 3
 	cooldown_ms = 500
 	[pool svc]
-	network = $NAME-net
+	network = $NAME-${2:-net}
 	security_groups = $1
 	EOF
 }
@@ -22,18 +22,18 @@ svc_pool_ini() { # SG
 sfctl() { "$B/sfctl" -c "$(scripts/sfhost conf "$1")" "${@:2}"; }
 
 # add INSTANCE LABEL NETNS SG_NAME [VAR=VALUE...]: CNI ADD through that
-# daemon, as container $NAME-LABEL.
+# daemon, as container $NAME-LABEL, on $NAME-net ($NAME-$SVC_NET if set).
 add() {
 	local sock
 	sock=$(scripts/sfhost sock "$1")
 	CONF_SOCKET=$sock cni ADD "$NAME-$2" "/run/netns/$3" eth0 \
-		"$(CONF_SOCKET=$sock conf 1.1.0 "$NAME-net" "[\"$4\"]")" "${@:5}"
+		"$(CONF_SOCKET=$sock conf 1.1.0 "$NAME-${SVC_NET:-net}" "[\"$4\"]")" "${@:5}"
 }
 del() { # INSTANCE LABEL NETNS
 	local sock
 	sock=$(scripts/sfhost sock "$1")
 	CONF_SOCKET=$sock cni DEL "$NAME-$2" "/run/netns/$3" eth0 \
-		"$(CONF_SOCKET=$sock conf 1.1.0 "$NAME-net" "[]")"
+		"$(CONF_SOCKET=$sock conf 1.1.0 "$NAME-${SVC_NET:-net}" "[]")"
 }
 
 # serve NETNS NAME: an HTTP server on 8080 whose /who answers NAME.
