@@ -15,6 +15,7 @@ tb_keystone_conf() {
 		connection = $(tb_db_url keystone)
 		[token]
 		provider = fernet
+		${SF_TESTBED_TOKEN_EXPIRATION:+expiration = $SF_TESTBED_TOKEN_EXPIRATION}
 		[fernet_tokens]
 		key_repository = $TB_DIR/keystone/fernet-keys
 		[fernet_receipts]

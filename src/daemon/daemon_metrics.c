@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "neutron/neutron.h"
 #include "store/store.h"
 
 /* From half a millisecond (a pooled ADD) to tens of seconds (a Neutron call
@@ -278,4 +279,25 @@ int daemon_metrics_watch_store(struct daemon_metrics *dm, struct store *s)
 				     "file's sake, by reason (no_space: the disk under state_dir "
 				     "is full; io: an I/O error or a read-only file).",
 				     (const char *[]){ "reason", NULL }, collect_store, s);
+}
+
+static int collect_keystone(void *userdata, struct metrics_emitter *e)
+{
+	struct neutron_stats st;
+	int r;
+
+	neutron_client_stats(userdata, &st);
+	r = metrics_emit(e, (const char *[]){ "issued" }, (double)st.auths);
+	if (r >= 0)
+		r = metrics_emit(e, (const char *[]){ "after_401" }, (double)st.reauths_on_401);
+	return r;
+}
+
+int daemon_metrics_watch_keystone(struct daemon_metrics *dm, struct neutron_client *c)
+{
+	return metrics_collector_add(dm->registry, METRICS_COUNTER, DAEMON_METRIC_KEYSTONE_TOKENS,
+				     "Keystone tokens issued to the daemon (issued: every one, "
+				     "renewals included; after_401: those asked for because "
+				     "Neutron refused the token before it was due).",
+				     (const char *[]){ "kind", NULL }, collect_keystone, c);
 }

@@ -27,6 +27,7 @@
 #define DAEMON_METRIC_BREAKER_STATE     "superfluid_neutron_breaker_state"
 #define DAEMON_METRIC_BREAKER_OPENS     "superfluid_neutron_breaker_opens_total"
 #define DAEMON_METRIC_STORE_FULL        "superfluid_store_write_failures_total"
+#define DAEMON_METRIC_KEYSTONE_TOKENS   "superfluid_keystone_tokens_total"
 
 /* Values of the `kind` label of superfluid_leaked_ports_total. */
 #define DAEMON_LEAK_NEUTRON    "neutron"    /* tagged port in Neutron, no local record */
@@ -107,5 +108,9 @@ void daemon_metrics_breaker_opened(struct daemon_metrics *dm);
  * store at each scrape (`s` must outlive the registry). */
 struct store;
 int daemon_metrics_watch_store(struct daemon_metrics *dm, struct store *s) MUST_CHECK;
+struct neutron_client;
+/* Keystone tokens the client was issued (renewals and after a 401), read
+ * from the client at scrape time; it must outlive dm's registry. */
+int daemon_metrics_watch_keystone(struct daemon_metrics *dm, struct neutron_client *c) MUST_CHECK;
 
 #endif

@@ -178,6 +178,8 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	if (r < 0)
 		goto fail;
 	r = daemon_metrics_watch_store(d->metrics, d->store);
+	if (r >= 0)
+		r = daemon_metrics_watch_keystone(d->metrics, d->neutron);
 	if (r < 0)
 		goto fail;
 	atomic_store(&d->readiness.pools_loaded, true);

@@ -9,7 +9,9 @@
 #    forwarded: the client retries each after the second it was told, the
 #    pool fills, no port is made twice;
 #  - a create's answer reset mid-body after Neutron made the port: the port
-#    is adopted by tag, no second create is sent for it.
+#    is adopted by tag, no second create is sent for it;
+#  - every second holder write (PUT) and then every second read (GET) reset
+#    mid-body: the holders reach Neutron in the end, the pool refills.
 # Each phase ends with Neutron's tagged ports equal to the store's.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2154,SC2317
@@ -91,8 +93,26 @@ check "... each cut create's port adopted by tag ($adopted of $cut), none create
 undrain
 check "reset answers: Neutron's ports are the store's" settled 1 60
 
+# --- a holder's write and a status read reset mid-body -------------------------------------
+flaky --reset-every 2 --cut-method PUT
+add h1
+expect "PUT answers cut: warm ADD h1 ($took_ms ms)" 0 '.ips[0].address != null'
+check "... Neutron shows its holder in the end" wait_until 30 holders_synced "$A"
+del h1
+check "... and no holder once h1 is gone" wait_until 30 holders_synced "$A"
+cut_put=$(grep -c "cut PUT /v2.0/ports/" "$tmp/flaky.log")
+check "... holder writes were cut mid-body ($cut_put)" test "$cut_put" -ge 1
+flaky --reset-every 2 --cut-method GET
+drain g
+check "GET answers cut: the pool refills" settled 1 60
+cut_get=$(grep -c "cut GET /v2.0/ports" "$tmp/flaky.log")
+check "... reads were cut mid-body ($cut_get)" test "$cut_get" -ge 1
+undrain
+check "... Neutron shows the holders, none doubled" wait_until 30 holders_synced "$A"
+check "... Neutron's ports are the store's" settled 1 60
+
 say "figures:"
 say "    slow (1.5 s a call): cold ADD answered after $slow_ms ms"
 say "    503 + Retry-After 1: gaps after an injected 503: $(tr '\n' ' ' <<< "$gaps")ms; $made create(s)"
-say "    reset mid-body: $cut cut create(s), $adopted adopted"
+say "    reset mid-body: $cut cut create(s), $adopted adopted; $cut_put cut holder write(s), $cut_get cut read(s)"
 finish

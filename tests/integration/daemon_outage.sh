@@ -65,15 +65,6 @@ check_same_ports() { # INSTANCE WHEN
 		fail "$2: Neutron has [$(instance_ports "$1" | tr '\n' ' ')], the store [$(store_ports "$1" | tr '\n' ' ')]"
 	fi
 }
-# Neutron shows the holder of each port in use, and no holder on the others.
-holders_synced() { # INSTANCE
-	local sp np
-	sp=$(ctl "$1" ports | jq -c '[.ports[] | {id: .port_id, d: (.container_id // "")}] | sort')
-	np=$(neutron GET "ports?tags=sf-deployment=$1&fields=id&fields=device_id&fields=name" |
-		jq -c '[.ports[] | {id, d: .device_id}] | sort')
-	[ "$sp" = "$np" ] && neutron GET "ports?tags=sf-deployment=$1&fields=name&fields=device_id" |
-		jq -e '[.ports[] | select(.device_id != "") | .name | startswith("sf-")] | all' > /dev/null
-}
 
 declare -A ns_of ip_of
 summary=()   # the figures, printed at the end (docs/outages.md)

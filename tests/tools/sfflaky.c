@@ -12,6 +12,8 @@
  *           [--retry-after S]          ... with "Retry-After: S"
  *           [--reset-every N]          every Nth POST forwarded, its answer
  *                                      cut after the headers (a reset mid-body)
+ *           [--cut-method M]           ... every Nth request of method M
+ *                                      instead of POST (also for --drop-every)
  *           [--drop-every N]           every Nth POST forwarded, its answer
  *                                      never sent: the connection held, silent,
  *                                      until the client gives up (a partition
@@ -50,9 +52,10 @@ static struct {
 	long delay_ms;
 	unsigned fail_every, fail_first, reset_every, drop_every, status, retry_after;
 	const char *fail_method;
+	const char *cut_method;       /* what --reset-every and --drop-every count */
 	const char *token_file;
 } opt = { .status = 503 };
-static atomic_uint n_matching, n_posts;
+static atomic_uint n_matching, n_cuttable;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static long long now_ms(void)
@@ -194,7 +197,7 @@ static void serve(int c)
 {
 	char *req = NULL, *resp = NULL, *head = NULL, method[16] = "?", path[256] = "?";
 	size_t req_head, resp_head, head_len;
-	unsigned n = 0, np = 0;
+	unsigned n = 0, nc = 0;
 	long long arrived_ms;
 	ssize_t req_len, resp_len;
 	int u = -1, status = 0;
@@ -206,8 +209,8 @@ static void serve(int c)
 	sscanf(req, "%15s %255s", method, path);
 	if (opt.token_file)
 		save_token(req, req_head);
-	if (!strcmp(method, "POST"))
-		np = atomic_fetch_add(&n_posts, 1) + 1;
+	if (!strcmp(method, opt.cut_method ? opt.cut_method : "POST"))
+		nc = atomic_fetch_add(&n_cuttable, 1) + 1;
 	if (!opt.fail_method || !strcmp(method, opt.fail_method))
 		n = atomic_fetch_add(&n_matching, 1) + 1;
 	if (n && ((opt.fail_every && n % opt.fail_every == 0) || n <= opt.fail_first)) {
@@ -235,7 +238,7 @@ static void serve(int c)
 		goto out;
 	sscanf(resp, "%*s %d", &status);
 	usleep((useconds_t)opt.delay_ms * 1000);
-	if (np && opt.reset_every && np % opt.reset_every == 0) {
+	if (nc && opt.reset_every && nc % opt.reset_every == 0) {
 		/* Neutron acted; the client hears the head and part of the body,
 		 * then a reset. */
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -245,7 +248,7 @@ static void serve(int c)
 		note("cut", method, path, status, arrived_ms);
 		goto out;
 	}
-	if (np && opt.drop_every && np % opt.drop_every == 0) {
+	if (nc && opt.drop_every && nc % opt.drop_every == 0) {
 		/* Neutron acted; its answer is lost on the way: nothing comes
 		 * back, the connection stays open until the client closes it. */
 		char sink[512];
@@ -299,7 +302,7 @@ int main(int argc, char **argv)
 		{ "status", 1, NULL, 's' }, { "retry-after", 1, NULL, 'r' },
 		{ "reset-every", 1, NULL, 'x' }, { "fail-first", 1, NULL, 'F' },
 		{ "fail-method", 1, NULL, 'm' }, { "token-file", 1, NULL, 't' },
-		{ "drop-every", 1, NULL, 'D' }, { 0 },
+		{ "drop-every", 1, NULL, 'D' }, { "cut-method", 1, NULL, 'M' }, { 0 },
 	};
 	struct sockaddr_in la = { 0 };
 	const char *listen_at = NULL, *up = NULL;
@@ -318,6 +321,7 @@ int main(int argc, char **argv)
 		case 'm': opt.fail_method = optarg; break;
 		case 't': opt.token_file = optarg; break;
 		case 'D': opt.drop_every = (unsigned)atoi(optarg); break;
+		case 'M': opt.cut_method = optarg; break;
 		default: return 2;
 		}
 	}
@@ -326,7 +330,7 @@ int main(int argc, char **argv)
 			"[--delay-ms MS] [--fail-every N | --fail-first N] [--fail-method M] "
 			"[--token-file FILE] "
 			"[--status CODE] [--retry-after S] "
-			"[--reset-every N] [--drop-every N]\n");
+			"[--reset-every N] [--drop-every N] [--cut-method M]\n");
 		return 2;
 	}
 	if ((ntohl(la.sin_addr.s_addr) >> 24) != 127) {

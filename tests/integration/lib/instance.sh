@@ -182,6 +182,15 @@ host_ports() { # HOST INSTANCE
 	ip -n "$(host_ns "$1")" -j -d link show | jq -r --arg a "sf:$2:" \
 		'.[] | .ifalias // empty | select(startswith($a)) | ltrimstr($a)' | sort -u
 }
+# Neutron shows the holder of each port in use, and no holder on the others.
+holders_synced() { # INSTANCE
+	local sp np
+	sp=$(ctl "$1" ports | jq -c '[.ports[] | {id: .port_id, d: (.container_id // "")}] | sort')
+	np=$(neutron GET "ports?tags=sf-deployment=$1&fields=id&fields=device_id&fields=name" |
+		jq -c '[.ports[] | {id, d: .device_id}] | sort')
+	[ "$sp" = "$np" ] && neutron GET "ports?tags=sf-deployment=$1&fields=name&fields=device_id" |
+		jq -e '[.ports[] | select(.device_id != "") | .name | startswith("sf-")] | all' > /dev/null
+}
 # Neutron's tagged ports == the store's == the host's interfaces.
 all_agree() { ports_agree "$2" && [ "$(host_ports "$1" "$2")" = "$(store_ports "$2")" ]; } # HOST INSTANCE
 
