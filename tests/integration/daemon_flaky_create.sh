@@ -38,22 +38,6 @@ ready_instance a host1 2 150 on_demand=true cold_add_timeout=4 cooldown_ms=300 q
 A=$INSTANCE
 leak='superfluid_leaked_ports_total{kind="neutron"}'
 
-declare -A ns_of
-add() { mk_netns "ns_of[$1]" "$1"; cni ADD "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "$cf"; }
-del() { cni DEL "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "$cf"; expect "DEL $1" 0 ""; }
-# drain PHASE: warm ADDs until no port is ready (the refiller must create),
-# their labels in $held; undrain DELs them.
-drain() {
-	local k=0
-	held=()
-	while [ "$(pool_field "$A" p ready)" -gt 0 ] && [ "$k" -lt 4 ]; do
-		k=$((k + 1))
-		add "$1$k"
-		expect "$1: warm ADD $1$k ($took_ms ms)" 0 '.ips[0].address != null' || die "ADD $1$k"
-		held+=("$1$k")
-	done
-}
-undrain() { local l; for l in "${held[@]}"; do del "$l"; done; }
 settled() { wait_until "$1" pool_settled "$A" p 2; }
 posts() { grep " POST /v2.0/ports " "$tmp/flaky.log"; } # the creates the proxy saw
 # The proxy's lines in the order the requests arrived (its 6th field).
@@ -66,7 +50,7 @@ asked_2() { instance_log "$A" | tail -n +$((log0 + 1)) | grep -q "creating 2$"; 
 flaky --drop-every 1
 leak0=$(instance_metric host1 "$A" "$leak")
 log0=$(instance_log "$A" | wc -l)
-drain d
+drain d 4
 check "dropped answers: the pool refills" settled 90
 # Neutron commits the ports before it answers: the listing can find them
 # before the proxy has the answer it drops (and logs).
@@ -89,7 +73,7 @@ check "the pool at rest" settled 60
 
 # --- 409 Conflict ------------------------------------------------------------------------
 flaky --fail-first 3 --fail-method POST --status 409
-drain c
+drain c 4
 check "409s: the pool refills" settled 60
 say "    the proxy saw: $(awk '{ print $2, $3, $5 }' "$tmp/flaky.log" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
 g409=$(gaps)
@@ -110,7 +94,7 @@ check "the pool at rest" settled 60
 
 # --- 500 with Retry-After ----------------------------------------------------------------
 flaky --fail-first 1 --fail-method POST --status 500 --retry-after "$RA_S" 
-drain r
+drain r 4
 check "500 + Retry-After: the pool refills" settled 60
 g500=$(gaps)
 say "    ms between creates: $g500"

@@ -31,22 +31,6 @@ ready_instance a host1 1 90 on_demand=true "cold_add_timeout=$COLD_S" cooldown_m
 A=$INSTANCE
 check "the daemon's calls go through the proxy" grep -q "fwd POST /v2.0/ports " "$tmp/flaky.log"
 
-declare -A ns_of
-add() { mk_netns "ns_of[$1]" "$1"; cni ADD "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "$cf"; }
-del() { cni DEL "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "$cf"; expect "DEL $1" 0 ""; }
-# drain PHASE: warm ADDs until the pool has no ready port (the refiller
-# must create), their labels in $held.
-drain() {
-	local k=0
-	held=()
-	while [ "$(pool_field "$A" p ready)" -gt 0 ] && [ "$k" -lt 5 ]; do
-		k=$((k + 1))
-		add "$1$k"
-		expect "$1: warm ADD $1$k ($took_ms ms)" 0 '.ips[0].address != null' || die "ADD $1$k"
-		held+=("$1$k")
-	done
-}
-undrain() { local l; for l in "${held[@]}"; do del "$l"; done; }
 settled() { wait_until "$2" pool_settled "$A" p "$1" && wait_until 20 ports_agree "$A"; }
 
 # --- slow --------------------------------------------------------------------------------

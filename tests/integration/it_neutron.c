@@ -2,7 +2,8 @@
  * Keystone tokens (password and application credential, endpoint from the
  * catalog), every call of neutron.h, and the error paths: 404, 409, 412,
  * 401 after a revoked token, neutron-server and Keystone stopped, and a
- * port quota exhausted.
+ * port quota exhausted.  It stops neutron-server and Keystone:
+ * sf-test: alone
  *
  * Everything this test creates carries a random suffix and is deleted at
  * the end, even when a test fails (group teardown); the last test checks

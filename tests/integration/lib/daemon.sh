@@ -234,3 +234,21 @@ links_of() { ip -n "$1" -j link show | jq -r '[.[].ifname | select(. != "lo")] |
 # ping_ok NS IP SECONDS: some echo comes back within SECONDS.
 ping_once() { ip netns exec "$1" ping -c 1 -W 1 "$2" > /dev/null 2>&1; }
 ping_ok() { wait_until "$3" ping_once "$1" "$2"; }
+
+# --- containers by label on instance $A, conflist $cf (the caller's) -----------
+declare -A ns_of
+add() { mk_netns "ns_of[$1]" "$1"; cni ADD "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "$cf"; }
+del() { cni DEL "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "$cf"; expect "DEL $1" 0 ""; }
+# drain PHASE [MAX]: warm ADDs until pool p has no ready port (the refiller
+# must create), MAX (5) at most; their labels in $held.  undrain DELs them.
+drain() {
+	local k=0
+	held=()
+	while [ "$(pool_field "$A" p ready)" -gt 0 ] && [ "$k" -lt "${2:-5}" ]; do
+		k=$((k + 1))
+		add "$1$k"
+		expect "$1: warm ADD $1$k ($took_ms ms)" 0 '.ips[0].address != null' || die "ADD $1$k"
+		held+=("$1$k")
+	done
+}
+undrain() { local l; for l in "${held[@]}"; do del "$l"; done; }
