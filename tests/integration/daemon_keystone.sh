@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Keystone faults under a real superfluidd on host1 that authenticates with
 # sf-test: alone
+# Keystone faults under a real superfluidd on host1 that authenticates with
 # an application credential made for the test (docs/outages.md); its
 # Neutron calls go through tests/tools/sfflaky (no fault injected), which
 # writes the token of the last one to a file, so the test knows it.  The
