@@ -59,15 +59,15 @@ old=$(cat "$tokf") || die "sfflaky saw no token"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE -H "X-Auth-Token: $TOKEN" \
 	-H "X-Subject-Token: $old" "$SF_TB_KEYSTONE_URL/auth/tokens")
 check "Keystone revoked the daemon's token (HTTP $code)" test "$code" = 204
-n401=$(grep -c ' 401$' "$tmp/flaky.log")
+n401=$(flaky_answers 401)
 add w2
 expect "ADD w2 after the revocation (warm, $took_ms ms)" 0 '.ips[0].address != null'
 warm_ms=$took_ms
 check "... at once ($took_ms ms < 1000)" test "$took_ms" -lt 1000
-renewed() { [ "$(cat "$tokf")" != "$old" ] && tail -1 "$tmp/flaky.log" | grep -q ' 20[0-9]$'; }
+renewed() { [ "$(cat "$tokf")" != "$old" ] && [[ $(flaky_last) == 20[0-9] ]]; }
 check "the daemon's next Neutron calls carry a new token and succeed" wait_until 20 renewed
 check "... after Neutron answered 401 to the revoked one" \
-	test "$(grep -c ' 401$' "$tmp/flaky.log")" -gt "$n401"
+	test "$(flaky_answers 401)" -gt "$n401"
 check "the refiller refilled the pool" wait_until 30 pool_settled "$A" p 1
 reauths=$(instance_log "$A" | tail -n +"$log0" | grep -c 'refused the token (401')
 check "the daemon authenticated again once ($reauths log line)" test "$reauths" = 1

@@ -158,6 +158,11 @@ flaky_pid=""
 flaky_have() { [ -x "$FLAKY" ]; }
 flaky_stop() { [ -z "$flaky_pid" ] || kill "$flaky_pid" 2> /dev/null; wait "$flaky_pid" 2> /dev/null; flaky_pid=""; }
 at_exit 20 flaky_stop
+# flaky_answers CODE: how many answers of that status the proxy logged (a
+# line: "<ms> <what> METHOD PATH <status> <ms it arrived>"); flaky_last: the
+# status of the last one.
+flaky_answers() { awk -v c="$1" '$5 == c { n++ } END { print n + 0 }' "$tmp/flaky.log"; }
+flaky_last() { tail -1 "$tmp/flaky.log" | awk '{ print $5 }'; }
 flaky() { # OPTIONS...: (re)starts the proxy; its log in $tmp/flaky.log
 	flaky_stop
 	: > "$tmp/flaky.log"
