@@ -236,13 +236,17 @@ static int query_pool_op(struct daemon *d, const json_t *req, bool populate, jso
  * its READY and WIRING ports go to DELETING, and a port released later is
  * deleted as surplus.  For superfluid-docker's DeleteNetwork of a network it
  * made, which Neutron deletes only once no port is left on it
- * (docs/runtimes.md).  Not kept across a restart of the daemon. */
+ * (docs/runtimes.md).  The answer says what is still on Neutron: "held"
+ * (in use, cooling down), "deleting", and "creating" (a refill under way
+ * when it came, whose ports go as surplus).  Not kept across a restart of
+ * the daemon. */
 static int query_pool_retire(struct daemon *d, const json_t *req, json_t **ret, char *why,
 			     size_t why_size)
 {
 	const char *name = json_string_value(json_object_get(req, "pool"));
 	struct pool *p = pool_named(d, name, why, why_size);
-	size_t freed = 0, held;
+	size_t freed = 0, held, deleting;
+	unsigned creating;
 	enum store_port_state states[] = { STORE_PORT_WIRING, STORE_PORT_READY };
 
 	if (!p)
@@ -266,8 +270,13 @@ static int query_pool_retire(struct daemon *d, const json_t *req, json_t **ret, 
 	}
 	daemon_kick_sync(d);
 	held = count_state(d, p->key, STORE_PORT_IN_USE) + count_state(d, p->key, STORE_PORT_COOLDOWN);
-	*ret = json_pack("{s:s, s:I, s:I}", "pool", p->name, "freed", (json_int_t)freed, "held",
-			 (json_int_t)held);
+	deleting = count_state(d, p->key, STORE_PORT_DELETING);
+	pool_set_lock(d->pools);
+	creating = p->creating;
+	pool_set_unlock(d->pools);
+	*ret = json_pack("{s:s, s:I, s:I, s:I, s:I}", "pool", p->name, "freed", (json_int_t)freed,
+			 "held", (json_int_t)held, "deleting", (json_int_t)deleting, "creating",
+			 (json_int_t)creating);
 	return *ret ? 0 : -ENOMEM;
 }
 

@@ -72,12 +72,13 @@ out:
 	return r;
 }
 
-/* {"ctl":"pool_retire","pool":NAME} through the daemon's socket: 0 also
- * when the daemon has no such pool (ENOENT: no container ever used the
- * network). */
-static int retire(struct lnd *l, struct call *c, const char *name)
+/* {"ctl":"pool_retire","pool":NAME} through the daemon's socket; *left
+ * is how many of the pool's ports are still on Neutron (held, deleting,
+ * being created), 0 also when the daemon has no such pool (ENOENT: no
+ * container ever used the network). */
+static int retire(struct lnd *l, struct call *c, const char *name, json_int_t *left)
 {
-	json_t *q = json_pack("{s:s,s:s}", "ctl", "pool_retire", "pool", name);
+	json_t *q = json_pack("{s:s,s:s}", "ctl", "pool_retire", "pool", name), *a;
 	char *req = q ? json_dumps(q, JSON_COMPACT) : NULL, *ans = NULL;
 	struct lnd_refusal ref;
 	int r;
@@ -85,14 +86,21 @@ static int retire(struct lnd *l, struct call *c, const char *name)
 	json_decref(q);
 	if (!req)
 		return -ENOMEM;
+	*left = 0;
 	r = lnd_ask(l->socket, req, strlen(req), &ans, &ref);
 	if (r == -EPROTO)
 		r = strcmp(ref.errno_name, "ENOENT") ? lnd_fail(c, "%s", ref.why) : 0;
 	else if (r < 0)
 		r = lnd_fail(c, "%s: its pool's ports on Neutron network '%s' would keep it; try "
 			     "again", ref.why, name);
-	else
+	else {
+		a = json_loads(ans, 0, NULL);
+		*left = json_integer_value(json_object_get(a, "held")) +
+			json_integer_value(json_object_get(a, "deleting")) +
+			json_integer_value(json_object_get(a, "creating"));
+		json_decref(a);
 		log_info_rl("superfluidd retired pool '%s': %s", name, ans);
+	}
 	free(ans);
 	free(req);
 	return r;
@@ -101,26 +109,33 @@ static int retire(struct lnd *l, struct call *c, const char *name)
 int lnd_net_unmake(struct lnd *l, struct call *c, struct pool *p)
 {
 	uint64_t deadline = util_now_ms() + UNMAKE_WAIT_MS;
-	struct neutron_error nerr;
+	struct neutron_error nerr = { 0 };
+	json_int_t left;
 	int r;
 
 	if (!l->nc)
 		return lnd_fail(c, "no Neutron client");
-	r = retire(l, c, p->name);
-	if (r < 0)
-		return r;
-	/* Neutron refuses (409) while a port is on the network: the daemon's
-	 * syncer deletes its pool's ports within a few rounds.  Retired again
-	 * each round, for a refill that was under way. */
+	/* Neutron deletes the subnet before it finds a port made meanwhile
+	 * (the network stays, with ports that have no address): no delete is
+	 * asked while the daemon still holds, deletes or creates a port of the
+	 * pool.  Then 409 only while Neutron is behind its own deletes. */
 	for (unsigned delay = 100;; delay = delay < 800 ? delay * 2 : 800) {
-		if (delay > 100 && (r = retire(l, c, p->name)) < 0)
+		r = retire(l, c, p->name, &left);
+		if (r < 0)
 			return r;
-		memset(&nerr, 0, sizeof(nerr));
-		r = neutron_network_delete(l->nc, p->net_id, &nerr);
-		if (r >= 0 || r == -ENOENT)
-			break;
-		if (nerr.http_status != 409 || util_now_ms() + delay > deadline)
+		if (left == 0) {
+			memset(&nerr, 0, sizeof(nerr));
+			r = neutron_network_delete(l->nc, p->net_id, &nerr);
+			if (r >= 0 || r == -ENOENT)
+				break;
+			if (nerr.http_status != 409)
+				return lnd_fail(c, "deleting Neutron network %s '%s': %s", p->net_id,
+						p->name, nerr.message[0] ? nerr.message :
+						strerror(-r));
+		}
+		if (util_now_ms() + delay > deadline)
 			return lnd_fail(c, "deleting Neutron network %s '%s': %s", p->net_id, p->name,
+					left ? "superfluidd still has ports of it on Neutron" :
 					nerr.message[0] ? nerr.message : strerror(-r));
 		util_sleep_ms(delay);
 	}
