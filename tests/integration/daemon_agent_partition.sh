@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # sf-test: alone
+# sf-test: plain-build: ASan runs its wiring recheck in every test that refills a pool
 # host1's L2 agent cut from RabbitMQ (lib/daemon.sh's agent_partition: its
 # connections to the broker dropped in host1's namespace, nothing else's),
 # against a real superfluidd on host1 (docs/outages.md):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # sf-test: alone
+# sf-test: plain-build: ASan runs its breaker, timeouts and retries in daemon_partition, daemon_flaky_*
 # Outages of the test bed's services while containers come and go, against
 # a real superfluidd on host1 (docs/outages.md has the figures):
 #  - neutron-server, keystone, rabbitmq stopped in turn, with a warm pool:

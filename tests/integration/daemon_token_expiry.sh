@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # sf-test: alone
+# sf-test: plain-build: ASan runs its re-authentication in daemon_keystone
 # Keystone tokens that expire every 30 s (issue 15; twice as often as the
 # issue's minute): the test bed's Keystone restarted with [token] expiration
 # = 30 (SF_TESTBED_TOKEN_EXPIRATION), a real superfluidd on host1 whose
