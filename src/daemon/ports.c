@@ -18,6 +18,44 @@
 
 #define STATUS_BATCH 40            /* ids per status query, to keep URLs short */
 
+/* How many ADDs may wait on Neutron for a port of their own at once: all
+ * the workers but one.  Such an ADD holds its worker for up to
+ * cold_add_timeout; with every worker in one, warm ADDs, DELs and sfctl
+ * would queue behind a slow Neutron (docs/outages.md, "At the worker
+ * limit"). */
+static unsigned own_limit(const struct daemon *d)
+{
+	return d->cfg.workers > 1 ? d->cfg.workers - 1 : 1;
+}
+
+int ports_own_enter(struct daemon *d, const char *pool, struct cni_error *err)
+{
+	/* Once a minute: the operator learns of it, a stream of ADDs does not
+	 * fill the log (each ADD's answer says it too). */
+	static struct log_rl busy_rl = LOG_RL_INIT(1, 1);
+	unsigned n = atomic_load(&d->cold_adds);
+
+	do {
+		if (n >= own_limit(d)) {
+			log_msg_rl(&busy_rl, LOG_LEVEL_WARN, "%u ADD(s) already wait on Neutron for a "
+				   "port of their own, all the %u workers but one: further ADDs that "
+				   "need one answer code 11 at once until one ends (raise the pools' "
+				   "min, or workers)", own_limit(d), d->cfg.workers);
+			cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' has no port for this ADD and "
+				      "%u other ADD(s) already wait on Neutron for a port (the daemon "
+				      "keeps one of its %u workers for the rest); try again later",
+				      pool, own_limit(d), d->cfg.workers);
+			return -EBUSY;
+		}
+	} while (!atomic_compare_exchange_weak(&d->cold_adds, &n, n + 1));
+	return 0;
+}
+
+void ports_own_leave(struct daemon *d)
+{
+	atomic_fetch_sub(&d->cold_adds, 1);
+}
+
 int ports_adopt(struct daemon *d, struct pool *p, const json_t *port)
 {
 	struct store_port sp = { 0 };

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "cni/error.h"
 #include "common/util.h"
 #include "daemon/state.h"
 
@@ -20,6 +21,13 @@
  * Used by the refiller and by a cold ADD. */
 int ports_make(struct daemon *d, struct pool *p, unsigned n, unsigned timeout_ms,
 	       char **ret_port_id, struct neutron_error *ret_err) MUST_CHECK;
+
+/* The ADDs that wait on Neutron for a port of their own (an empty pool's
+ * cold ADD, a chosen address's port) take one of all the workers but one:
+ * 0, or -EBUSY with `err` set (code 11, naming `pool`) when every place is
+ * taken.  Each 0 is followed by one ports_own_leave(). */
+int ports_own_enter(struct daemon *d, const char *pool, struct cni_error *err) MUST_CHECK;
+void ports_own_leave(struct daemon *d);
 
 /* Records a port Neutron made (the refill's, or one the garbage collector
  * adopts) in pool `p`, WIRING, and wires its host side.  0 also when the

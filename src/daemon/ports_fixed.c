@@ -12,6 +12,7 @@
 #include "bind/portinfo.h"
 #include "common/log.h"
 #include "daemon/daemon_metrics.h"
+#include "daemon/ports.h"
 #include "neutron/neutron.h"
 #include "pool/pool.h"
 
@@ -232,6 +233,7 @@ int ports_fixed_claim(struct daemon *d, struct pool *p, const struct cni_env *en
 	json_t *req = NULL, *port = NULL, *fixed;
 	uint64_t start;
 	char why[320];
+	bool entered = false;
 	int r;
 
 	if (d->nested || p->service) {
@@ -251,6 +253,10 @@ int ports_fixed_claim(struct daemon *d, struct pool *p, const struct cni_env *en
 	r = claim_pooled(d, p, env, ip, len, ret, err);
 	if (r != -ENOENT)
 		return r;
+	r = ports_own_enter(d, p->name, err);
+	if (r < 0)
+		return r;
+	entered = true;
 	req = pool_port_request(p, d->cfg.host, d->deployment_tag, d->host_tag, 1);
 	fixed = p->subnet_id ? json_pack("[{s:s,s:s}]", "subnet_id", p->subnet_id, "ip_address", ip)
 			     : json_pack("[{s:s}]", "ip_address", ip);
@@ -295,6 +301,8 @@ undo:
 	if (store_release(d->store, env->container_id, env->ifname, store_clock_ms(), NULL) == 0)
 		daemon_kick_recycle(d);
 out:
+	if (entered)
+		ports_own_leave(d);
 	store_port_done(&row);
 	json_decref(port);
 	json_decref(req);

@@ -134,29 +134,6 @@ static void store_failed(struct daemon *d, const char *what, int r, struct cni_e
 		cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, strerror(-r));
 }
 
-/* How many ADDs may wait on Neutron for a port of their own at once: all
- * the workers but one.  Such an ADD holds its worker for up to
- * cold_add_timeout; with every worker in one, warm ADDs, DELs and sfctl
- * would queue behind a slow Neutron (docs/outages.md, "At the worker
- * limit"). */
-static unsigned cold_add_limit(const struct daemon *d)
-{
-	return d->cfg.workers > 1 ? d->cfg.workers - 1 : 1;
-}
-
-/* Takes one of the cold ADDs' places: true, or false (nothing taken) when
- * all are in use. */
-static bool cold_add_enter(struct daemon *d)
-{
-	unsigned n = atomic_load(&d->cold_adds);
-
-	do {
-		if (n >= cold_add_limit(d))
-			return false;
-	} while (!atomic_compare_exchange_weak(&d->cold_adds, &n, n + 1));
-	return true;
-}
-
 /* An empty pool: make one port for this ADD (bound, plugged, ACTIVE).  A
  * concurrent ADD may take the new port once it is READY, before this one
  * claims it, and leave the pool empty again (the leak run met this): then
@@ -164,9 +141,6 @@ static bool cold_add_enter(struct daemon *d)
 static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *env,
 		      uint64_t deadline, struct store_port *ret, struct cni_error *err)
 {
-	/* Once a minute: the operator learns of it, a stream of ADDs does not
-	 * fill the log (each ADD's answer says it too). */
-	static struct log_rl busy_rl = LOG_RL_INIT(1, 1);
 	char *port_id = NULL, why[320];
 	bool entered = false;
 	int r;
@@ -193,17 +167,9 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' is empty and %s", p->name, why);
 		return -EHOSTUNREACH;
 	}
-	if (!cold_add_enter(d)) {
-		log_msg_rl(&busy_rl, LOG_LEVEL_WARN, "%u ADD(s) already wait on Neutron for a port "
-			   "of their own, all the %u workers but one: further ADDs on empty pools "
-			   "answer code 11 at once until one ends (raise the pools' min, or "
-			   "workers)", cold_add_limit(d), d->cfg.workers);
-		cni_error_set(err, CNI_ERR_TRY_AGAIN, "pool '%s' is empty and %u other ADD(s) "
-			      "already wait on Neutron for a port (the daemon keeps one of its %u "
-			      "workers for the rest); try again later", p->name, cold_add_limit(d),
-			      d->cfg.workers);
-		return -EBUSY;
-	}
+	r = ports_own_enter(d, p->name, err);
+	if (r < 0)
+		return r;
 	entered = true;
 	for (;;) {
 		struct neutron_error nerr = { 0 };
@@ -254,7 +220,7 @@ static int claim_cold(struct daemon *d, struct pool *p, const struct cni_env *en
 	}
 out:
 	if (entered)
-		atomic_fetch_sub(&d->cold_adds, 1);
+		ports_own_leave(d);
 	free(port_id);
 	return r;
 }

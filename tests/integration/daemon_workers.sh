@@ -8,7 +8,8 @@
 #    and the other answers code 11 at once, saying the others wait;
 #  - meanwhile a warm ADD, its DEL and sfctl's queries are answered at once
 #    (the build before this change kept them queued for cold_add_timeout);
-#  - a burst of 8 more is answered at once, with one log line, not eight;
+#  - a burst of 8 more is answered at once, with one log line, not eight,
+#    and so is an ADD of a chosen address (it too needs a port of its own);
 #  - the daemon lives, and once Neutron is quick again a cold ADD waits on
 #    it again (the place was given back); Neutron's ports are the store's.
 # Disturbs nothing else on host1: no lock needed.
@@ -34,13 +35,17 @@ busy_re='other ADD\(s\) already wait on Neutron'
 busy_line='ADD(s) already wait on Neutron for a port of their own'
 
 declare -A ns_of
-# bg_cold LABEL: a cold ADD in the background, its answer in $tmp/LABEL/.
+# An address of the warm pool's subnet that no pool port can hold (outside
+# the allocation pool, .10 to .200): its ADD needs a port of its own too.
+cf_fixed=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]" ". + {runtimeConfig: {ips: [\"$pfx.222/24\"]}}")
+# bg_cold LABEL [CONF]: a cold ADD in the background, its answer in $tmp/LABEL/
+# (in the namespace ns_of[LABEL], made first unless it is).
 bg_cold() {
-	mk_netns "ns_of[$1]" "$1"
+	[ -n "${ns_of[$1]:-}" ] || mk_netns "ns_of[$1]" "$1"
 	(
 		tmp=$tmp/$1
 		mkdir -p "$tmp"
-		cni ADD "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "$cf_cold"
+		cni ADD "$NAME-$1" "/run/netns/${ns_of[$1]}" eth0 "${2:-$cf_cold}"
 		printf '%s\n' "$rc" > "$tmp/rc"
 		printf '%s\n' "$took_ms" > "$tmp/ms"
 		printf '%s\n' "$out" > "$tmp/out"
@@ -86,20 +91,30 @@ check "... and got a port or code 11" jq -e '.ips[0].address != null or .code ==
 
 # A burst while one waits: every one answered at once, one log line.
 check "the breaker closed again before the burst" wait_until 30 breaker_closed
+# Their namespaces first: the burst must be launched well inside b0's wait.
+for k in 1 2 3 4 5 6 7 8 f1; do
+	case $k in f1) l=$k ;; *) l=b$k ;; esac
+	mk_netns "ns_of[$l]" "$l"
+done
 bg_cold b0
 sleep 0.5
 t0=$(date +%s%N)
 for k in 1 2 3 4 5 6 7 8; do bg_cold "b$k"; done
+bg_cold f1 "$cf_fixed"
 bg_wait
 burst_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 nbusy=0
 for k in 1 2 3 4 5 6 7 8; do is_busy "b$k" && nbusy=$((nbusy + 1)); done
 slowest=$(for k in 1 2 3 4 5 6 7 8; do ans "b$k" ms; done | sort -n | tail -1)
+say "    b0 (waiting): rc $(ans b0 rc), $(ans b0 ms) ms, $(jq -c '{code, msg}' "$tmp/b0/out")"
 check "a burst of 8 while one waits: all told the others wait ($nbusy of 8)" test "$nbusy" = 8
 check "... each at once (slowest $slowest ms < 1500)" test "$slowest" -lt 1500
+check "... and so is an ADD with a chosen address ($pfx.222) on the warm pool, at once ($(ans f1 ms) ms < 1500)" \
+	eval 'is_busy f1 && [ "$(ans f1 ms)" -lt 1500 ]'
+[ "$(ans f1 rc)" = 0 ] && { cni DEL "$NAME-f1" "/run/netns/${ns_of[f1]}" eth0 "$cf_fixed"; expect "DEL f1" 0 ""; }
 [ "$(ans b0 rc)" = 0 ] && { cni DEL "$NAME-b0" "/run/netns/${ns_of[b0]}" eth0 "$cf_cold"; expect "DEL b0" 0 ""; }
 lines=$(instance_log "$A" | grep -c "$busy_line")
-check "9 ADDs told to wait within a minute: one warning in the log ($lines)" test "$lines" = 1
+check "10 ADDs told to wait within a minute: one warning in the log ($lines)" test "$lines" = 1
 check "the daemon lives (pid $pid)" kill -0 "$pid"
 
 # Neutron quick again: the places were given back.
