@@ -120,6 +120,7 @@ int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const struct b
 	char alias[NL_ALIAS_SIZE];
 	struct bind_names n;
 	struct nl_link tap, sfp, bridge;
+	bool userspace = false;
 	int brq = 0, sfb, r;   /* brq 0: an OVS port, no Linux bridge */
 
 	bind_names_of(pi->port_id, pi->network_id, &n);
@@ -163,7 +164,18 @@ int bind_prepare(struct nl_sock *host, const struct portinfo *pi, const struct b
 		r = ensure_member(host, &sfp, sfb, alias, ext);
 	/* Last: the agent starts wiring a port once OVSDB shows it. */
 	if (r >= 0 && pi->ovs_bridge[0])
-		r = bind_ovs_plug(&hc->ovs, pi, n.tap, hc->deployment, ext);
+		r = bind_ovs_plug(&hc->ovs, pi, n.tap, hc->deployment, &userspace, ext);
+	/* The userspace datapath reads tap with AF_PACKET and forwards frames
+	 * as it finds them: a container's partial checksums and GSO frames
+	 * would reach the other end unfinished (no TCP segment gets through).
+	 * Finished on sfp, which sends them into tap; a kernel datapath
+	 * finishes them itself and keeps the offloads. */
+	if (r >= 0 && userspace) {
+		r = nl_link_offloads_off(n.sfp);
+		if (r < 0)
+			snprintf(ext->msg, sizeof(ext->msg), "turning offloads off on '%s' for the "
+				 "userspace datapath of '%s'", n.sfp, pi->ovs_bridge);
+	}
 	return r;
 }
 

@@ -155,9 +155,10 @@ int bind_ovs_vsctl(const struct bind_ovs_cfg *c, const char *const *args, char *
 }
 
 int bind_ovs_plug(const struct bind_ovs_cfg *c, const struct portinfo *pi, const char *tap,
-		  const char *deployment, struct nl_extack *ext)
+		  const char *deployment, bool *ret_userspace, struct nl_extack *ext)
 {
-	char id[PORTINFO_ID_LEN + 32], mac[64], dep[256];
+	char id[PORTINFO_ID_LEN + 32], mac[64], dep[256], dp[64];
+	int r;
 
 	if (pi->ovs_hybrid) {
 		snprintf(ext->msg, sizeof(ext->msg),
@@ -169,9 +170,16 @@ int bind_ovs_plug(const struct bind_ovs_cfg *c, const struct portinfo *pi, const
 	snprintf(id, sizeof(id), "external_ids:iface-id=%s", pi->port_id);
 	snprintf(mac, sizeof(mac), "external_ids:attached-mac=%s", pi->mac_str);
 	snprintf(dep, sizeof(dep), "external_ids:sf-deployment=%s", deployment);
-	return bind_ovs_vsctl(c, (const char *const[]){
+	/* The bridge's datapath in the same transaction: "netdev" is the
+	 * userspace one ("" or "system" the kernel's). */
+	r = bind_ovs_vsctl(c, (const char *const[]){
 		"--may-exist", "add-port", pi->ovs_bridge, tap, "--", "set", "Interface", tap, id,
-		mac, "external_ids:iface-status=active", dep, NULL }, NULL, 0, ext);
+		mac, "external_ids:iface-status=active", dep, "--", "get", "Bridge", pi->ovs_bridge,
+		"datapath_type", NULL }, dp, sizeof(dp), ext);
+	if (r < 0)
+		return r;
+	*ret_userspace = streq(dp, "netdev") || streq(dp, "\"netdev\"");
+	return 0;
 }
 
 /* One row of `find Interface` in --format=json: [name, ofport, external_ids],

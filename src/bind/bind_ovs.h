@@ -31,10 +31,11 @@ struct bind_ovs_cfg {
 #define BIND_OVS_TIMEOUT_S 10
 
 /* Adds `tap` to the port's bridge (pi->ovs_bridge), or moves it there,
- * with the port's external_ids and ours (sf-deployment); idempotent.  On
+ * with the port's external_ids and ours (sf-deployment); idempotent.
+ * *ret_userspace: the bridge's datapath is the userspace one (netdev).  On
  * failure ext->msg holds what ovs-vsctl said. */
 int bind_ovs_plug(const struct bind_ovs_cfg *c, const struct portinfo *pi, const char *tap,
-		  const char *deployment, struct nl_extack *ext) MUST_CHECK;
+		  const char *deployment, bool *ret_userspace, struct nl_extack *ext) MUST_CHECK;
 /* The OVSDB Interfaces of `deployment` that have an OpenFlow port: an
  * object mapping interface name to iface-id, for the caller to free.  One
  * ovs-vsctl call for all ports (the wiring recheck runs every 300 ms). */

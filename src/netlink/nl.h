@@ -116,6 +116,12 @@ int nl_link_set_name(struct nl_sock *s, int ifindex, const char *name,
 /* The kernel ignores IFLA_IFALIAS in a create: an alias is set afterwards. */
 int nl_link_set_alias(struct nl_sock *s, int ifindex, const char *alias,
 		      struct nl_extack *extack) MUST_CHECK;
+/* Transmit checksums, TSO and GSO off on `ifname` (in the caller's
+ * namespace): what leaves through it is checksummed and segmented in
+ * software first, for a reader that passes frames on as it finds them
+ * (Open vSwitch's userspace datapath reading a veth with AF_PACKET).
+ * -ENODEV when there is no such link. */
+int nl_link_offloads_off(const char *ifname) MUST_CHECK;
 /* Deleting a veth deletes its peer too.  -ENODEV when there is no such link. */
 int nl_link_delete(struct nl_sock *s, int ifindex, struct nl_extack *extack) MUST_CHECK;
 

@@ -91,16 +91,22 @@ static void test_plug_sends_one_transaction(void **state)
 	struct bind_ovs_cfg c = { .vsctl = prog, .db = "unix:/x/db.sock" };
 	struct nl_extack ext = { { 0 } };
 	struct portinfo pi = port();
+	bool userspace = true;
 
 	(void)state;
-	answer_with("", 0);
-	assert_int_equal(bind_ovs_plug(&c, &pi, "tap0c6d51de-f4", "dep", &ext), 0);
+	answer_with("\"\"\n", 0);
+	assert_int_equal(bind_ovs_plug(&c, &pi, "tap0c6d51de-f4", "dep", &userspace, &ext), 0);
+	assert_false(userspace);
 	assert_string_equal(args_seen(),
 			    "--db=unix:/x/db.sock\n--timeout=10\n--may-exist\nadd-port\nbr-int\n"
 			    "tap0c6d51de-f4\n--\nset\nInterface\ntap0c6d51de-f4\n"
 			    "external_ids:iface-id=0c6d51de-f42a-4986-9969-f7eb21459b73\n"
 			    "external_ids:attached-mac=fa:16:3e:d7:4d:20\n"
-			    "external_ids:iface-status=active\nexternal_ids:sf-deployment=dep\n");
+			    "external_ids:iface-status=active\nexternal_ids:sf-deployment=dep\n"
+			    "--\nget\nBridge\nbr-int\ndatapath_type\n");
+	answer_with("netdev\n", 0);
+	assert_int_equal(bind_ovs_plug(&c, &pi, "tap0c6d51de-f4", "dep", &userspace, &ext), 0);
+	assert_true(userspace);
 }
 
 static void test_plug_refuses_hybrid(void **state)
@@ -108,10 +114,12 @@ static void test_plug_refuses_hybrid(void **state)
 	struct bind_ovs_cfg c = { .vsctl = prog, .db = "unix:/x/db.sock" };
 	struct nl_extack ext = { { 0 } };
 	struct portinfo pi = port();
+	bool userspace;
 
 	(void)state;
 	pi.ovs_hybrid = true;
-	assert_int_equal(bind_ovs_plug(&c, &pi, "tap0c6d51de-f4", "dep", &ext), -EPROTONOSUPPORT);
+	assert_int_equal(bind_ovs_plug(&c, &pi, "tap0c6d51de-f4", "dep", &userspace, &ext),
+			 -EPROTONOSUPPORT);
 	assert_non_null(strstr(ext.msg, "iptables_hybrid"));
 }
 

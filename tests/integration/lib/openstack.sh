@@ -71,6 +71,11 @@ sg_allow_icmp() { # SG_ID
 	neutron POST security-group-rules "$(jq -nc --arg sg "$1" '{security_group_rule: {
 		security_group_id: $sg, direction: "ingress", ethertype: "IPv4", protocol: "icmp"}}')"
 }
+sg_allow_tcp() { # SG_ID PORT
+	neutron POST security-group-rules "$(jq -nc --arg sg "$1" --argjson p "$2" '{security_group_rule: {
+		security_group_id: $sg, direction: "ingress", ethertype: "IPv4", protocol: "tcp",
+		port_range_min: $p, port_range_max: $p}}')"
+}
 
 # A random third octet for 198.19.X.0/24 (1..199: 198.19.200.0/24 is the
 # host route tests use).
