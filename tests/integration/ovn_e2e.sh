@@ -14,6 +14,8 @@
 #    blocked from the one on host22 by a security group without an ICMP rule
 #    (an OVN ACL drops it), reaching it over Geneve (UDP 6081 seen on the
 #    underlay) once the rule is added, blocked again once it is removed;
+#  - 1 MiB over TCP between the chassis arrives whole (offloads finished
+#    before the userspace datapath);
 #  - the subnet's gateway on a router (an OVN logical router) answers ping;
 #  - DEL, then both instances purged: no Neutron port, no logical switch
 #    port, no OVSDB port, no host interface of them left.
@@ -142,6 +144,14 @@ ip netns exec "${ns_of[c2]}" ping -c 3 -i 0.2 -W 1 "${ip_of[c1]}" > /dev/null 2>
 wait "$cap"
 check "... and c2 pings c1, over Geneve between the chassis (UDP 6081 on the underlay)" \
 	test "$(grep -c 'UDP\|Geneve' "$tmp/geneve.txt")" -ge 2
+# TCP in bulk between the chassis: the userspace datapath passes frames on
+# as it reads them, so the daemon finishes the offloads before br-int.
+tcp_rule=$(sg_allow_tcp "$sg_id" 5201 | jq -r .security_group_rule.id)
+tcp_mib() { tcp_through "${ns_of[c1]}" "${ns_of[c2]}" "${ip_of[c2]}" 5201 1048576; }
+wait_until 20 tcp_mib
+check "a TCP rule added: 1 MiB from c1 ($H1) reaches c2 ($H2) whole ($(cat "$tmp/tcp.n") bytes)" \
+	test "$(cat "$tmp/tcp.n")" = 1048576
+neutron DELETE "security-group-rules/$tcp_rule" > /dev/null || fail "deleting rule $tcp_rule"
 neutron DELETE "security-group-rules/$icmp_rule" > /dev/null || fail "deleting rule $icmp_rule"
 blocked() { ! ping_once "${ns_of[c1]}" "${ip_of[c2]}"; }
 check "the rule removed: c1 cannot ping c2 again" wait_until 20 blocked

@@ -83,17 +83,7 @@ check "... and c2 pings c1" ping_ok "${ns_of[c2]}" "${ip_of[c1]}" 5
 # off tap<p11> as it is: the container's partial checksums and GSO frames
 # are finished on sfp<p11> (bind.c), or no segment past the first arrives.
 tcp_rule=$(sg_allow_tcp "$sg_id" 5201 | jq -r .security_group_rule.id)
-tcp_bytes() { # bytes c2 received of 1 MiB from c1 on TCP 5201
-	ip netns exec "${ns_of[c2]}" timeout 10 socat -u TCP-LISTEN:5201,reuseaddr - 2> /dev/null |
-		wc -c > "$tmp/tcp.n" &
-	local lp=$!
-	sleep 0.3
-	head -c 1048576 /dev/zero | ip netns exec "${ns_of[c1]}" timeout 8 \
-		socat -u - "TCP:${ip_of[c2]}:5201,connect-timeout=3" 2> /dev/null
-	wait "$lp"
-	cat "$tmp/tcp.n"
-}
-tcp_mib() { [ "$(tcp_bytes)" = 1048576 ]; }
+tcp_mib() { tcp_through "${ns_of[c1]}" "${ns_of[c2]}" "${ip_of[c2]}" 5201 1048576; }
 wait_until 20 tcp_mib
 check "a TCP rule added: 1 MiB from c1 reaches c2 whole ($(cat "$tmp/tcp.n") bytes)" \
 	test "$(cat "$tmp/tcp.n")" = 1048576

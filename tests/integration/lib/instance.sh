@@ -136,6 +136,20 @@ conf() {
 		(if $sock != "" then {socket: $sock} else {} end)' | jq -c "${4:-.}"
 }
 
+# tcp_through FROM_NS TO_NS IP PORT BYTES: BYTES zeros sent over TCP from
+# FROM_NS to a listener on IP:PORT in TO_NS arrive whole; what arrived is
+# left in $tmp/tcp.n.
+tcp_through() {
+	ip netns exec "$2" timeout 10 socat -u "TCP-LISTEN:$4,reuseaddr" - 2> /dev/null |
+		wc -c > "$tmp/tcp.n" &
+	local lp=$!
+	sleep 0.3
+	head -c "$5" /dev/zero | ip netns exec "$1" timeout 8 \
+		socat -u - "TCP:$3:$4,connect-timeout=3" 2> /dev/null
+	wait "$lp"
+	[ "$(cat "$tmp/tcp.n")" = "$5" ]
+}
+
 # ctl INSTANCE QUERY: the daemon's answer to {"ctl": QUERY} (its "stdout").
 # Fails when the daemon does not answer: jq 1.6 -e exits 0 on empty input,
 # which would let a dead daemon pass every check built on this.
