@@ -146,12 +146,7 @@ check "... and c2 pings c1, over Geneve between the chassis (UDP 6081 on the und
 	test "$(grep -c 'UDP\|Geneve' "$tmp/geneve.txt")" -ge 2
 # TCP in bulk between the chassis: the userspace datapath passes frames on
 # as it reads them, so the daemon finishes the offloads before br-int.
-tcp_rule=$(sg_allow_tcp "$sg_id" 5201 | jq -r .security_group_rule.id)
-tcp_mib() { tcp_through "${ns_of[c1]}" "${ns_of[c2]}" "${ip_of[c2]}" 5201 1048576; }
-wait_until 20 tcp_mib
-check "a TCP rule added: 1 MiB from c1 ($H1) reaches c2 ($H2) whole ($(cat "$tmp/tcp.n") bytes)" \
-	test "$(cat "$tmp/tcp.n")" = 1048576
-neutron DELETE "security-group-rules/$tcp_rule" > /dev/null || fail "deleting rule $tcp_rule"
+tcp_mib_check "from c1 ($H1) to c2 ($H2)" "$sg_id" "${ns_of[c1]}" "${ns_of[c2]}" "${ip_of[c2]}"
 neutron DELETE "security-group-rules/$icmp_rule" > /dev/null || fail "deleting rule $icmp_rule"
 blocked() { ! ping_once "${ns_of[c1]}" "${ip_of[c2]}"; }
 check "the rule removed: c1 cannot ping c2 again" wait_until 20 blocked

@@ -82,12 +82,7 @@ check "... and c2 pings c1" ping_ok "${ns_of[c2]}" "${ip_of[c1]}" 5
 # TCP in bulk through the userspace datapath, which forwards what it reads
 # off tap<p11> as it is: the container's partial checksums and GSO frames
 # are finished on sfp<p11> (bind.c), or no segment past the first arrives.
-tcp_rule=$(sg_allow_tcp "$sg_id" 5201 | jq -r .security_group_rule.id)
-tcp_mib() { tcp_through "${ns_of[c1]}" "${ns_of[c2]}" "${ip_of[c2]}" 5201 1048576; }
-wait_until 20 tcp_mib
-check "a TCP rule added: 1 MiB from c1 reaches c2 whole ($(cat "$tmp/tcp.n") bytes)" \
-	test "$(cat "$tmp/tcp.n")" = 1048576
-neutron DELETE "security-group-rules/$tcp_rule" > /dev/null || fail "deleting rule $tcp_rule"
+tcp_mib_check "from c1 to c2" "$sg_id" "${ns_of[c1]}" "${ns_of[c2]}" "${ip_of[c2]}"
 neutron DELETE "security-group-rules/$rule" > /dev/null || fail "deleting rule $rule"
 blocked() { ! ping_once "${ns_of[c1]}" "${ip_of[c2]}"; }
 check "the rule removed: c1 cannot ping c2 again" wait_until 20 blocked

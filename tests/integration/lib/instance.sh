@@ -136,6 +136,17 @@ conf() {
 		(if $sock != "" then {socket: $sock} else {} end)' | jq -c "${4:-.}"
 }
 
+# tcp_mib_check WHAT SG_ID FROM_NS TO_NS IP: with a rule of SG_ID letting
+# TCP 5201 in, 1 MiB sent from FROM_NS to a listener on IP in TO_NS arrives
+# whole (tried for up to 20 s: the rule takes a moment); the rule goes after.
+tcp_mib_check() {
+	local rule
+	rule=$(sg_allow_tcp "$2" 5201 | jq -r .security_group_rule.id)
+	wait_until 20 tcp_through "$3" "$4" "$5" 5201 1048576
+	check "a TCP rule added: 1 MiB $1 arrives whole ($(cat "$tmp/tcp.n") bytes)" \
+		test "$(cat "$tmp/tcp.n")" = 1048576
+	neutron DELETE "security-group-rules/$rule" > /dev/null || fail "deleting rule $rule"
+}
 # tcp_through FROM_NS TO_NS IP PORT BYTES: BYTES zeros sent over TCP from
 # FROM_NS to a listener on IP:PORT in TO_NS arrive whole; what arrived is
 # left in $tmp/tcp.n.
