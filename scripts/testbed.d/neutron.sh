@@ -10,8 +10,37 @@ TB_ML2_CONF=$TB_CONF/neutron/ml2_conf.ini
 TB_REPORT_INTERVAL=3
 TB_AGENT_DOWN_TIME=15
 
+# neutron.conf's sections that both beds' servers have (the default bed's
+# here, the OVN bed's in ovn.sh): Keystone, locks, quotas.
+tb_neutron_shared_sections() {
+	cat <<-EOF
+		[keystone_authtoken]
+		www_authenticate_uri = $TB_KEYSTONE_URL
+		auth_url = $TB_KEYSTONE_URL
+		auth_type = password
+		username = neutron
+		password = $SECRET_NEUTRON_SVC
+		project_name = service
+		user_domain_name = Default
+		project_domain_name = Default
+		region_name = $TB_REGION
+		# No token cache: every request is checked with Keystone, so a
+		# revoked token is refused at once (tests rely on it).
+		token_cache_time = -1
+		[oslo_concurrency]
+		lock_path = $TB_DIR/neutron/lock
+		[quotas]
+		# Every test makes its own groups (a service test three), and a
+		# few tests run at once while developing: room beyond the default 10.
+		quota_security_group = 40
+		quota_security_group_rule = 400
+	EOF
+}
+
 tb_neutron_conf() {
+	local shared
 	install -d -m 0700 "$TB_CONF/neutron" "$TB_DIR/neutron" "$TB_DIR/neutron/lock"
+	shared=$(tb_neutron_shared_sections)   # not in the heredoc: a failure stops here
 	tb_write "$TB_NEUTRON_CONF" 0600 <<-EOF
 		[DEFAULT]
 		bind_host = $TB_UNDERLAY_IP
@@ -35,26 +64,7 @@ tb_neutron_conf() {
 		log_file = neutron-server.log
 		[database]
 		connection = $(tb_db_url neutron)
-		[keystone_authtoken]
-		www_authenticate_uri = $TB_KEYSTONE_URL
-		auth_url = $TB_KEYSTONE_URL
-		auth_type = password
-		username = neutron
-		password = $SECRET_NEUTRON_SVC
-		project_name = service
-		user_domain_name = Default
-		project_domain_name = Default
-		region_name = $TB_REGION
-		# No token cache: every request is checked with Keystone, so a
-		# revoked token is refused at once (tests rely on it).
-		token_cache_time = -1
-		[oslo_concurrency]
-		lock_path = $TB_DIR/neutron/lock
-		[quotas]
-		# Every test makes its own groups (a service test three), and a
-		# few tests run at once while developing: room beyond the default 10.
-		quota_security_group = 40
-		quota_security_group_rule = 400
+		$shared
 		[experimental]
 		# The linuxbridge mechanism driver is experimental in Zed; the
 		# server refuses to load it without this.

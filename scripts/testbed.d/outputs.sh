@@ -27,12 +27,10 @@ tb_openrc() { # user password project
 	EOF
 }
 
-tb_host_files() { # index
-	local i=$1 d=$TB_DIR/hosts/host$1
-	install -d -m 0700 "$d" "$d/run" "$d/state"
-	tb_write "$d/superfluid.conf" 0600 root:root <<-EOF
-		# superfluid on simulated host host$i (netns $(tb_host_ns "$i")), written by scripts/testbed
-		[neutron]
+# The [neutron] keys of a simulated host's superfluid.conf on both beds
+# (this one's, ovn_cmd.sh's): how the daemon authenticates.
+tb_sf_neutron_keys() {
+	cat <<-EOF
 		auth_type = password
 		auth_url = $TB_KEYSTONE_URL/v3
 		username = superfluid
@@ -41,6 +39,17 @@ tb_host_files() { # index
 		project_domain_name = Default
 		region_name = $TB_REGION
 		interface = public
+	EOF
+}
+
+tb_host_files() { # index
+	local i=$1 d=$TB_DIR/hosts/host$1 keys
+	install -d -m 0700 "$d" "$d/run" "$d/state"
+	keys=$(tb_sf_neutron_keys)   # not in the heredoc: a failure stops here
+	tb_write "$d/superfluid.conf" 0600 root:root <<-EOF
+		# superfluid on simulated host host$i (netns $(tb_host_ns "$i")), written by scripts/testbed
+		[neutron]
+		$keys
 		credentials_file = $d/credentials.conf
 
 		[host]

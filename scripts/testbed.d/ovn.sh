@@ -107,7 +107,9 @@ tb_ovn_db_url() {
 }
 
 tb_ovn_neutron_conf() {
+	local shared
 	install -d -m 0700 "$TB_CONF" "$TB_CONF/neutron" "$TB_DIR/neutron" "$TB_DIR/neutron/lock"
+	shared=$(tb_neutron_shared_sections)   # not in the heredoc: a failure stops here
 	tb_write "$TB_NEUTRON_CONF" 0600 <<-EOF
 		[DEFAULT]
 		bind_host = $TB_UNDERLAY_IP
@@ -133,22 +135,7 @@ tb_ovn_neutron_conf() {
 		log_file = neutron-server.log
 		[database]
 		connection = $(tb_ovn_db_url)
-		[keystone_authtoken]
-		www_authenticate_uri = $TB_KEYSTONE_URL
-		auth_url = $TB_KEYSTONE_URL
-		auth_type = password
-		username = neutron
-		password = $SECRET_NEUTRON_SVC
-		project_name = service
-		user_domain_name = Default
-		project_domain_name = Default
-		region_name = $TB_REGION
-		token_cache_time = -1
-		[oslo_concurrency]
-		lock_path = $TB_DIR/neutron/lock
-		[quotas]
-		quota_security_group = 40
-		quota_security_group_rule = 400
+		$shared
 	EOF
 	tb_write "$TB_ML2_CONF" 0600 <<-EOF
 		[ml2]

@@ -52,7 +52,7 @@ tb_ovn_svc_up() { # svc: starts it unless it runs, waits until it answers
 }
 
 tb_ovn_outputs_write() {
-	local i d hosts=() nurl=$TB_NEUTRON_URL
+	local i d keys hosts=() nurl=$TB_NEUTRON_URL
 	# Keystone's catalog names the default bed's Neutron: the openstack CLI
 	# reaches this one through clouds.yaml's network_endpoint_override
 	# (it reads no such variable; openstacksdk alone would).
@@ -71,6 +71,7 @@ tb_ovn_outputs_write() {
 			echo "export OS_NETWORK_ENDPOINT_OVERRIDE=$nurl"
 		} | tb_write "$TB_DIR/openrc.$u" 0600
 	done
+	keys=$(tb_sf_neutron_keys)   # not in the heredoc: a failure stops here
 	for i in $TB_OVN_HOSTS; do
 		d=$TB_DIR/hosts/host$i
 		hosts+=("host$i")
@@ -78,14 +79,7 @@ tb_ovn_outputs_write() {
 		tb_write "$d/superfluid.conf" 0600 <<-EOF
 			# superfluid on OVN host host$i (netns $(tb_host_ns "$i")), written by SF_TESTBED=ovn scripts/testbed
 			[neutron]
-			auth_type = password
-			auth_url = $TB_KEYSTONE_URL/v3
-			username = superfluid
-			user_domain_name = Default
-			project_name = superfluid
-			project_domain_name = Default
-			region_name = $TB_REGION
-			interface = public
+			$keys
 			endpoint_override = $nurl
 			credentials_file = $d/credentials.conf
 
