@@ -16,7 +16,9 @@
 #    underlay) once the rule is added, blocked again once it is removed;
 #  - 1 MiB over TCP between the chassis arrives whole (offloads finished
 #    before the userspace datapath);
-#  - the subnet's gateway on a router (an OVN logical router) answers ping;
+#  - the subnet's gateway on a router (an OVN logical router) answers ping,
+#    and a container on a second subnet on the other chassis is reached
+#    through it;
 #  - DEL, then both instances purged: no Neutron port, no logical switch
 #    port, no OVSDB port, no host interface of them left.
 # Exit 0 pass, 1 fail, 77 skip (only when a package is missing).
@@ -46,9 +48,17 @@ nbctl() { ovn-nbctl --db="$SF_TB_OVN_NB" --timeout=10 "$@"; }
 sbctl() { ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=10 "$@"; }
 
 testnet sg   # egress only: no ICMP in
+# A second network, routed to the first by the logical router below; its
+# pool on $H1 only.
+pfx2=$pfx
+while [ "$pfx2" = "$pfx" ]; do pfx2=$(rand_prefix); done
+mk_network net2_id net2
+mk_subnet subnet2_id "$net2_id" "$pfx2"
 declare -A inst cf_of
 for h in "$H1" "$H2"; do   # both start, then both pools fill at once
-	start_instance "${h#host}" "$h" < <(pool_ini p:net:sg min=2 max=3 batch=2)
+	extra=()
+	[ "$h" = "$H1" ] && extra=(q:net2:sg min=1 max=1 batch=1)
+	start_instance "${h#host}" "$h" < <(pool_ini p:net:sg min=2 max=3 batch=2 "${extra[@]}")
 	inst[$h]=$INSTANCE
 	CONF_SOCKET=$(scripts/sfhost sock "$INSTANCE")
 	cf_of[$h]=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
@@ -158,6 +168,26 @@ check "NB: the router is logical router neutron-$router_id" \
 	nbctl --bare --columns=name find Logical_Router name="neutron-$router_id"
 check "c2 ($H2) pings its gateway $pfx.1, the logical router's port (a reply is let in)" \
 	wait_until 20 gw_ping
+# Routed between two subnets: c3 on $H1 in $pfx2.0/24, c2 on $H2 in
+# $pfx.0/24, through the router (OVN routes it on the sender's chassis).
+neutron PUT "routers/$router_id/add_router_interface" "$(jq -nc --arg s "$subnet2_id" \
+	'{subnet_id: $s}')" > /dev/null || fail "the router's interface on $pfx2.0/24"
+CONF_SOCKET=$(scripts/sfhost sock "${inst[$H1]}")
+cf_q=$(conf 1.0.0 "$NAME-net2" "[\"$NAME-sg\"]")
+wait_pool "${inst[$H1]}" q 1 60
+mk_netns "ns_of[c3]" c3
+cni ADD "$NAME-c3" "/run/netns/${ns_of[c3]}" eth0 "$cf_q"
+expect "ADD c3 on $H1 in the second network ($took_ms ms)" 0 '.ips[0].address != null' || die "ADD c3"
+ip_of[c3]=$(jq -r '.ips[0].address | sub("/.*"; "")' <<< "$out")
+icmp_rule=$(sg_allow_icmp "$sg_id" | jq -r .security_group_rule.id)
+routed() { ping_once "${ns_of[c2]}" "${ip_of[c3]}"; }
+check "c2 ($H2, $pfx.0/24) pings c3 ($H1, ${ip_of[c3]}) through the logical router" \
+	wait_until 20 routed
+neutron DELETE "security-group-rules/$icmp_rule" > /dev/null || fail "deleting rule $icmp_rule"
+cni DEL "$NAME-c3" "/run/netns/${ns_of[c3]}" eth0 "$cf_q"
+expect "DEL c3" 0 ""
+neutron PUT "routers/$router_id/remove_router_interface" "$(jq -nc --arg s "$subnet2_id" \
+	'{subnet_id: $s}')" > /dev/null || fail "removing the router's interface on $pfx2.0/24"
 for c in c1 c2; do
 	h=$H1; [ "$c" = c2 ] && h=$H2
 	CONF_SOCKET=$(scripts/sfhost sock "${inst[$h]}")
