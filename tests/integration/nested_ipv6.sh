@@ -15,7 +15,8 @@
 # leaves nothing; DEL keeps the pairs of the pooled port, and a pool emptied
 # takes every pair, v6 too, off the VM's port.  VLAN mode: the subport holds
 # both addresses; on a kernel without 802.1Q (these machines) the ADD fails
-# clearly and leaves nothing, the v6 data plane being vlan_guest's.
+# clearly and leaves nothing, the v6 data plane being vlan_guest's; the
+# VLAN pool emptied leaves no subport on the trunk.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2016,SC2154,SC2317
 T=nested_ipv6
@@ -39,7 +40,7 @@ mk_vm vm2 b host2 "$net_id" "$subnet_id" --sg "$vm_id" --mode macvlan
 mk_vm vm3 t host1 "$net_id" "$subnet_id" --sg "$vm_id" --trunk --mode vlan
 say "VMs $vm1_ns (host1, macvlan), $vm2_ns (host2, macvlan), $vm3_ns (host1, VLAN, trunk $vm3_trunk)"
 
-start_instance v1 "$vm1_host" < <(pool_ini min=2 max=3 batch=2 cooldown_ms=200 p:net)
+start_instance v1 "$vm1_host" < <(pool_ini min=2 max=4 batch=2 cooldown_ms=200 p:net)
 V1=$INSTANCE
 start_instance v2 "$vm2_host" < <(pool_ini min=1 max=1 batch=1 cooldown_ms=200 p:net)
 V2=$INSTANCE
@@ -165,10 +166,13 @@ done
 cni DEL "$NAME-b" "/run/netns/${ns_of[b]}" eth0 "${conf_of[b]}"
 expect "DEL b" 0 ""
 check "x's macvlan is gone after DEL" wait_until 5 link_absent "${ns_of[x]}" eth0
-check "x's port is back in the pool" wait_until 10 pool_settled "$V1" p 3
+check "x's port is back in the pool" wait_until 10 pool_settled "$V1" p 4
 check "... ready again: $xport" eval '[ "$(port_state "$V1" "$xport" | tr A-Z a-z)" = ready ]'
 check "... its v6 pair still on VM a's port, ready for the next ADD" jq -e --arg a "${ip6_of[x]}" \
 	'map(.ip_address) | index([$a]) != null' <<< "$(vm_pairs "$vm1_port")"
 check "VM a's pool emptied: none of its ports left in Neutron" vm_pool_empty "$V1" "${conf_of[x]}"
 check "... and no pair on VM a's port, v4 or v6" test "$(vm_pairs "$vm1_port")" = "[]"
+check "the VLAN pool emptied too: none of its ports left" vm_pool_empty "$VT" "${conf_of[t]}"
+check "... and no subport left on the trunk" \
+	jq -e '.trunk.sub_ports == []' <<< "$(neutron GET "trunks/$vm3_trunk")"
 finish
