@@ -44,7 +44,7 @@ start_instance v1 "$vm1_host" < <(pool_ini min=2 max=4 batch=2 cooldown_ms=200 p
 V1=$INSTANCE
 start_instance v2 "$vm2_host" < <(pool_ini min=1 max=1 batch=1 cooldown_ms=200 p:net)
 V2=$INSTANCE
-start_instance vt "$vm3_host" < <(pool_ini min=1 max=1 batch=1 cooldown_ms=200 p:net)
+start_instance vt "$vm3_host" < <(pool_ini min=1 max=2 batch=1 cooldown_ms=200 p:net)
 VT=$INSTANCE
 start_instance bm host2 < <(pool_ini min=1 max=1 batch=1 open:net:open)
 BM=$INSTANCE
@@ -97,7 +97,7 @@ ll_ok() { # NS: eth0 has a link-local address that passed DAD
 	ip -n "$1" -6 -o addr show dev eth0 scope link | grep -q 'fe80::' &&
 		! ip -n "$1" -6 -o addr show dev eth0 scope link | grep -Eq 'tentative|dadfailed'
 }
-check "x's macvlan has a link-local address that passes DAD" wait_until 5 ll_ok "${ns_of[x]}"
+check "x's macvlan has a link-local address that passes DAD" wait_until 10 ll_ok "${ns_of[x]}"
 
 ping6_once() { ip netns exec "$1" ping -6 -c 1 -W 1 "$2" > /dev/null 2>&1; }
 # The VMs' group lets ICMPv4 in, not ICMPv6.
@@ -132,7 +132,7 @@ if ip netns exec "$vm3_ns" ip link add link eth0 name sfprobe type vlan id 4094 
 	expect "ADD t (VLAN mode): the subport's v6 address and route" 0 \
 		"[.ips[] | select(.address | startswith(\"$p6:\"))] | length == 1" &&
 		t6=$(jq -r '.ips[] | select(.address | contains(":")) | .address | sub("/.*"; "")' <<< "$out")
-	check "t's v6 address is on its 802.1Q eth0, not tentative" \
+	check "t's v6 address ${t6:-} is on its 802.1Q eth0, not tentative" \
 		eval 'ip -n "${ns_of[t]}" -6 -o addr show dev eth0 | grep " ${t6:-none}/64 " | grep -vq tentative'
 	cni DEL "$NAME-t" "/run/netns/${ns_of[t]}" eth0 "${conf_of[t]}"
 	expect "DEL t" 0 ""
@@ -142,7 +142,7 @@ else
 		'.code == 999 and (.msg | test("802.1Q"))'
 	check "t has no interface left" test "$(links_of "${ns_of[t]}")" = ""
 fi
-check "t's port is back in the VLAN pool" wait_until 10 pool_settled "$VT" p 1
+check "t's port is back in the VLAN pool" wait_until 60 pool_settled "$VT" p 1
 
 # Bad v6 input: code 7, nothing left.
 mk_netns "ns_of[bad]" bad
@@ -165,8 +165,8 @@ for c in x y; do
 done
 cni DEL "$NAME-b" "/run/netns/${ns_of[b]}" eth0 "${conf_of[b]}"
 expect "DEL b" 0 ""
-check "x's macvlan is gone after DEL" wait_until 5 link_absent "${ns_of[x]}" eth0
-check "x's port is back in the pool" wait_until 10 pool_settled "$V1" p 4
+check "x's macvlan is gone after DEL" wait_until 10 link_absent "${ns_of[x]}" eth0
+check "x's port is back in the pool" wait_until 60 pool_settled "$V1" p 4
 check "... ready again: $xport" eval '[ "$(port_state "$V1" "$xport" | tr A-Z a-z)" = ready ]'
 check "... its v6 pair still on VM a's port, ready for the next ADD" jq -e --arg a "${ip6_of[x]}" \
 	'map(.ip_address) | index([$a]) != null' <<< "$(vm_pairs "$vm1_port")"

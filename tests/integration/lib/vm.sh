@@ -189,7 +189,7 @@ pool_pairs() {
 # ports held) with min = max = 0 and has it trim: a pool at max 0 deletes
 # its ports as they cool, the ready ones on a release, so each of them is
 # claimed with CONF (a network config) and released.  Returns once Neutron
-# holds none of its ports (30 s at most).
+# holds none of its ports (60 s at most).
 vm_emptied=0
 vm_pool_empty() {
 	local _vpe_inst=$1 c ns n
@@ -202,7 +202,8 @@ vm_pool_empty() {
 		cni ADD "$NAME-trim$vm_emptied-$c" "/run/netns/$ns" eth0 "$2"
 		cni DEL "$NAME-trim$vm_emptied-$c" "/run/netns/$ns" eth0 "$2"
 	done
-	wait_until 30 eval '[ -z "$(instance_ports "$_vpe_inst")" ]'
+	# shellcheck disable=SC2016  # expanded by eval, at each try
+	wait_until 60 eval '[ -z "$(instance_ports "$_vpe_inst")" ]'
 }
 
 # --- the underlay --------------------------------------------------------------------
