@@ -12,6 +12,7 @@
  * which tag each container's frames carry. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <netinet/ip.h>
@@ -34,6 +35,7 @@
 
 #include "netlink/nl.h"
 #include "netns/netns.h"
+#include "bind/bind.h"
 #include "bind/bind_nested.h"
 
 static const uint8_t mac_hv[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x00, 0x01 };
@@ -41,6 +43,7 @@ static const uint8_t mac_vm[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x00, 0x02 }
 static const uint8_t mac_c1[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x01, 0x01 };
 static const uint8_t mac_c2[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x01, 0x02 };
 static const uint8_t mac_c3[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x01, 0x03 };
+static const uint8_t mac_c4[NL_MAC_LEN] = { 0x02, 0x5f, 0x10, 0x00, 0x01, 0x04 };
 
 struct env {
 	struct nl_sock *sroot;      /* the guest's root ns, where hv lives */
@@ -218,6 +221,7 @@ static int tap_open(int ifindex)
 /* What the tap saw from one source MAC. */
 struct seen {
 	int icmp[4096];             /* ICMP frames by VLAN id; [0]: untagged */
+	int icmp6[4096];            /* ICMPv6 frames (echo and NDP) by VLAN id */
 	int any[4096];              /* any frame by VLAN id */
 };
 
@@ -260,6 +264,10 @@ static void tap_drain(int fd, const uint8_t *src, struct seen *sn)
 		if ((size_t)n >= off + 2 + 20 && buf[off] == 0x08 && buf[off + 1] == 0x00 &&
 		    buf[off + 2 + offsetof(struct iphdr, protocol)] == IPPROTO_ICMP)
 			sn->icmp[vid]++;
+		/* IPv6's next header (byte 6), no extension header before ICMPv6. */
+		if ((size_t)n >= off + 2 + 40 && buf[off] == 0x86 && buf[off + 1] == 0xdd &&
+		    buf[off + 2 + 6] == IPPROTO_ICMPV6)
+			sn->icmp6[vid]++;
 	}
 }
 
@@ -341,6 +349,76 @@ static void test_macvlan_untagged(void **state)
 	free(sn);
 	nl_sock_free(s3);
 	close(c3);
+	close(tap);
+}
+
+static struct portinfo_ip ip_of(int family, const char *ip, unsigned len, const char *gw)
+{
+	struct portinfo_ip r = { .family = family, .ip = nlt_ip_of(family, ip), .prefixlen = len,
+				 .has_gw = true, .gw = nlt_ip_of(family, gw) };
+
+	return r;
+}
+
+/* VLAN mode with IPv6: a dual-stack subport attached by the daemon's own
+ * bind_nested_attach (addresses, v6 with no DAD, both default routes), then
+ * NDP and ICMPv6 echo to far over VLAN 101, every frame of it tagged. */
+static void test_vlan_dual_stack(void **state)
+{
+	struct env *e = *state;
+	struct portinfo pi = { .port_id = "guest-v6", .mtu = 1400, .vlan_id = 101, .n_ips = 2 };
+	union nl_ip far6 = nlt_ip_of(AF_INET6, "fd01:101::1"), c6 = nlt_ip_of(AF_INET6, "fd01:101::5");
+	struct seen *sn = calloc(1, sizeof(*sn));
+	struct nl_extack ext;
+	struct nl_sock *s;
+	struct nl_addr *addrs = NULL;
+	struct nl_route *routes = NULL;
+	size_t n = 0;
+	unsigned defaults = 0;
+	int ns, found = 0, tap = tap_open(e->hv);
+
+	assert_non_null(sn);
+	pi.ips[0] = ip_of(AF_INET, "10.1.101.5", 24, "10.1.101.1");
+	pi.ips[1] = ip_of(AF_INET6, "fd01:101::5", 64, "fd01:101::1");
+	memcpy(pi.mac, mac_c4, NL_MAC_LEN);
+	nlt_must(nl_addr_add(e->sfar, nlt_index_of(e->sfar, "far"), AF_INET6, &far6, 64, &ext), &ext,
+		 "far's v6 address");
+	nlt_must(netns_new_anonymous(&ns), NULL, "container ns");
+	nlt_must(netns_nl_open(ns, &s), NULL, "container socket");
+	nlt_must(bind_nested_attach(e->svm, e->vm_eth0, ns, &pi, "eth0", NULL, &defaults, &ext), &ext,
+		 "dual-stack attach");
+	nlt_up(s, "lo");
+	assert_int_equal(defaults, BIND_DEFAULT_V4 | BIND_DEFAULT_V6);
+
+	nlt_must(nl_addr_list(s, nlt_index_of(s, "eth0"), AF_INET6, &addrs, &n), NULL, "v6 addresses");
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(&addrs[i].ip, &c6, sizeof(c6.v6)) != 0)
+			continue;
+		found = 1;
+		assert_int_equal(addrs[i].prefixlen, 64);
+		assert_false(addrs[i].flags & IFA_F_TENTATIVE);   /* usable at once */
+	}
+	free(addrs);
+	assert_true(found);
+	nlt_must(nl_route_list(s, AF_INET6, &routes, &n), NULL, "v6 routes");
+	found = 0;
+	for (size_t i = 0; i < n; i++)
+		found |= routes[i].dst_len == 0 && routes[i].has_gw &&
+			 memcmp(&routes[i].gw, &far6, sizeof(far6.v6)) == 0;
+	free(routes);
+	assert_true(found);
+
+	assert_int_equal(ping_from(ns, "fd01:101::1"), 0);
+	assert_int_equal(ping_from(ns, "10.1.101.1"), 0);
+	tap_drain(tap, mac_c4, sn);
+	printf("dual stack on VLAN 101 -> far: %d ICMPv6 frames (NDP, echo) on hv tagged 101, "
+	       "%d ICMP, %d frames untagged\n", sn->icmp6[101], sn->icmp[101], sn->any[0]);
+	assert_true(sn->icmp6[101] >= 2);    /* a neighbour solicitation and the echo, at least */
+	assert_true(sn->icmp[101] >= 1);
+	assert_int_equal(sn->any[0], 0);
+	free(sn);
+	nl_sock_free(s);
+	close(ns);
 	close(tap);
 }
 
@@ -473,6 +551,7 @@ int main(void)
 		T(test_vlan_reach_and_tag),
 		T(test_name_clash_in_parent),
 		T(test_vlan_isolation),
+		T(test_vlan_dual_stack),
 		T(test_macvlan_untagged),
 		T(test_stale_vlan_blocks),
 	};

@@ -19,15 +19,7 @@ T=daemon_ipv6
 command -v busybox > /dev/null || skip "busybox is missing (scripts/deps)"
 
 pfx=$(rand_prefix)
-p6=$(printf 'fd%02x:%x' $((RANDOM % 256)) $((RANDOM % 65535 + 1)))
-mk_v6_subnet() { # VAR NETWORK_ID PREFIX6 (a /64)
-	local _mk_id
-	_mk_id=$(neutron POST subnets "$(jq -nc --arg net "$2" --arg p "$3" --arg n "$NAME" '{subnet: {
-		name: $n, network_id: $net, ip_version: 6, cidr: ($p + "::/64"),
-		gateway_ip: ($p + "::1"), enable_dhcp: false}}')" | jq -er .subnet.id) ||
-		die "creating subnet $3::/64"
-	printf -v "$1" '%s' "$_mk_id"
-}
+p6=$(rand_prefix6)
 mk_network net_id net
 mk_subnet subnet_id "$net_id" "$pfx"
 mk_v6_subnet subnet6_id "$net_id" "$p6"
@@ -35,9 +27,7 @@ p6b=$p6:1
 mk_network net6_id net6
 mk_v6_subnet subnet6b_id "$net6_id" "$p6b"
 mk_sg both_id both icmp
-neutron POST security-group-rules "$(jq -nc --arg sg "$both_id" '{security_group_rule: {
-	security_group_id: $sg, direction: "ingress", ethertype: "IPv6", protocol: "ipv6-icmp"}}')" \
-	> /dev/null || die "the ICMPv6 rule"
+sg_allow_icmp6 "$both_id" > /dev/null || die "the ICMPv6 rule"
 neutron POST security-group-rules "$(jq -nc --arg sg "$both_id" '{security_group_rule: {
 	security_group_id: $sg, direction: "ingress", ethertype: "IPv6", protocol: "tcp",
 	port_range_min: 8080, port_range_max: 8080}}')" > /dev/null || die "the v6 HTTP rule"

@@ -13,7 +13,7 @@ T=daemon_ipv6_modes
 # shellcheck source=tests/integration/lib/daemon.sh
 . "$(dirname "$0")/lib/daemon.sh"
 
-p6=$(printf 'fd%02x:%x' $((RANDOM % 256)) $((RANDOM % 65535 + 1)))
+p6=$(rand_prefix6)
 # mk_mode_subnet VAR NETWORK_ID PREFIX6 MODE: a /64 with both modes MODE
 # (Neutron wants DHCP enabled for a mode).
 mk_mode_subnet() {

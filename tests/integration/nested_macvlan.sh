@@ -36,17 +36,8 @@ wait_pool "$V1" p 3 90
 wait_pool "$V2" p 3 90
 wait_pool "$BM" open 1 60
 
-pairs_of() { port_get "$1" | jq -c '[.allowed_address_pairs[] | {ip_address, mac_address}] | sort'; }
-pool_pairs() { # INSTANCE: the pairs its ports need, from Neutron's view of them
-	local id want="[]"
-	for id in $(instance_ports "$1"); do
-		want=$(jq -c --argjson p "$(port_get "$id")" \
-			'. + [$p.fixed_ips[] | {ip_address, mac_address: $p.mac_address}] | sort' <<< "$want")
-	done
-	echo "$want"
-}
 check "VM a's port carries its pool's 3 ports as allowed address pairs before any ADD" \
-	test "$(pairs_of "$vm1_port")" = "$(pool_pairs "$V1")"
+	test "$(vm_pairs "$vm1_port")" = "$(pool_pairs "$V1")"
 check "the pool's ports are not bound to any host (the VM's port carries them)" \
 	jq -e 'all(.["binding:host_id"] == "")' <<< "$(for id in $(instance_ports "$V1"); do port_get "$id"; done | jq -s .)"
 
@@ -141,18 +132,8 @@ ip netns del "${ns_of[stale]}"
 # and a pair someone else put there stays.
 foreign='{"ip_address": "'$pfx'.250", "mac_address": "fa:16:3e:00:00:fa"}'
 neutron PUT "ports/$vm1_port" "{\"port\": {\"allowed_address_pairs\": $(jq -c --argjson f "$foreign" \
-	'[.[]] + [$f]' <<< "$(pairs_of "$vm1_port")")}}" > /dev/null || die "adding a foreign pair"
-sed -i 's/^min = 3$/min = 0/; s/^max = 3$/max = 0/' "$(scripts/sfhost conf "$V1")"
-kill -HUP "$(cat "$(scripts/sfhost dir "$V1")/pid")"
-# A pool at max 0 deletes its ports as they cool; the ready ones go when
-# the daemon trims, which it does on release: claim and release them.
-for c in s1 s2 s3; do
-	mk_netns "ns_of[$c]" "$c"
-	cni ADD "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${conf_of[x]}"
-	cni DEL "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "${conf_of[x]}"
-done
-no_ports() { [ -z "$(instance_ports "$V1")" ]; }
-check "VM a's pool shrank to no port in Neutron" wait_until 30 no_ports
+	'[.[]] + [$f]' <<< "$(vm_pairs "$vm1_port")")}}" > /dev/null || die "adding a foreign pair"
+check "VM a's pool shrank to no port in Neutron" vm_pool_empty "$V1" "${conf_of[x]}"
 check "only the foreign pair is left on VM a's port" \
-	test "$(pairs_of "$vm1_port")" = "$(jq -c '[.] | sort' <<< "$foreign")"
+	test "$(vm_pairs "$vm1_port")" = "$(jq -c '[.] | sort' <<< "$foreign")"
 finish

@@ -76,16 +76,7 @@ else
 fi
 check "the port is back in the pool" wait_until 10 pool_settled "$V" p 3
 
-sed -i 's/^min = 3$/min = 0/; s/^max = 3$/max = 0/' "$(scripts/sfhost conf "$V")"
-kill -HUP "$(cat "$(scripts/sfhost dir "$V")/pid")"
-declare -A ns_of
-for c in s1 s2 s3; do
-	mk_netns "ns_of[$c]" "$c"
-	cni ADD "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "$cf"
-	cni DEL "$NAME-$c" "/run/netns/${ns_of[$c]}" eth0 "$cf"
-done
-no_ports() { [ -z "$(instance_ports "$V")" ]; }
-check "the pool shrank to no port in Neutron" wait_until 30 no_ports
+check "the pool shrank to no port in Neutron" vm_pool_empty "$V" "$cf"
 check "only the foreign subport is left on the trunk" \
 	test "$(subports)" = "$(jq -nc --arg f "$foreign" '[{port_id: $f, segmentation_id: 1}]')"
 neutron PUT "trunks/$vm1_trunk/remove_subports" "$(jq -nc --arg p "$foreign" '{sub_ports: [{port_id: $p}]}')" \

@@ -4,9 +4,10 @@
 #  - natively, vlan_dataplane must either pass (a kernel with 8021q) or
 #    skip saying the kernel cannot make 802.1Q devices;
 #  - in the guest (tests/guest/run): vlan_dataplane (tagging seen on the
-#    wire, isolation by tag, macvlan untagged, the kernel's answers to a
-#    stale VLAN and to a name clash) and it_netlink, whose test_vlan is
-#    skipped here, must pass.
+#    wire, isolation by tag, a dual-stack subport's v6 (no DAD wait, its
+#    default route, NDP and ICMPv6 echo tagged), macvlan untagged, the
+#    kernel's answers to a stale VLAN and to a name clash) and it_netlink,
+#    whose test_vlan is skipped here, must pass.
 # Does not use the OpenStack test bed.  Exit 0: passed; 1: failed; 77:
 # skipped (no root, not built, no qemu or no guest kernel: the reason).
 set -u
@@ -51,10 +52,12 @@ guest=$(tr -d '\r' <"$console")
 echo "guest: boot + tests took ${took}s on the wall (the harness included)"
 echo "guest: uptime when the tests started / ended: $(grep -o 'GUEST-BOOTED.*' <<<"$guest" |
 	cut -d' ' -f2)s / $(grep -o 'GUEST-DONE.*' <<<"$guest" | cut -d' ' -f2)s"
-grep -E '^(c[123]|a second|after its|macvlan named|VLAN 101 named)' <<<"$guest" | sed 's/^/guest: /'
+grep -E '^(c[123]|dual stack|a second|after its|macvlan named|VLAN 101 named)' <<<"$guest" | sed 's/^/guest: /'
 [ $rc -eq 0 ] || { echo "FAIL: the guest's tests (exit $rc; console $console)"; fail=1; }
 # The one test the host always skips must have run, not skipped, there.
 grep -q '^\[       OK \] test_vlan$' <<<"$guest" ||
 	{ echo "FAIL: it_netlink's test_vlan did not pass in the guest"; fail=1; }
+grep -q '^\[       OK \] test_vlan_dual_stack$' <<<"$guest" ||
+	{ echo "FAIL: vlan_dataplane's test_vlan_dual_stack did not pass in the guest"; fail=1; }
 [ $fail -eq 0 ] && echo "PASS: vlan_guest"
 exit $fail

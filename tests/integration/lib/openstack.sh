@@ -77,6 +77,26 @@ sg_allow_tcp() { # SG_ID PORT
 		port_range_min: $p, port_range_max: $p}}')"
 }
 
+sg_allow_icmp6() { # SG_ID: ICMPv6 in (echo among it; NDP passes without a rule)
+	neutron POST security-group-rules "$(jq -nc --arg sg "$1" '{security_group_rule: {
+		security_group_id: $sg, direction: "ingress", ethertype: "IPv6", protocol: "ipv6-icmp"}}')"
+}
+
+# mk_v6_subnet VAR NETWORK_ID PREFIX6: PREFIX6::/64 (rand_prefix6's form),
+# gateway PREFIX6::1, no address mode (Neutron assigns, nobody sends RAs).
+mk_v6_subnet() {
+	local _mk_id
+	_mk_id=$(neutron POST subnets "$(jq -nc --arg net "$2" --arg p "$3" --arg n "$NAME" '{subnet: {
+		name: $n, network_id: $net, ip_version: 6, cidr: ($p + "::/64"),
+		gateway_ip: ($p + "::1"), enable_dhcp: false}}')" | jq -er .subnet.id) ||
+		die "creating subnet $3::/64"
+	printf -v "$1" '%s' "$_mk_id"
+}
+
+# A random ULA /48 prefix's first two groups, fdXX:YYYY (PREFIX6 for
+# mk_v6_subnet; append ":N" for more /64s).
+rand_prefix6() { printf 'fd%02x:%x' $((RANDOM % 256)) $((RANDOM % 65535 + 1)); }
+
 # A random third octet for 198.19.X.0/24 (1..199: 198.19.200.0/24 is the
 # host route tests use).
 rand_prefix() { printf '198.19.%d' $(( $(od -An -tu2 -N2 /dev/urandom) % 199 + 1 )); }

@@ -169,6 +169,43 @@ vm_cleanup() {
 	made_vms=()
 }
 
+# --- the VM's port and the pool it carries ----------------------------------------------
+
+# vm_pairs PORT_ID: its allowed address pairs, {ip_address, mac_address}, sorted.
+vm_pairs() { port_get "$1" | jq -c '[.allowed_address_pairs[] | {ip_address, mac_address}] | sort'; }
+
+# pool_pairs INSTANCE: the pairs its ports need (every fixed IP, v4 and v6,
+# with the port's MAC), from Neutron's view of them, sorted.
+pool_pairs() {
+	local id want="[]"
+	for id in $(instance_ports "$1"); do
+		want=$(jq -c --argjson p "$(port_get "$id")" \
+			'. + [$p.fixed_ips[] | {ip_address, mac_address: $p.mac_address}] | sort' <<< "$want")
+	done
+	echo "$want"
+}
+
+# vm_pool_empty INSTANCE CONF: HUPs the instance (one pool, none of its
+# ports held) with min = max = 0 and has it trim: a pool at max 0 deletes
+# its ports as they cool, the ready ones on a release, so each of them is
+# claimed with CONF (a network config) and released.  Returns once Neutron
+# holds none of its ports (60 s at most).
+vm_emptied=0
+vm_pool_empty() {
+	local _vpe_inst=$1 c ns n
+	n=$(instance_ports "$1" | wc -l)
+	sed -i 's/^min = [0-9]*$/min = 0/; s/^max = [0-9]*$/max = 0/' "$(scripts/sfhost conf "$1")"
+	kill -HUP "$(cat "$(scripts/sfhost dir "$1")/pid")"
+	vm_emptied=$((vm_emptied + 1))
+	for c in $(seq "$n"); do
+		mk_netns ns "trim$vm_emptied-$c"
+		cni ADD "$NAME-trim$vm_emptied-$c" "/run/netns/$ns" eth0 "$2"
+		cni DEL "$NAME-trim$vm_emptied-$c" "/run/netns/$ns" eth0 "$2"
+	done
+	# shellcheck disable=SC2016  # expanded by eval, at each try
+	wait_until 60 eval '[ -z "$(instance_ports "$_vpe_inst")" ]'
+}
+
 # --- the underlay --------------------------------------------------------------------
 
 # underlay_capture_check HOSTN SRC_NS SRC_IP DST_IP: captures the VXLAN
