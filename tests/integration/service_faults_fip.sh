@@ -43,18 +43,23 @@ no_leaks() {
 		holds_nothing "$ns_a" && holds_nothing "$ns_b"
 }
 # The client, a request every 50 ms through the floating address, from
-# probe_start to probe_stop, which prints how many failed of how many.
+# probe_start to probe_stop, which prints how many failed of how many (from
+# sfprobe's log, a line per request: "START_MS OK ...").
 probe_start() {
 	ip netns exec "$ns_c" "$B/tests/tools/sfprobe" --url "http://$fip_addr:8080/who" \
-		--interval-ms 50 --timeout-ms 1000 > "$tmp/probe.json" 2> "$tmp/probe.err" &
+		--interval-ms 50 --timeout-ms 1000 --log "$tmp/probe.log" > "$tmp/probe.json" \
+		2> "$tmp/probe.err" &
 	probe_pid=$!
 }
 probe_stop() {
+	local rc=0
 	kill -TERM "$probe_pid" 2> /dev/null
-	wait "$probe_pid" 2> /dev/null
+	wait "$probe_pid" 2> /dev/null || rc=$?
 	probe_pid=
-	jq -r '"\(.failed) \(.requests)"' "$tmp/probe.json" 2> /dev/null || echo "? ?"
+	[ "$rc" = 0 ] || say "sfprobe exited $rc: $(head -c 600 "$tmp/probe.err")" >&2
+	awk '{ n++; if ($2 != 1) f++ } END { print f + 0, n + 0 }' "$tmp/probe.log"
 }
+answered() { [ "$1" = 0 ] && [ "$2" -gt 20 ]; } # FAILED REQUESTS: none failed, of some
 probe_pid=
 probe_kill() { if [ -n "$probe_pid" ]; then kill "$probe_pid" 2> /dev/null; fi; }
 at_exit 15 probe_kill
@@ -97,7 +102,7 @@ for step in ready moving take stable; do
 	fi
 	read -r failed requests <<< "$(probe_stop)"
 	check "$step: the client was answered at every request ($failed of $requests failed)" \
-		test "$failed" = 0
+		answered "$failed" "$requests"
 	say "'$step' in $((SECONDS - t0)) s"
 done
 
@@ -127,7 +132,8 @@ b_standby() { # b's own daemon says its row is STANDBY
 }
 check "rolled back: b stands by" b_standby
 read -r failed requests <<< "$(probe_stop)"
-check "the client was answered at every request ($failed of $requests failed)" test "$failed" = 0
+check "the client was answered at every request ($failed of $requests failed)" \
+	answered "$failed" "$requests"
 neutron DELETE "floatingips/$blocker" > /dev/null || die "deleting the blocking floating IP"
 check "with the PUT allowed again: nothing leaked" no_leaks
 
@@ -159,7 +165,7 @@ check "20 of 20 moves done, the floating IP on the target each time ($moves_ok)"
 check "after 20 moves the client gets a" wait_until 30 gets a
 read -r failed requests <<< "$(probe_stop)"
 check "the client was answered at every request of the 20 moves ($failed of $requests failed)" \
-	test "$failed" = 0
+	answered "$failed" "$requests"
 check "after 20 moves: nothing leaked" no_leaks
 check "after 20 moves: no other floating IP on a's or b's port" \
 	test "$(fips_on "$port_a")$(fips_on "$port_b")" = 10
