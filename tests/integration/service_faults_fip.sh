@@ -43,8 +43,9 @@ no_leaks() {
 		holds_nothing "$ns_a" && holds_nothing "$ns_b"
 }
 # The client, a request every 50 ms through the floating address, from
-# probe_start to probe_stop, which prints how many failed of how many (from
-# sfprobe's log, a line per request: "START_MS OK ...").
+# probe_start to probe_stop, which sets failed and requests from sfprobe's
+# log (after a "#" header, a line per request: "START_MS OK ...").  Not in a
+# subshell: it waits for sfprobe.
 probe_start() {
 	ip netns exec "$ns_c" "$B/tests/tools/sfprobe" --url "http://$fip_addr:8080/who" \
 		--interval-ms 50 --timeout-ms 1000 --log "$tmp/probe.log" > "$tmp/probe.json" \
@@ -54,10 +55,12 @@ probe_start() {
 probe_stop() {
 	local rc=0
 	kill -TERM "$probe_pid" 2> /dev/null
-	wait "$probe_pid" 2> /dev/null || rc=$?
+	wait "$probe_pid" || rc=$?
 	probe_pid=
-	[ "$rc" = 0 ] || say "sfprobe exited $rc: $(head -c 600 "$tmp/probe.err")" >&2
-	awk '{ n++; if ($2 != 1) f++ } END { print f + 0, n + 0 }' "$tmp/probe.log"
+	[ "$rc" = 0 ] || say "sfprobe exited $rc: $(head -c 600 "$tmp/probe.err")"
+	read -r failed requests < <(awk '!/^#/ { n++; if ($2 != 1) f++ } END { print f + 0, n + 0 }' \
+		"$tmp/probe.log")
+	[ "$failed" = 0 ] || say "failed requests: $(awk '!/^#/ && $2 != 1' "$tmp/probe.log" | head -5)"
 }
 answered() { [ "$1" = 0 ] && [ "$2" -gt 20 ]; } # FAILED REQUESTS: none failed, of some
 probe_pid=
@@ -100,7 +103,7 @@ for step in ready moving take stable; do
 		check "$step: and moves back to a" sfctl "$IA" service move "$svc" --to "$NAME-a"
 		check "$step: a answers again" wait_until 30 settled_on a
 	fi
-	read -r failed requests <<< "$(probe_stop)"
+	probe_stop
 	check "$step: the client was answered at every request ($failed of $requests failed)" \
 		answered "$failed" "$requests"
 	say "'$step' in $((SECONDS - t0)) s"
@@ -131,7 +134,7 @@ b_standby() { # b's own daemon says its row is STANDBY
 		'.service.instances[] | select(.port_id == $b) | .local_role == "standby"' > /dev/null
 }
 check "rolled back: b stands by" b_standby
-read -r failed requests <<< "$(probe_stop)"
+probe_stop
 check "the client was answered at every request ($failed of $requests failed)" \
 	answered "$failed" "$requests"
 neutron DELETE "floatingips/$blocker" > /dev/null || die "deleting the blocking floating IP"
@@ -163,7 +166,7 @@ say "move total_ms: $(sort -n "$tmp/move_ms" | tr '\n' ' ')"
 say "20 moves in $((SECONDS - t0)) s"
 check "20 of 20 moves done, the floating IP on the target each time ($moves_ok)" test "$moves_ok" = 20
 check "after 20 moves the client gets a" wait_until 30 gets a
-read -r failed requests <<< "$(probe_stop)"
+probe_stop
 check "the client was answered at every request of the 20 moves ($failed of $requests failed)" \
 	answered "$failed" "$requests"
 check "after 20 moves: nothing leaked" no_leaks

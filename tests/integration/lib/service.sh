@@ -49,13 +49,14 @@ serve() {
 stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2> /dev/null; done; }
 at_exit 20 stop_servers
 
-# The network: sets net_id, subnet_id, client_sg, svc_sg (groups $NAME-client
-# and $NAME-svc); the instances take HTTP on 8080 from the client group
+# The network: sets net_id, subnet_id (svc_prefix.0/24), client_sg, svc_sg
+# (groups $NAME-client and $NAME-svc); the instances take HTTP on 8080 from the client group
 # only, and ICMP.
 svc_net() {
 	command -v busybox > /dev/null || skip "busybox is missing (scripts/deps)"
 	mk_network net_id net
-	mk_subnet subnet_id "$net_id" "$(rand_prefix)"
+	svc_prefix=$(rand_prefix)
+	mk_subnet subnet_id "$net_id" "$svc_prefix"
 	mk_sg client_sg client
 	mk_sg svc_sg svc icmp
 	neutron POST security-group-rules "$(jq -nc --arg sg "$svc_sg" --arg rg "$client_sg" '{
@@ -68,8 +69,11 @@ svc_net() {
 # (router_id) from the service's subnet to it: what a floating IP service
 # needs (the router is the user's, not superfluid's).
 svc_fip_net() {
+	local p
 	svc_net
-	mk_ext_network ext_id ext "$(rand_prefix)"
+	# A router refuses two subnets that overlap.
+	while p=$(rand_prefix) && [ "$p" = "$svc_prefix" ]; do :; done
+	mk_ext_network ext_id ext "$p"
 	mk_router router_id r "$subnet_id" "$ext_id"
 }
 
