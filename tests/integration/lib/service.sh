@@ -50,8 +50,8 @@ stop_servers() { local p; for p in "${servers[@]}"; do kill "$p" 2> /dev/null; d
 at_exit 20 stop_servers
 
 # The network: sets net_id, subnet_id (svc_prefix.0/24), client_sg, svc_sg
-# (groups $NAME-client and $NAME-svc); the instances take HTTP on 8080 from the client group
-# only, and ICMP.
+# (groups $NAME-client and $NAME-svc); the instances take HTTP on 8080 from
+# the client group only, and ICMP.
 svc_net() {
 	command -v busybox > /dev/null || skip "busybox is missing (scripts/deps)"
 	mk_network net_id net
