@@ -10,7 +10,9 @@
 # instance, the floating IP on the one the state names.  Then Neutron
 # refuses the PUT (the target's fixed address has another floating IP on the
 # external network): the move fails, the state and the floating IP stay on
-# the old instance.  Last, 20 moves back and forth, with the client answered
+# the old instance.  A floating IP put on b by hand (as a PUT Neutron applied
+# after the mover gave up would leave it) goes back to a, which the state
+# names.  Last, 20 moves back and forth, with the client answered
 # at every request, leave one pair and one tag per instance, one service
 # port and one floating IP; deleting the service deletes its floating IP.
 # Exit 0 pass, 1 fail, 77 skip.
