@@ -358,6 +358,35 @@ static int release_recorded(struct service_mgr *m, const struct store_service_ro
 	return r;
 }
 
+/* fip: the floating IP on the active instance's port, or put back there: a
+ * PUT Neutron applied after the mover gave up on it (a timeout, a crash
+ * after an undo), or anyone's re-association, is undone.  The row's
+ * updated_at says when it was last checked. */
+static int fip_check(struct service_mgr *m, const struct store_service_row *row,
+		     struct mgr_instance *in, const struct service_port *sp)
+{
+	struct service_port now;
+	bool ours = false;
+	int r = mgr_taken(m, in, sp, &ours);
+
+	if (r < 0)
+		return r;
+	if (ours)
+		return store_service_put(m->store, row->service, row->port_id, sp->addr,
+					 STORE_SERVICE_ACTIVE, (int64_t)sp->state.epoch, 0);
+	/* The state again: a move away from us that began since this pass's
+	 * read has its PUT under way, and it wins (its commit came first). */
+	r = service_port_find(m->nc, sp->name, &now, NULL);
+	if (r < 0)
+		return r;
+	if (!streq(now.state.active, row->port_id) || now.state.phase != SERVICE_STABLE ||
+	    now.state.epoch != sp->state.epoch)
+		return 0;
+	log_info_rl("service '%s': its floating IP is not on the answering instance %s: "
+		    "put back", row->service, row->port_id);
+	return to_active(m, row, in, &now);
+}
+
 static int step_active(struct service_mgr *m, const struct store_service_row *row,
 		       struct mgr_instance *in, const struct service_port *sp)
 {
@@ -382,9 +411,14 @@ static int step_active(struct service_mgr *m, const struct store_service_row *ro
 	}
 	/* A newer epoch with us still active: someone's move was undone and
 	 * clients may have followed it: tell them again (fip: the floating IP
-	 * is put back on us).  The floating IP is not read every pass. */
-	if (st->method == SERVICE_METHOD_FIP)
-		return row->epoch != (int64_t)st->epoch ? to_active(m, row, in, sp) : 0;
+	 * is put back on us).  The floating IP is read at a new epoch and
+	 * every MGR_FIP_CHECK_MS, not every pass. */
+	if (st->method == SERVICE_METHOD_FIP) {
+		if (row->epoch == (int64_t)st->epoch &&
+		    store_clock_ms() - row->updated_at < MGR_FIP_CHECK_MS)
+			return 0;
+		return fip_check(m, row, in, sp);
+	}
 	r = service_vip_where(in->netns_fd, in->ifname, sp->family, &sp->ip, &where);
 	if (r < 0)
 		return r;

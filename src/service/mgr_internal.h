@@ -15,6 +15,7 @@
 #define MGR_ANNOUNCE_INTERVAL_MS 20
 #define MGR_REANNOUNCE_MS 5000     /* after taking the address, announce each pass */
 #define MGR_MAX_WATCH 32
+#define MGR_FIP_CHECK_MS 5000      /* fip: the active instance reads its floating IP */
 
 /* A service this host has a pool for, read every pass (watch.c), so that
  * its pool's next container can answer without waiting for a read. */

@@ -19,9 +19,7 @@ T=service_methods
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/service.sh
 . "$(dirname "$0")/lib/service.sh"
-svc_net
-mk_ext_network ext_id ext "$(rand_prefix)"
-mk_router router_id r "$subnet_id" "$ext_id"
+svc_fip_net
 
 start_instance a host1 < <(svc_pool_ini "$NAME-svc"); IA=$INSTANCE
 start_instance b host2 < <(svc_pool_ini "$NAME-svc"); IB=$INSTANCE
@@ -68,11 +66,6 @@ check "the floating IP is the service's, on the external network, associated wit
 		.floating_network_id == $e and .port_id == null' \
 		<<< "$(neutron GET "floatingips/$fip_id" | jq -c .floatingip)"
 say "service $svc: floating address $fip_addr"
-
-fip_port() { neutron GET "floatingips/$fip_id" | jq -r '.floatingip.port_id // ""'; }
-fip_on() { [ "$(fip_port)" = "$1" ]; }
-who_fip() { ip netns exec "$ns_c" curl -s --max-time 2 "http://$fip_addr:8080/who"; }
-gets() { [ "$(who_fip)" = "$1" ]; }
 
 # a on host1 joins at ADD and answers: the floating IP goes to its port.
 mk_netns ns_a a
