@@ -94,7 +94,10 @@ if wait_until 90 pool_settled "$A" p 2; then
 else
 	fail "the pool did not refill after healing: $(ctl "$A" pools)"
 fi
-check "every port counted ready or held is ACTIVE" ready_active
+# The agent, dead to Neutron after agent_down_time, resyncs its ports on
+# its return (DOWN, then ACTIVE again): counted once that is over.
+check "every port counted ready or held is ACTIVE (once the returned agent resynced)" \
+	wait_until 30 ready_active
 check "Neutron's ports == the store's == host1's interfaces" wait_until 20 all_agree host1 "$A"
 check "an ADD after healing succeeds" add x4
 

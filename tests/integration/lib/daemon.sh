@@ -107,18 +107,28 @@ partition() {
 	part_rules+=("sf-$1 ${rule[*]}")
 }
 # agent_partition HOST: drops what HOST's L2 agent sends to RabbitMQ, in
-# HOST's namespace: its connections to the broker (the transport_url of its
-# neutron.conf) matched by their source ports, so that the L3 agent beside
-# it keeps its path.  The agent's ports stop turning ACTIVE (it cannot ask
-# for their details nor report them up), and after agent_down_time Neutron
-# deems it dead.  A connection the agent opens later is not matched; the
-# broker's heartbeat gives up on the old ones only after a minute.  heal
-# removes the rule; so does the trap.
+# HOST's namespace, so that the L3 agent beside it keeps its path: its
+# connections to the broker (the transport_url of its neutron.conf) matched
+# by their source ports, and those it opens later (an RPC call may take a
+# new one from its pool; CI met a port turning ACTIVE so) by the test's
+# cgroup, which the agent is moved into: a socket belongs to the cgroup its
+# maker was in.  The agent's ports stop turning ACTIVE (it cannot ask for
+# their details nor report them up), and after agent_down_time Neutron
+# deems it dead.  heal removes the rules and puts the agent back in its own
+# cgroup; so does the trap.
+agent_cg=""   # "PID CGROUP" of an agent moved into part_cg
 agent_partition() {
 	local pid url port sports rule
 	pid=$(svc_pid "agent-$1") || die "the L2 agent of $1 does not run"
 	url=$(sed -n 's/^transport_url = //p' "$SF_TB_DIR/hosts/$1/neutron/neutron.conf")
 	port=${url##*:} port=${port%%/*}
+	[ -w "$PART_CG_ROOT/cgroup.procs" ] || skip "no cgroup v2 hierarchy at $PART_CG_ROOT"
+	[ -d "$PART_CG_ROOT/$part_cg" ] || mkdir "$PART_CG_ROOT/$part_cg" || die "mkdir cgroup $part_cg"
+	agent_cg="$pid $(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
+	echo "$pid" > "$PART_CG_ROOT/$part_cg/cgroup.procs" || die "moving the agent into cgroup $part_cg"
+	rule=(OUTPUT -m cgroup --path "$part_cg" -d "$SF_TB_UNDERLAY_IP" -p tcp --dport "$port" -j DROP)
+	ip netns exec "sf-$1" iptables -I "${rule[@]}" || die "iptables in sf-$1"
+	part_rules+=("sf-$1 ${rule[*]}")
 	sports=$(ip netns exec "sf-$1" ss -tnpH dst "$SF_TB_UNDERLAY_IP:$port" |
 		awk -v p="pid=$pid," '$1 == "ESTAB" && index($0, p) { sub(/.*:/, "", $4); print $4 }' |
 		head -15 | paste -sd,)
@@ -138,6 +148,12 @@ heal() { # removes every rule partition made
 		ip netns exec ${r%% *} iptables -D ${r#* } || say "FAIL: removing the rule ${r#* }"
 	done
 	part_rules=()
+	if [ -n "$agent_cg" ]; then
+		echo "${agent_cg%% *}" > "$PART_CG_ROOT${agent_cg#* }/cgroup.procs" 2> /dev/null ||
+			echo "${agent_cg%% *}" > "$PART_CG_ROOT/cgroup.procs" ||
+			say "FAIL: moving the agent (pid ${agent_cg%% *}) out of cgroup $part_cg"
+		agent_cg=""
+	fi
 }
 part_cleanup() {
 	[ -d "$PART_CG_ROOT/$part_cg" ] || return 0
