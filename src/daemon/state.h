@@ -76,7 +76,7 @@ struct daemon {
 	atomic_bool reconcile_soon;      /* a create may have happened unanswered: adopt */
 	atomic_bool create_lost;         /* ... and it was this life's: list twice */
 	atomic_uint_fast64_t last_request_ms;
-	atomic_uint cold_adds;           /* ADDs making their own port now (verbs.c) */
+	atomic_uint cold_adds;           /* ADDs making their own port now (ports.c) */
 
 	pthread_mutex_t lock;            /* guards stop and the wakeups */
 	pthread_cond_t wake_refill, wake_sync, wake_recycle, wake_probe;

@@ -27,7 +27,7 @@ int nl_link_offloads_off(const char *ifname)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && r == 0; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cmds) && r == 0; i++) {
 		memset(&ifr, 0, sizeof(ifr));
 		memcpy(ifr.ifr_name, ifname, strlen(ifname));
 		v = (struct ethtool_value){ .cmd = cmds[i], .data = 0 };
