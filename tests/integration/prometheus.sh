@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: plain-build: it tests Debian's Prometheus on the exposition; /metrics runs under ASan in the tests that read metrics
 # Debian's Prometheus scrapes a real superfluidd on the test bed: its API
 # returns a pool gauge and, after a real ADD, the ADD latency histogram;
 # `promtool check metrics` accepts the exposition; the shipped alerting
@@ -11,7 +12,6 @@ ENV_TOOLS="jq socat curl openstack ip ping prometheus promtool"
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/prometheus.sh
 . "$(dirname "$0")/lib/prometheus.sh"
-plain_build_only "it tests Prometheus against the exposition"
 rules=$PWD/contrib/prometheus/superfluid-rules.yml
 
 # --- the rules, offline -------------------------------------------------------------

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: plain-build: it tests the test bed, not this build
 # The test bed's two sites (docs/testbed.md, "Sites and the WAN"): what
 # testbed.env says about them, the L3 agents alive in their sites' zones,
 # routers scheduled by their availability_zone_hints, the WAN's delay (an
@@ -12,7 +13,6 @@ T=testbed_sites
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/vm.sh
 . "$(dirname "$0")/lib/vm.sh"
-plain_build_only "it tests the test bed"
 [ -n "${SF_TB_SITES:-}" ] || skip "the test bed has no sites (an older scripts/testbed)"
 
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: plain-build: it tests the test bed, not this build
 # The simulated VMs of lib/vm.sh (docs/testbed.md): two VMs on host1 and
 # host2 on one network reach each other over Neutron's VXLAN, their ports
 # are ACTIVE and bound as Nova binds them, a --trunk VM's port is its
@@ -12,7 +13,6 @@ T=testbed_vms
 . "$(dirname "$0")/lib/daemon.sh"
 # shellcheck source=tests/integration/lib/vm.sh
 . "$(dirname "$0")/lib/vm.sh"
-plain_build_only "it tests the test bed"
 command -v tcpdump > /dev/null || skip "tcpdump is missing (scripts/deps)"
 
 testnet open:icmp

@@ -189,6 +189,32 @@ flaky() { # OPTIONS...: (re)starts the proxy; its log in $tmp/flaky.log
 		die "sfflaky does not listen on $flaky_port"
 }
 
+# --- a Neutron taken away from some daemons only -------------------------------------
+# A fault-free sfflaky on HOST's loopback at $gate_port, for the instances
+# whose ini has gate_ini's endpoint_override: gate_close HOST refuses their
+# connections (what they see of a stopped neutron-server) and gate_open HOST
+# forwards them again, while the shared neutron-server stays up for the
+# tests beside this one.
+gate_port=$(( 20000 + RANDOM % 10000 ))
+declare -A gate_pids=()
+gate_ini() { printf '[neutron]\nendpoint_override = http://127.0.0.1:%s\n' "$gate_port"; }
+gate_open() { # HOST
+	[ -z "${gate_pids[$1]:-}" ] || return 0
+	ip netns exec "sf-$1" "$FLAKY" --listen "127.0.0.1:$gate_port" \
+		--upstream "${SF_TB_NEUTRON_URL#http://}" >> "$tmp/gate-$1.log" 2>&1 &
+	gate_pids[$1]=$!
+	wait_until 5 ip netns exec "sf-$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$gate_port" 2> /dev/null ||
+		die "sfflaky does not listen on $1's 127.0.0.1:$gate_port"
+}
+gate_close() { # HOST
+	[ -n "${gate_pids[$1]:-}" ] || return 0
+	kill "${gate_pids[$1]}" 2> /dev/null
+	wait "${gate_pids[$1]}" 2> /dev/null
+	unset "gate_pids[$1]"
+}
+gates_cleanup() { local h; for h in "${!gate_pids[@]}"; do gate_close "$h"; done; }
+at_exit 35 gates_cleanup # after the instances stop
+
 # --- clients that hold a connection -------------------------------------------------
 # silent_client SOCKET: connects and sends nothing for a minute (socat, in
 # the background); clients_cleanup (also the trap's) ends them all.

@@ -19,14 +19,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../../.." || exit 1
 T=${T:-test}
 say() { printf '%s: %s\n' "$T" "$*"; }
 skip() { say "SKIP: $*"; exit 77; }
-# plain_build_only WHY: a test of what runs outside our C code (the test
-# bed, an external program) runs once, in the plain build, not again under
-# the sanitizers (scripts/test runs every test in both).
-plain_build_only() {
-	case ${SF_BUILD:-${O:-build}} in
-	*build-san* | *build-fault*) skip "$* (the plain build runs it)" ;;
-	esac
-}
 failures=0
 pass() { say "ok:   $*"; }
 fail() { say "FAIL: $*"; failures=$((failures + 1)); }

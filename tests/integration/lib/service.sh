@@ -4,7 +4,9 @@
 # group only), superfluidd instances a (host1), b (host2) and c (host1, the
 # client's), a service with an HTTP check, and helpers to serve, ask and
 # look; for a floating IP service (SVC_METHOD=fip), an external network with
-# a router to it, the client on it, and helpers on the floating IP.
+# a router to it, the client on it, and helpers on the floating IP; with
+# SVC_GATE=1 every daemon reaches Neutron through its host's gate (gate_open,
+# gate_close in lib/daemon.sh).
 # shellcheck disable=SC2154,SC2034
 
 svc_pool_ini() { # SG [NET: the network's label, default net]
@@ -18,6 +20,7 @@ svc_pool_ini() { # SG [NET: the network's label, default net]
 	network = $NAME-${2:-net}
 	security_groups = $1
 	EOF
+	[ -z "${SVC_GATE:-}" ] || gate_ini
 }
 
 # sfctl INSTANCE ARGS...: this build's sfctl with that instance's config.
@@ -89,6 +92,7 @@ svc_bed() {
 	else
 		svc_net
 	fi
+	if [ -n "${SVC_GATE:-}" ]; then gate_open host1; gate_open host2; fi
 	start_instance a host1 < <(svc_pool_ini "$NAME-svc"); IA=$INSTANCE
 	start_instance b host2 < <(svc_pool_ini "$NAME-svc"); IB=$INSTANCE
 	start_instance c host1 < <(svc_pool_ini "$NAME-client" "${cnet:-net}"); IC=$INSTANCE
