@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# sf-test: alone
 # Keystone faults under a real superfluidd on host1 that authenticates with
 # an application credential made for the test (docs/outages.md); its
 # Neutron calls go through tests/tools/sfflaky (no fault injected), which
@@ -13,6 +12,8 @@
 #    within cold_add_timeout, naming the credential and what to do; so do
 #    `sfctl status` and `sfctl doctor`; 15 such ADDs log the refusal once
 #    (the per-request lines rate-limited).
+# It revokes only the daemon's own token (by its audit id) and deletes only
+# its own credential: the tests beside it keep theirs.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2154,SC2317,SC2015,SC2016
 T=daemon_keystone
