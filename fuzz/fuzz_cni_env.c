@@ -11,7 +11,7 @@
 
 static const char *const known_args[] = {
 	"IgnoreUnknown", "K8S_POD_NAMESPACE", "K8S_POD_NAME",
-	"K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID",
+	"K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "SF_SERVICE",
 };
 
 static bool is_known(const char *key)

@@ -135,8 +135,8 @@ static int check_args(struct cni_env *env, struct cni_error *err)
 			cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
 				      "CNI_ARGS: unknown argument '%s=%s'", env->args[i].key,
 				      env->args[i].value);
-			cni_error_set_details(err, "superfluid knows IgnoreUnknown and K8S_POD_*; "
-					      "add IgnoreUnknown=1 to pass others");
+			cni_error_set_details(err, "superfluid knows IgnoreUnknown, K8S_POD_* and "
+					      "SF_SERVICE; add IgnoreUnknown=1 to pass others");
 			return -EINVAL;
 		}
 	return 0;
