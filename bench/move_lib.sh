@@ -107,6 +107,15 @@ inst_plug_ovs() {
 	OVSP[$1]="$2 $tap"
 }
 ovsdb_of() { local v=SF_TB_HOST${1#host}_OVSDB; printf '%s' "${!v}"; } # HOSTN: its OVSDB
+# vswitchd_alive HOSTN: its ovs-vswitchd answers on its control socket (next
+# to its OVSDB's).  It aborted on this bed after some multichassis moves
+# (docs/ovn.md), taking the chassis's data plane with it.
+vswitchd_alive() {
+	local db
+	db=$(ovsdb_of "$1")
+	db=${db#unix:}
+	ovs-appctl --target="${db%/*}/ovs-vswitchd.ctl" --timeout=2 version > /dev/null 2>&1
+}
 
 # inst_start NAME IP GATEWAY|none [serve]: address, route, and with "serve"
 # the segments (httpd :80; /who names the instance) and the stream (nc :9000).
