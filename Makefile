@@ -75,7 +75,8 @@ IT_SRCS     := $(wildcard tests/integration/it_*.c)
 # Tests that need a kernel this machine lacks: run in tests/guest/run's guest.
 GUEST_SRCS  := $(wildcard tests/guest/*.c)
 # Programs the tests, benches and the test bed run (tests/tools/NAME.c ->
-# $(O)/tests/tools/NAME: sfwan, the WAN; sfprobe, the client of the moves).
+# $(O)/tests/tools/NAME: sfwan, the WAN; sfprobe, the client of the moves;
+# sfrarp, a guest's RARP announcement).
 TOOL_SRCS   := $(wildcard tests/tools/*.c)
 # The shared test fixtures (tests/lib/): one archive, linked before the
 # library into every test and fuzz target, which pulls in what it uses.

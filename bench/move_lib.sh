@@ -5,7 +5,7 @@
 # does not know (floating IPs, routers, namespaces, processes).
 
 made_ns=() made_pids=() made_ports=() made_fips=() made_routers=() router_ifaces=()
-declare -A SRV NT TL TAP
+declare -A SRV NT TL TAP OVSP
 
 # bench/lib.sh's neutron, retried (up to NEUTRON_TRIES times, 1 s apart)
 # when the shared test bed's API is away for a moment: a 503 (Keystone or
@@ -61,16 +61,22 @@ mk_port() {
 ns_of() { printf 'sfmv-%s-%s' "$RND" "$1"; }   # instance name -> its namespace
 
 # inst_plug NAME HOSTN PORT MAC [NETWORK]: the namespace and the plug, as
-# os-vif does it with the Linux bridge agent (the bridge made if the agent
-# has not yet; it leaves compute:* taps to the plugging side).  eth0 stays
-# down, without an address, until inst_start.
+# os-vif does it for the bed's backend (inst_plug_lb, inst_plug_ovs).  eth0
+# stays down, without an address, until inst_start.
 inst_plug() {
-	local ns hns=sf-$2 tap=tap${3:0:11} br=brq${5:-$NET}
+	local ns
 	ns=$(ns_of "$1")
-	br=${br:0:14}
 	ip netns add "$ns" || return 1
 	made_ns+=("$ns")
 	ip -n "$ns" link set lo up
+	if [ "${SF_TB_VARIANT:-}" = ovn ]; then inst_plug_ovs "$@"; else inst_plug_lb "$@"; fi
+}
+# The Linux bridge agent's: tap<port11> in brq<net11> (the bridge made if
+# the agent has not yet; it leaves compute:* taps to the plugging side).
+inst_plug_lb() {
+	local ns hns=sf-$2 tap=tap${3:0:11} br=brq${5:-$NET}
+	ns=$(ns_of "$1")
+	br=${br:0:14}
 	if ! ip -n "$hns" link show dev "$br" > /dev/null 2>&1; then
 		ip -n "$hns" link add "$br" type bridge 2> /dev/null || ip -n "$hns" link show dev "$br" > /dev/null ||
 			return 1
@@ -80,6 +86,35 @@ inst_plug() {
 		return 1
 	ip -n "$hns" link set "$tap" master "$br" up
 	TAP[$1]="$hns $tap"
+}
+# os-vif's OVS plug on an OVN chassis: tap<port11> joins br-int in one
+# transaction with iface-id (the logical switch port), attached-mac and
+# iface-status; ovn-controller claims it from there (docs/ovn.md).  The
+# bed's br-int is a userspace (netdev) datapath, which forwards partial
+# checksums and GSO frames unfinished: eth0, the end that sends into the
+# tap, has them off (docs/ovn.md, "The userspace datapath and TCP").
+inst_plug_ovs() {
+	local ns hns=sf-$2 tap=tap${3:0:11}
+	ns=$(ns_of "$1")
+	ip -n "$hns" link add "$tap" mtu "$MTU" type veth peer name eth0 netns "$ns" address "$4" mtu "$MTU" ||
+		return 1
+	TAP[$1]="$hns $tap"
+	ip netns exec "$ns" ethtool -K eth0 tx off tso off gso off > /dev/null 2>&1 || return 1
+	ip -n "$hns" link set "$tap" up
+	ovs-vsctl --db="$(ovsdb_of "$2")" --timeout=10 add-port br-int "$tap" -- set Interface "$tap" \
+		external_ids:iface-id="$3" external_ids:attached-mac="$4" external_ids:iface-status=active \
+		> /dev/null || return 1
+	OVSP[$1]="$2 $tap"
+}
+ovsdb_of() { local v=SF_TB_HOST${1#host}_OVSDB; printf '%s' "${!v}"; } # HOSTN: its OVSDB
+# vswitchd_alive HOSTN: its ovs-vswitchd answers on its control socket (next
+# to its OVSDB's).  It aborted on this bed after some multichassis moves
+# (docs/ovn.md), taking the chassis's data plane with it.
+vswitchd_alive() {
+	local db
+	db=$(ovsdb_of "$1")
+	db=${db#unix:}
+	ovs-appctl --target="${db%/*}/ovs-vswitchd.ctl" --timeout=2 version > /dev/null 2>&1
 }
 
 # inst_start NAME IP GATEWAY|none [serve]: address, route, and with "serve"
@@ -113,8 +148,10 @@ inst_stop() {
 	local p
 	for p in ${SRV[$1]:-}; do kill -- "-$p" 2> /dev/null; done
 	SRV[$1]=""
+	[ -z "${OVSP[$1]:-}" ] || ovs-vsctl --db="$(ovsdb_of "${OVSP[$1]% *}")" --timeout=10 --if-exists \
+		del-port br-int "${OVSP[$1]#* }" 2> /dev/null
 	[ -z "${TAP[$1]:-}" ] || ip -n "${TAP[$1]% *}" link del "${TAP[$1]#* }" 2> /dev/null
-	TAP[$1]=""
+	TAP[$1]="" OVSP[$1]=""
 	ip netns del "$(ns_of "$1")" 2> /dev/null
 }
 
@@ -136,15 +173,71 @@ wait_active() {
 
 # wait_wired HOSTN PORT T0_NS TIMEOUT_S [ADDRESS]: until the host's agent has
 # the port's security-group chain (with ADDRESS among its allowed sources);
-# prints the ms since T0_NS.
+# on OVN, until the logical switch port's port security allows ADDRESS
+# (ovn-controller installs it from there; no agent); prints the ms since
+# T0_NS.
 wait_wired() {
 	local deadline=$((SECONDS + $4)) rules
 	while :; do
-		rules=$(ip netns exec "sf-$1" iptables -w -S "neutron-linuxbri-s${2:0:10}" 2> /dev/null) &&
-			{ [ -z "${5:-}" ] || [[ $rules == *" $5/32 "* ]]; } && { since_ms "$3"; return 0; }
+		if [ "${SF_TB_VARIANT:-}" = ovn ]; then
+			rules=$(ovn-nbctl --db="$SF_TB_OVN_NB" --timeout=5 lsp-get-port-security "$2" 2> /dev/null | tr '\n' ' ') &&
+				[ -n "${rules// }" ] &&
+				{ [ -z "${5:-}" ] || [[ " $rules " == *" $5 "* ]]; } && { since_ms "$3"; return 0; }
+		else
+			rules=$(ip netns exec "sf-$1" iptables -w -S "neutron-linuxbri-s${2:0:10}" 2> /dev/null) &&
+				{ [ -z "${5:-}" ] || [[ $rules == *" $5/32 "* ]]; } && { since_ms "$3"; return 0; }
+		fi
 		[ "$SECONDS" -ge "$deadline" ] && { echo never; return 1; }
 		sleep 0.1
 	done
+}
+
+# --- OVN's view of a port (the OVN bed) ---------------------------------------------
+
+# ovn_nb_opts PORT: the logical switch port's requested-chassis and
+# activation-strategy, "rc=A,B act=rarp" ("-" when unset).
+ovn_nb_opts() {
+	local rc act
+	rc=$(ovn-nbctl --db="$SF_TB_OVN_NB" --timeout=5 --if-exists get Logical_Switch_Port "$1" \
+		options:requested-chassis 2> /dev/null | tr -d '"') || rc=""
+	act=$(ovn-nbctl --db="$SF_TB_OVN_NB" --timeout=5 --if-exists get Logical_Switch_Port "$1" \
+		options:activation-strategy 2> /dev/null | tr -d '"') || act=""
+	printf 'rc=%s act=%s' "${rc:--}" "${act:--}"
+}
+# ovn_sb_binding PORT: the SB Port_Binding's chassis and additional
+# chassis by name, "ch=A add=B" ("-" when none).
+ovn_sb_binding() {
+	local ch add c names=""
+	ch=$(ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=5 --bare --columns=chassis find Port_Binding \
+		logical_port="$1" 2> /dev/null)
+	add=$(ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=5 --bare --columns=additional_chassis find \
+		Port_Binding logical_port="$1" 2> /dev/null)
+	[ -z "$ch" ] || ch=$(ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=5 --bare --columns=name list Chassis "$ch")
+	for c in $add; do
+		names+=${names:+,}$(ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=5 --bare --columns=name list Chassis "$c")
+	done
+	printf 'ch=%s add=%s' "${ch:--}" "${names:--}"
+}
+# wait_ovn PORT T0_NS TIMEOUT_S WANT: until ovn_sb_binding PORT prints WANT;
+# prints the ms since T0_NS, or "never".
+wait_ovn() {
+	local deadline=$((SECONDS + $3))
+	until [ "$(ovn_sb_binding "$1")" = "$4" ]; do
+		[ "$SECONDS" -ge "$deadline" ] && { echo never; return 1; }
+		sleep 0.02
+	done
+	since_ms "$2"
+}
+# wait_installed HOSTN NAME T0_NS TIMEOUT_S: until ovn-controller on HOSTN
+# set ovn-installed on instance NAME's interface (its flows are in).
+wait_installed() {
+	local deadline=$((SECONDS + $4))
+	until [ "$(ovs-vsctl --db="$(ovsdb_of "$1")" --timeout=5 --if-exists get Interface "${OVSP[$2]#* }" \
+		external_ids:ovn-installed 2> /dev/null)" = '"true"' ]; do
+		[ "$SECONDS" -ge "$deadline" ] && { echo never; return 1; }
+		sleep 0.02
+	done
+	since_ms "$3"
 }
 
 # --- the client's probes ---------------------------------------------------------
@@ -273,6 +366,11 @@ move_cleanup() {
 	set +e
 	NEUTRON_TRIES=120   # an outage another test made must not leak what we made
 	for i in "${made_pids[@]}"; do kill -- "-$i" 2> /dev/null; kill "$i" 2> /dev/null; done
+	for i in "${!OVSP[@]}"; do
+		[ -z "${OVSP[$i]}" ] || ovs-vsctl --db="$(ovsdb_of "${OVSP[$i]% *}")" --timeout=10 --if-exists \
+			del-port br-int "${OVSP[$i]#* }"
+	done
+	for i in "${!TAP[@]}"; do [ -z "${TAP[$i]}" ] || ip -n "${TAP[$i]% *}" link del "${TAP[$i]#* }" 2> /dev/null; done
 	for i in "${made_ns[@]}"; do ip netns del "$i" 2> /dev/null; done
 	for i in "${made_fips[@]}"; do
 		neutron DELETE "floatingips/$i" > /dev/null || say "  deleting floating IP $i failed"
