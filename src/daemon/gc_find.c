@@ -339,8 +339,10 @@ static int act_interface(struct daemon *d, struct gc_finding *f)
 	r = nl_link_delete(host, f->ifindex, NULL);
 	if (r == -ENODEV)
 		return -ESTALE;
-	/* On an OVS host the tap's OVSDB port outlives the device. */
-	if (r == 0 && streq(l.name, n.tap) && bind_ovs_available(&d->bind.ovs)) {
+	/* On an OVS host the tap's OVSDB port outlives the device, which goes
+	 * with its peer sfp too. */
+	if (r == 0 && (streq(l.name, n.tap) || streq(l.name, n.sfp)) &&
+	    bind_ovs_available(&d->bind.ovs)) {
 		struct nl_extack ext = { { 0 } };
 		int k = bind_ovs_unplug(&d->bind.ovs, n.tap, &ext);
 

@@ -25,18 +25,8 @@
 # shellcheck disable=SC2016,SC2154,SC2317
 T=ovn_e2e
 cd "$(dirname "$0")/../.." || exit 1
-export SF_TESTBED=ovn
-t_bed=$SECONDS
-if ! bed_out=$(scripts/testbed up 2>&1); then
-	if grep -q 'missing: run scripts/deps' <<< "$bed_out"; then
-		echo "$T: SKIP: $(grep 'missing: run scripts/deps' <<< "$bed_out" | head -1)"
-		exit 77
-	fi
-	echo "$T: FAIL (fatal): SF_TESTBED=ovn scripts/testbed up failed:"
-	tail -n 20 <<< "$bed_out" | sed 's/^/    | /'
-	exit 1
-fi
-t_bed=$((SECONDS - t_bed))
+# shellcheck source=tests/integration/lib/ovn_bed.sh
+. tests/integration/lib/ovn_bed.sh
 # shellcheck source=tests/integration/lib/daemon.sh
 . tests/integration/lib/daemon.sh
 [ "${SF_TB_VARIANT:-}" = ovn ] || die "scripts/testbed env is not the OVN bed's ($SF_TB_DIR)"
