@@ -213,33 +213,37 @@ check "second CNI GC: gone2's port released" wait_until 15 state_is "$gone2_port
 check "CNI GC never touched the live container" untouched
 instance_log "$G" | grep 'gc:' | sed 's/^/    log: /' | tail -12
 
-# --- the periodic pass, on its own ----------------------------------------------------------------
-SF_DAEMON_INI="gc_interval = 5" start_instance q "$TB_H1" << EOF
-[pools]
-min = 1
-max = 2
-batch = 1
-cooldown_ms = 500
-[pool p]
-network = $NAME-net
-security_groups = $NAME-sg
-EOF
-Q=$INSTANCE
-wait_pool "$Q" p 1 60
-CONF_SOCKET=$(scripts/sfhost sock "$Q")
-cf=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
-mk_netns ns_gone3 gone3
-cni ADD "$NAME-gone3" "/run/netns/$ns_gone3" eth0 "$cf"
-expect "ADD gone3 (gc_interval = 5)" 0 '.ips[0].address != null' || die "ADD gone3"
-gone3_port=$(held_port "$Q" "$NAME-gone3") || die "no port for gone3"
-ip netns del "$ns_gone3" || die "deleting $ns_gone3"
-t0=$SECONDS
-q_released() { [ "$(port_state "$Q" "$gone3_port")" != in_use ]; }
-check "periodic passes release gone3's port by themselves (two passes 5 s apart, + slack)" \
-	wait_until 25 q_released
-say "released after $((SECONDS - t0)) s"
-q_marked_first() { instance_log "$Q" | grep -q 'gc: 1 finding(s), 0 cleaned'; }
-check "... after a pass that only marked it" q_marked_first
+# SF_GC_QUICK=1 (tests/integration/ovn_suites.sh on the OVN bed) leaves the
+# periodic pass out: its timer is the same on every backend.
+if [ "${SF_GC_QUICK:-0}" != 1 ]; then
+	# --- the periodic pass, on its own ----------------------------------------------------------------
+	SF_DAEMON_INI="gc_interval = 5" start_instance q "$TB_H1" <<-EOF
+	[pools]
+	min = 1
+	max = 2
+	batch = 1
+	cooldown_ms = 500
+	[pool p]
+	network = $NAME-net
+	security_groups = $NAME-sg
+	EOF
+	Q=$INSTANCE
+	wait_pool "$Q" p 1 60
+	CONF_SOCKET=$(scripts/sfhost sock "$Q")
+	cf=$(conf 1.0.0 "$NAME-net" "[\"$NAME-sg\"]")
+	mk_netns ns_gone3 gone3
+	cni ADD "$NAME-gone3" "/run/netns/$ns_gone3" eth0 "$cf"
+	expect "ADD gone3 (gc_interval = 5)" 0 '.ips[0].address != null' || die "ADD gone3"
+	gone3_port=$(held_port "$Q" "$NAME-gone3") || die "no port for gone3"
+	ip netns del "$ns_gone3" || die "deleting $ns_gone3"
+	t0=$SECONDS
+	q_released() { [ "$(port_state "$Q" "$gone3_port")" != in_use ]; }
+	check "periodic passes release gone3's port by themselves (two passes 5 s apart, + slack)" \
+		wait_until 25 q_released
+	say "released after $((SECONDS - t0)) s"
+	q_marked_first() { instance_log "$Q" | grep -q 'gc: 1 finding(s), 0 cleaned'; }
+	check "... after a pass that only marked it" q_marked_first
+fi
 if instance_log "$G" | grep -q 'superfluidd\[error\]'; then
 	fail "the daemon logged errors: $(instance_log "$G" | grep 'superfluidd\[error\]' | head -3)"
 else
