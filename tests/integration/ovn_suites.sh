@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sf-test: plain-build: ASan runs these paths in ovn_e2e and in the same three scripts on the default bed
 # The default bed's suites on the OVN bed (issue 12, item 4; docs/ovn.md):
 # the same scripts, their hosts the OVN bed's two chassis (SF_TESTBED=ovn:
 # SF_TB_HOSTS is host21 host22), run one after the other, each with its own
@@ -15,7 +16,7 @@
 #    br-int port.
 # Reduced for CI (~2 min): podman without its kill/restart and stop/start
 # sections (SF_PODMAN_QUICK), GC without the periodic pass (SF_GC_QUICK),
-# the soak at SF_OVN_SOAK_OPS (default 120) ops.  SF_OVN_FULL=1 runs all
+# the soak at SF_OVN_SOAK_OPS (default 80) ops.  SF_OVN_FULL=1 runs all
 # three whole (the soak at SF_SOAK_OPS, default 1200).
 # Exit 0 pass, 1 fail, 77 skip (the OVN bed's packages missing).
 T=ovn_suites
@@ -26,7 +27,7 @@ echo "$T: the OVN bed: up in $t_bed s ($(tail -n 1 <<< "$bed_out"))"
 if [ "${SF_OVN_FULL:-0}" = 1 ]; then
 	quick=()
 else
-	quick=(SF_PODMAN_QUICK=1 SF_GC_QUICK=1 SF_SOAK_OPS="${SF_OVN_SOAK_OPS:-120}" SF_SOAK_KILL_MS=2500)
+	quick=(SF_PODMAN_QUICK=1 SF_GC_QUICK=1 SF_SOAK_OPS="${SF_OVN_SOAK_OPS:-80}" SF_SOAK_KILL_MS=2500)
 fi
 failed=() skipped=()
 for t in podman_e2e daemon_gc daemon_soak; do
