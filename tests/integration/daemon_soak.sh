@@ -10,7 +10,7 @@
 #
 # Size: SF_SOAK_OPS (ADD+DEL invocations in all, default 1200),
 # SF_SOAK_WORKERS (default 4), SF_SOAK_KILL_MS (mean time between kills,
-# default 4000).  The long run is in docs/soak.md.  On either bed (the first
+# default 4000), SF_SOAK_FILL_S (the first fill's time limit, default 90).  The long run is in docs/soak.md.  On either bed (the first
 # host of SF_TB_HOSTS; tests/integration/ovn_suites.sh runs a short one on an
 # OVN chassis); where the host has an OVSDB, no br-int port of a gone port
 # may be left either.
@@ -44,7 +44,7 @@ testnet sg:icmp
 # A create in flight at a kill may finish after the restarted daemon listed
 # its ports: the garbage collector adopts such a port on its second
 # sighting (docs/gc.md), so it runs every 5 s here, not every minute.
-SF_DAEMON_INI="gc_interval = 5" ready_instance s "$TB_H1" 6 90 min=6 max=24 batch=6 cooldown_ms=300
+SF_DAEMON_INI="gc_interval = 5" ready_instance s "$TB_H1" 6 "${SF_SOAK_FILL_S:-90}" min=6 max=24 batch=6 cooldown_ms=300
 R=$INSTANCE
 HNS=$(host_ns "$TB_H1")
 S=$tmp   # the soak's shared files; workers move their own $tmp under it
