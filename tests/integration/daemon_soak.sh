@@ -10,10 +10,11 @@
 #
 # Size: SF_SOAK_OPS (ADD+DEL invocations in all, default 1200),
 # SF_SOAK_WORKERS (default 4), SF_SOAK_KILL_MS (mean time between kills,
-# default 4000), SF_SOAK_FILL_S (the first fill's time limit, default 90).  The long run is in docs/soak.md.  On either bed (the first
-# host of SF_TB_HOSTS; tests/integration/ovn_suites.sh runs a short one on an
-# OVN chassis); where the host has an OVSDB, no br-int port of a gone port
-# may be left either.
+# default 4000), SF_SOAK_FILL_S (the first fill's time limit, default 90).
+# The long run is in docs/soak.md.  On either bed (the first host of
+# SF_TB_HOSTS; tests/integration/ovn_suites.sh runs a short one on an OVN
+# chassis); where the host has an OVSDB, no br-int port of a gone port may
+# be left either.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2015,SC2034,SC2154,SC2317
 T=daemon_soak
