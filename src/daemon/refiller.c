@@ -211,7 +211,6 @@ static bool adopt_unanswered(struct daemon *d, bool *unbound)
 		return false;
 	json_array_foreach(ports, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
-		const char *vif = json_string_value(json_object_get(v, "binding:vif_type"));
 		struct store_port known = { 0 };
 		struct pool *p;
 
@@ -219,7 +218,7 @@ static bool adopt_unanswered(struct daemon *d, bool *unbound)
 			store_port_done(&known);
 			continue;
 		}
-		if (vif && streq(vif, "unbound")) {
+		if (ports_unbound(v)) {
 			log_info_rl("port %s: unknown to the store, not bound yet; adopted later", id);
 			*unbound = true;
 			continue;
