@@ -271,6 +271,9 @@ static int act_neutron(struct daemon *d, struct gc_finding *f)
 
 	if (known(d, f->port_id))
 		return -ESTALE;
+	/* Not bound yet (its create still in flight): the next pass adopts it. */
+	if (f->p && ports_unbound(f->port))
+		return -EAGAIN;
 	if (f->p)
 		return ports_adopt(d, f->p, f->port);
 	start = util_now_us();
@@ -339,8 +342,10 @@ static int act_interface(struct daemon *d, struct gc_finding *f)
 	r = nl_link_delete(host, f->ifindex, NULL);
 	if (r == -ENODEV)
 		return -ESTALE;
-	/* On an OVS host the tap's OVSDB port outlives the device. */
-	if (r == 0 && streq(l.name, n.tap) && bind_ovs_available(&d->bind.ovs)) {
+	/* On an OVS host the tap's OVSDB port outlives the device, which goes
+	 * with its peer sfp too. */
+	if (r == 0 && (streq(l.name, n.tap) || streq(l.name, n.sfp)) &&
+	    bind_ovs_available(&d->bind.ovs)) {
 		struct nl_extack ext = { { 0 } };
 		int k = bind_ovs_unplug(&d->bind.ovs, n.tap, &ext);
 

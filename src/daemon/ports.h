@@ -42,6 +42,9 @@ int ports_promote(struct daemon *d, char **ids, size_t n);
 /* Neutron's ports tagged for this deployment and host (caller
  * json_decref()s). */
 int ports_list_tagged(struct daemon *d, json_t **ret) MUST_CHECK;
+/* A port Neutron lists before ML2 bound it (a create still in flight):
+ * adopting it now would wire it without its backend's binding. */
+bool ports_unbound(const json_t *port);
 /* The pool whose tag a Neutron port carries, or NULL. */
 struct pool *ports_pool_of(struct daemon *d, const json_t *port);
 

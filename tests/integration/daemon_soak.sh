@@ -10,7 +10,11 @@
 #
 # Size: SF_SOAK_OPS (ADD+DEL invocations in all, default 1200),
 # SF_SOAK_WORKERS (default 4), SF_SOAK_KILL_MS (mean time between kills,
-# default 4000).  The long run is in docs/soak.md.
+# default 4000), SF_SOAK_FILL_S (the first fill's time limit, default 90).
+# The long run is in docs/soak.md.  On either bed (the first host of
+# SF_TB_HOSTS; tests/integration/ovn_suites.sh runs a short one on an OVN
+# chassis); where the host has an OVSDB, no br-int port of a gone port may
+# be left either.
 # Exit 0 pass, 1 fail, 77 skip.  Cleans up all it makes, pass or fail.
 # shellcheck disable=SC2015,SC2034,SC2154,SC2317
 T=daemon_soak
@@ -41,9 +45,9 @@ testnet sg:icmp
 # A create in flight at a kill may finish after the restarted daemon listed
 # its ports: the garbage collector adopts such a port on its second
 # sighting (docs/gc.md), so it runs every 5 s here, not every minute.
-SF_DAEMON_INI="gc_interval = 5" ready_instance s host1 6 90 min=6 max=24 batch=6 cooldown_ms=300
+SF_DAEMON_INI="gc_interval = 5" ready_instance s "$TB_H1" 6 "${SF_SOAK_FILL_S:-90}" min=6 max=24 batch=6 cooldown_ms=300
 R=$INSTANCE
-HNS=$(host_ns host1)
+HNS=$(host_ns "$TB_H1")
 S=$tmp   # the soak's shared files; workers move their own $tmp under it
 led=$S/ledger
 mkdir -p "$led" "$S/ports"
@@ -312,6 +316,15 @@ n_leak_ifs=$(wc -w <<< "$leak_ifs")
 check "no host interface of a gone port, no container veth on the host ($n_leak_ifs of $(wc -w <<< "$ever") ports seen)" \
 	test "$n_leak_ifs" = 0
 [ "$n_leak_ifs" -eq 0 ] || say "leaked: $leak_ifs"
+# ... nor, on an OVS or OVN host, an OVSDB port (br-int) of a gone port.
+leak_ovsdb=$(host_ovsdb_ifaces "$TB_H1" "$R" | awk -v gone="$gone" '
+	BEGIN { n = split(gone, g); for (i = 1; i <= n; i++) G[g[i]] = 1 }
+	(substr($1, 4) in G) { print }')
+n_leak_ovsdb=$(wc -w <<< "$leak_ovsdb")
+if [ -n "$(host_ovsdb "$TB_H1")" ]; then
+	check "no OVSDB port of a gone port on $TB_H1 ($n_leak_ovsdb${leak_ovsdb:+: $leak_ovsdb})" \
+		test "$n_leak_ovsdb" = 0
+fi
 if [ -s "$tmp/fails" ]; then
 	fail "$(wc -l < "$tmp/fails") worker check(s) failed: $(head -5 "$tmp/fails")"
 else
@@ -329,5 +342,5 @@ check "every failed ADD or DEL said code 11 (try again)${unexpected:+: $unexpect
 say "FIGURES: ops $ops during the run (+ ${ops_final:-0} final DELs), $WORKERS workers, ${t_run}s run"
 say "FIGURES: ADD $(codes ADD); DEL $(codes DEL)"
 say "FIGURES: kills $kills, restarts $restarts, containers ${#state[@]} ($n_up up at the end, $n_unsure unsure)"
-say "FIGURES: leaked ports $leak_ports, leaked interfaces $n_leak_ifs, duplicates $((dups + dups_run)), wall time $((SECONDS - t_start))s"
+say "FIGURES: leaked ports $leak_ports, leaked interfaces $n_leak_ifs (OVSDB ports ${n_leak_ovsdb}), duplicates $((dups + dups_run)), wall time $((SECONDS - t_start))s"
 finish

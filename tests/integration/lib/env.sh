@@ -64,6 +64,9 @@ set -a
 set +a
 # Two hosts: host1 and host2, or (SF_TESTBED=ovn) the OVN bed's host21 host22.
 [ "$(wc -w <<< "${SF_TB_HOSTS:-}")" -ge 2 ] || skip "needs two simulated hosts"
+# The tests that run on either bed (tests/integration/ovn_suites.sh) name
+# its first two hosts so, never host1 and host2 outright.
+read -r TB_H1 TB_H2 _ <<< "$SF_TB_HOSTS"
 
 RND=$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')
 NAME=sfit-$RND           # Neutron names and namespaces

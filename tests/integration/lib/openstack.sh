@@ -15,6 +15,19 @@ host_ns() { # hostN -> its namespace
 	printf '%s' "${!v}"
 }
 
+host_ovsdb() { # hostN -> its OVSDB (the OVN bed's chassis), or nothing
+	local v="SF_TB_HOST${1#host}_OVSDB"
+	printf '%s' "${!v:-}"
+}
+# host_ovsdb_ifaces HOST DEPLOYMENT: the names of the OVSDB Interfaces
+# that DEPLOYMENT's daemon plugged on HOST (external_ids:sf-deployment),
+# one a line; nothing on a host without an OVSDB here.
+host_ovsdb_ifaces() {
+	[ -n "$(host_ovsdb "$1")" ] || return 0
+	ovs-vsctl --db="$(host_ovsdb "$1")" --timeout=10 --bare --columns=name find Interface \
+		"external_ids:sf-deployment=$2" | sed '/^$/d'
+}
+
 TOKEN=$(openstack token issue -f value -c id) && [ -n "$TOKEN" ] || die "no Keystone token"
 
 # neutron METHOD PATH [BODY]: prints the answer; fails on an HTTP error
