@@ -10,7 +10,8 @@
 #    container's echo requests leave through the VM's port (port security
 #    lets the pair through) and reach the bare-metal container on the other
 #    chassis under one Geneve header; a macvlan whose address is not a pair
-#    gets nothing through (OVN drops it at the VM's port);
+#    gets nothing through (its echo requests are on the VM's tap; OVN drops
+#    them at the VM's port: not on the underlay, not at the peer);
 #  - VLAN mode: the pool's subports are logical switch ports with
 #    parent_name = the VM's port and tag = the subport's VLAN id, ACTIVE; a
 #    frame tagged with that id from the VM's NIC (a packet socket: this
@@ -95,9 +96,13 @@ ip -n "$vm1_ns" link set rogue0 netns "$rogue_ns" || die "rogue0 into its namesp
 ip -n "$rogue_ns" addr add "$rogue_ip/24" dev rogue0 && ip -n "$rogue_ns" link set rogue0 up
 say "x ${ip_of[x]} and rogue $rogue_ip in the macvlan VM on $H1, b ${ip_of[b]} on $H2"
 
-# b's side and the underlay, while x and the rogue ping b (b knows both
-# MACs: a static neighbour, so that nothing depends on ARP).
+# The VM's tap, b's side and the underlay, while x and the rogue ping b
+# (the rogue and b know each other's MACs: static neighbours, so that its
+# echo requests leave the VM with no ARP, which port security drops too).
 ip -n "${ns_of[b]}" neigh replace "$rogue_ip" lladdr "$(ip -n "$rogue_ns" -j link show rogue0 | jq -r '.[0].address')" dev eth0
+ip -n "$rogue_ns" neigh replace "${ip_of[b]}" lladdr "$bmac" dev rogue0
+timeout 20 ip netns exec "$(host_ns "$H1")" tcpdump -nn -i "tap${vm1_port:0:11}" -w "$tmp/tap.pcap" icmp 2> /dev/null &
+cap_t=$!
 timeout 20 ip netns exec "${ns_of[b]}" tcpdump -nn -i eth0 -w "$tmp/b.pcap" icmp 2> /dev/null &
 cap_b=$!
 timeout 20 tcpdump -nn -i "sf-$H1-u" -w "$tmp/u1.pcap" udp port 6081 2> /dev/null &
@@ -108,9 +113,12 @@ rp=$!
 x_ping=$(ip netns exec "${ns_of[x]}" ping -c 3 -i 0.5 -W 1 "${ip_of[b]}" 2>&1 | grep -o '[0-9]* received')
 wait "$rp"
 sleep 0.5
-kill -INT "$cap_b" "$cap_u" 2> /dev/null # timeout passes it on to tcpdump, which writes its file out
-wait "$cap_b" "$cap_u"
-b_saw() { tcpdump -nn -r "$tmp/b.pcap" 2> /dev/null | grep -c "IP $1 > ${ip_of[b]}: ICMP echo request"; }
+kill -INT "$cap_t" "$cap_b" "$cap_u" 2> /dev/null # timeout passes it on to tcpdump, which writes its file out
+wait "$cap_t" "$cap_b" "$cap_u"
+saw() { tcpdump -nn -r "$tmp/$1.pcap" 2> /dev/null | grep -c "IP $2 > ${ip_of[b]}: ICMP echo request"; }
+b_saw() { saw b "$1"; }
+check "the rogue's echo requests leave the VM: on its tap in br-int ($(saw tap "$rogue_ip") of 3)" \
+	test "$(saw tap "$rogue_ip")" -ge 2
 check "b (on $H2) gets x's echo requests: OVN's port security lets the pair out of the VM's port ($(b_saw "${ip_of[x]}") of 3)" \
 	test "$(b_saw "${ip_of[x]}")" -ge 2
 check "b gets none of the rogue's ($rogue_ip is not a pair: OVN drops it at the VM's port)" \
