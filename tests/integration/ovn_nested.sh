@@ -46,7 +46,7 @@ V2=$INSTANCE
 start_instance bm "$H2" < <(pool_ini min=1 max=1 batch=1 open:net:open)
 BM=$INSTANCE
 # Long bounds: on the shared machine the API has been away for 90 s while
-# others' tests ran; the daemons ride that out, and a healthy fill takes ~10 s.
+# others' tests ran; the daemons ride that out, and a healthy fill takes 10-20 s.
 wait_pool "$V1" p 2 150
 wait_pool "$V2" q 1 150
 wait_pool "$BM" open 1 150
