@@ -24,18 +24,8 @@
 # Exit 0 pass, 1 fail, 77 skip (only when a package is missing).
 # shellcheck disable=SC2016,SC2154,SC2317
 T=ovn_e2e
-cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=tests/integration/lib/ovn_bed.sh
-. tests/integration/lib/ovn_bed.sh
-# shellcheck source=tests/integration/lib/daemon.sh
-. tests/integration/lib/daemon.sh
-[ "${SF_TB_VARIANT:-}" = ovn ] || die "scripts/testbed env is not the OVN bed's ($SF_TB_DIR)"
-say "the OVN bed: up in $t_bed s ($(tail -n 1 <<< "$bed_out"))"
-read -r H1 H2 _ <<< "$SF_TB_OVN_HOSTS"
-ovsdb() { local v=SF_TB_HOST${1#host}_OVSDB; printf '%s' "${!v}"; }
-vsctl() { local h=$1; shift; ovs-vsctl --db="$(ovsdb "$h")" --timeout=10 "$@"; }
-nbctl() { ovn-nbctl --db="$SF_TB_OVN_NB" --timeout=10 "$@"; }
-sbctl() { ovn-sbctl --db="$SF_TB_OVN_SB" --timeout=10 "$@"; }
+# shellcheck source=tests/integration/lib/ovn.sh
+. "$(dirname "$0")/lib/ovn.sh"
 
 testnet sg   # egress only: no ICMP in
 # A second network, routed to the first by the logical router below; its

@@ -4,9 +4,10 @@
 #
 # A VM is a namespace sf-vm-<name> whose eth0 is a Neutron port
 # (device_owner compute:nova, bound to a simulated host, optionally a
-# trunk's parent) plugged as Nova + os-vif plug it with the Linux bridge
-# agent: a veth tap<port11> in the host's namespace, enslaved to
-# brq<net11>, whose peer is eth0.  Its mgmt0 is a veth to the underlay
+# trunk's parent) plugged as Nova + os-vif plug it: a veth tap<port11> in
+# the host's namespace, whose peer is eth0, enslaved to brq<net11> with the
+# Linux bridge agent, or on an Open vSwitch or OVN host (its superfluid.conf
+# names an OVSDB) a port of br-int with iface-id and attached-mac.  Its mgmt0 is a veth to the underlay
 # bridge (198.18.0.100-199), the stand-in for a real VM's route to the
 # APIs, so that a superfluidd inside it reaches Keystone and Neutron.
 # Everything is recorded so that lib/daemon.sh's EXIT trap removes it.
@@ -16,9 +17,11 @@ VM_UNDERLAY_FIRST=100 VM_UNDERLAY_LAST=199
 # The underlay addresses taken, one file per address naming its VM's
 # namespace; made with noclobber (atomic) so that tests running at the
 # same time never share one.  A file whose namespace is gone is stale.
-vm_ipdir=$SF_TB_DIR/vms/underlay-ips
+# The default bed's folder also for the OVN bed's VMs: both beds share
+# the underlay.
+vm_ipdir=${SF_TESTBED_DIR:-/var/lib/sf-testbed}/vms/underlay-ips
 
-made_vms=() # "NS PORT_ID TRUNK_ID|- HOSTNS TAP IPFILE CONFDIR", in order
+made_vms=() # "NS PORT_ID TRUNK_ID|- HOSTNS TAP IPFILE CONFDIR OVSDB|-", in order
 at_exit 40 vm_cleanup
 
 # vm_underlay_take NS -> an address 198.18.0.X, recorded for NS.
@@ -49,7 +52,7 @@ vm_underlay_take() {
 mk_vm() {
 	local _vm_var=$1 _vm_label=$2 _vm_name=$2-$RND _vm_hostn=$3 _vm_net=$4 _vm_subnet="" _vm_trunk=""
 	local _vm_sg="" _vm_mode=macvlan _vm_body _vm_port _vm_tid=- _vm_ns _vm_hns _vm_mtu
-	local _vm_ip _vm_mac _vm_sub _vm_cidr _vm_gw _vm_tap _vm_u _vm_mip _vm_cd _vm_pj
+	local _vm_ip _vm_mac _vm_sub _vm_cidr _vm_gw _vm_tap _vm_u _vm_mip _vm_cd _vm_pj _vm_db
 	shift 4
 	if [ $# -gt 0 ] && [[ $1 != --* ]]; then _vm_subnet=$1; shift; fi
 	while [ $# -gt 0 ]; do
@@ -65,6 +68,7 @@ mk_vm() {
 	_vm_hns=$(host_ns "$_vm_hostn")
 	[ -n "$_vm_hns" ] || die "mk_vm: no simulated host $_vm_hostn"
 	_vm_mtu=$(neutron GET "networks/$_vm_net" | jq -er .network.mtu) || die "mk_vm: network $_vm_net"
+	_vm_db=$(sed -n 's/^ovsdb = //p' "$SF_TB_DIR/hosts/$_vm_hostn/superfluid.conf")
 
 	_vm_body=$(jq -nc --arg n "$NAME-vm-$_vm_label" --arg net "$_vm_net" --arg h "$_vm_hostn" \
 		--arg s "$_vm_subnet" --arg sg "$_vm_sg" --arg dev "$(cat /proc/sys/kernel/random/uuid)" \
@@ -77,11 +81,11 @@ mk_vm() {
 	_vm_tap=tap${_vm_port:0:11}
 	_vm_cd=$SF_TB_DIR/hosts/vm-$_vm_name
 	# Recorded at once, completed below: the trap removes what exists.
-	made_vms+=("$_vm_ns $_vm_port - $_vm_hns $_vm_tap - $_vm_cd")
+	made_vms+=("$_vm_ns $_vm_port - $_vm_hns $_vm_tap - $_vm_cd ${_vm_db:--}")
 	if [ -n "$_vm_trunk" ]; then
 		_vm_tid=$(neutron POST trunks "$(jq -nc --arg p "$_vm_port" --arg n "$NAME-vm-$_vm_label" \
 			'{trunk: {port_id: $p, name: $n}}')" | jq -er .trunk.id) || die "mk_vm $_vm_label: trunk"
-		made_vms[-1]="$_vm_ns $_vm_port $_vm_tid $_vm_hns $_vm_tap - $_vm_cd"
+		made_vms[-1]="$_vm_ns $_vm_port $_vm_tid $_vm_hns $_vm_tap - $_vm_cd ${_vm_db:--}"
 	fi
 	_vm_mac=$(jq -r .mac_address <<< "$_vm_pj")
 	_vm_ip=$(jq -r '.fixed_ips[0].ip_address' <<< "$_vm_pj")
@@ -94,15 +98,24 @@ mk_vm() {
 	# yet (it leaves compute:* taps to the plugging side), the tap in it.
 	ip netns add "$_vm_ns" || die "mk_vm $_vm_label: ip netns add $_vm_ns"
 	ip -n "$_vm_ns" link set lo up
-	if ! ip -n "$_vm_hns" link show dev "brq${_vm_net:0:11}" > /dev/null 2>&1; then
+	if [ -z "$_vm_db" ] && ! ip -n "$_vm_hns" link show dev "brq${_vm_net:0:11}" > /dev/null 2>&1; then
 		ip -n "$_vm_hns" link add "brq${_vm_net:0:11}" type bridge 2> /dev/null ||
 			ip -n "$_vm_hns" link show dev "brq${_vm_net:0:11}" > /dev/null ||
 			die "mk_vm $_vm_label: brq${_vm_net:0:11}"
 	fi
-	ip -n "$_vm_hns" link set "brq${_vm_net:0:11}" up
+	[ -n "$_vm_db" ] || ip -n "$_vm_hns" link set "brq${_vm_net:0:11}" up
 	ip -n "$_vm_hns" link add "$_vm_tap" mtu "$_vm_mtu" type veth peer name eth0 \
 		netns "$_vm_ns" address "$_vm_mac" mtu "$_vm_mtu" || die "mk_vm $_vm_label: the tap"
-	ip -n "$_vm_hns" link set "$_vm_tap" master "brq${_vm_net:0:11}" up || die "mk_vm $_vm_label: tap into brq"
+	if [ -n "$_vm_db" ]; then
+		ip -n "$_vm_hns" link set "$_vm_tap" up &&
+			ovs-vsctl --db="$_vm_db" --timeout=10 -- --may-exist add-port br-int "$_vm_tap" \
+			-- set Interface "$_vm_tap" "external_ids:iface-id=$_vm_port" \
+			"external_ids:attached-mac=$_vm_mac" external_ids:iface-status=active ||
+			die "mk_vm $_vm_label: tap into br-int"
+	else
+		ip -n "$_vm_hns" link set "$_vm_tap" master "brq${_vm_net:0:11}" up ||
+			die "mk_vm $_vm_label: tap into brq"
+	fi
 	ip -n "$_vm_ns" addr add "$_vm_ip/${_vm_cidr#*/}" dev eth0 || die "mk_vm $_vm_label: eth0's address"
 	ip -n "$_vm_ns" link set eth0 up
 	if [ -n "$_vm_gw" ]; then
@@ -111,7 +124,7 @@ mk_vm() {
 
 	# The management NIC, on the underlay.
 	_vm_mip=$(vm_underlay_take "$_vm_ns") || die "mk_vm $_vm_label: no free underlay address"
-	made_vms[-1]="$_vm_ns $_vm_port $_vm_tid $_vm_hns $_vm_tap $vm_ipdir/${_vm_mip##*.} $_vm_cd"
+	made_vms[-1]="$_vm_ns $_vm_port $_vm_tid $_vm_hns $_vm_tap $vm_ipdir/${_vm_mip##*.} $_vm_cd ${_vm_db:--}"
 	_vm_u=vm-${_vm_port:0:8}-u
 	ip link add "$_vm_u" type veth peer name mgmt0 netns "$_vm_ns" || die "mk_vm $_vm_label: mgmt0"
 	ip link set "$_vm_u" master sf-underlay up || die "mk_vm $_vm_label: $_vm_u into sf-underlay"
@@ -122,10 +135,12 @@ mk_vm() {
 	# start INSTANCE vm-X): the hypervisor's, plus the nested keys.
 	mkdir -p "$_vm_cd" && chmod 0700 "$_vm_cd" || die "mk_vm $_vm_label: $_vm_cd"
 	# Its [host] name is the VM's: nested ports are bound by the VM's port,
-	# the name only tags them (sf-host=vm-X).
+	# the name only tags them (sf-host=vm-X); the hypervisor's OVSDB is not
+	# the VM's.
 	awk -v mode="$_vm_mode" -v port="$_vm_port" -v name="vm-$_vm_name" '
 		/^\[/ { sect = $0 }
 		sect == "[host]" && /^name =/ { print "name = " name; next }
+		sect == "[host]" && /^ovsdb =/ { next }
 		{ print }
 		$0 == "[host]" { print "mode = " mode; print "link_interface = eth0"
 			print "vm_port = " port }' "$SF_TB_DIR/hosts/$_vm_hostn/superfluid.conf" \
@@ -149,11 +164,12 @@ vm_port_active() { [ "$(neutron GET "ports/$1" | jq -r .port.status)" = ACTIVE ]
 # and mgmt0 and so their peers (tap, vm-*-u); a trunk goes before its
 # parent port, and its subports before it (Neutron refuses otherwise).
 vm_cleanup() {
-	local i ns port tid hns tap ipf cd sp
+	local i ns port tid hns tap ipf cd db sp
 	for ((i = ${#made_vms[@]} - 1; i >= 0; i--)); do
-		read -r ns port tid hns tap ipf cd <<< "${made_vms[$i]}"
+		read -r ns port tid hns tap ipf cd db <<< "${made_vms[$i]}"
 		ip netns del "$ns" 2> /dev/null
 		ip -n "$hns" link del "$tap" 2> /dev/null
+		[ "$db" = - ] || ovs-vsctl --db="$db" --timeout=10 --if-exists del-port "$tap"
 		if [ "$tid" != - ]; then
 			sp=$(neutron GET "trunks/$tid/get_subports" | jq -c '{sub_ports: [.sub_ports[] | {port_id}]}')
 			if [ -n "$sp" ] && [ "$(jq '.sub_ports | length' <<< "$sp")" -gt 0 ]; then
