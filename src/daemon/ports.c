@@ -344,11 +344,11 @@ int ports_list_tagged(struct daemon *d, json_t **ret)
 	return r;
 }
 
-bool ports_unbound(const json_t *port)
+bool ports_unbound(const struct daemon *d, const json_t *port)
 {
 	const char *vif = json_string_value(json_object_get(port, "binding:vif_type"));
 
-	return vif && streq(vif, "unbound");
+	return !d->nested && vif && streq(vif, "unbound");
 }
 
 struct pool *ports_pool_of(struct daemon *d, const json_t *port)

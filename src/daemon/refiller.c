@@ -218,7 +218,7 @@ static bool adopt_unanswered(struct daemon *d, bool *unbound)
 			store_port_done(&known);
 			continue;
 		}
-		if (ports_unbound(v)) {
+		if (ports_unbound(d, v)) {
 			log_info_rl("port %s: unknown to the store, not bound yet; adopted later", id);
 			*unbound = true;
 			continue;
