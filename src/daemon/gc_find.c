@@ -271,9 +271,6 @@ static int act_neutron(struct daemon *d, struct gc_finding *f)
 
 	if (known(d, f->port_id))
 		return -ESTALE;
-	/* Not bound yet (its create still in flight): the next pass adopts it. */
-	if (f->p && ports_unbound(d, f->port))
-		return -EAGAIN;
 	if (f->p)
 		return ports_adopt(d, f->p, f->port);
 	start = util_now_us();

@@ -344,13 +344,6 @@ int ports_list_tagged(struct daemon *d, json_t **ret)
 	return r;
 }
 
-bool ports_unbound(const struct daemon *d, const json_t *port)
-{
-	const char *vif = json_string_value(json_object_get(port, "binding:vif_type"));
-
-	return !d->nested && vif && streq(vif, "unbound");
-}
-
 struct pool *ports_pool_of(struct daemon *d, const json_t *port)
 {
 	struct pool *p = NULL;

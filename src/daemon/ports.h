@@ -42,11 +42,6 @@ int ports_promote(struct daemon *d, char **ids, size_t n);
 /* Neutron's ports tagged for this deployment and host (caller
  * json_decref()s). */
 int ports_list_tagged(struct daemon *d, json_t **ret) MUST_CHECK;
-/* A port Neutron lists before ML2 bound it (a create still in flight):
- * adopting it now would wire it without its backend's binding.  Never on
- * a nested daemon: its pool's ports stay unbound (the VM's port carries
- * them; macvlan mode). */
-bool ports_unbound(const struct daemon *d, const json_t *port);
 /* The pool whose tag a Neutron port carries, or NULL. */
 struct pool *ports_pool_of(struct daemon *d, const json_t *port);
 

@@ -196,17 +196,12 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
  * tag, so they are adopted at once, before the refill asks again, rather
  * than created twice.  Adopting is the only thing done here and it never
  * takes a port from anybody (a port the store knows is left alone); every
- * other leak waits for the garbage collector's grace (gc.h).  A port listed
- * while its create is still in flight may not be bound yet (ML2 binds after
- * the port's commit): adopted so, it would be wired as if no backend had
- * said otherwise (a Linux bridge plug on an OVS or OVN host, never ACTIVE),
- * so it waits for a later listing; *unbound says one did. */
-static bool adopt_unanswered(struct daemon *d, bool *unbound)
+ * other leak waits for the garbage collector's grace (gc.h). */
+static bool adopt_unanswered(struct daemon *d)
 {
 	json_t *ports = NULL, *v;
 	size_t i;
 
-	*unbound = false;
 	if (ports_list_tagged(d, &ports) < 0)
 		return false;
 	json_array_foreach(ports, i, v) {
@@ -216,11 +211,6 @@ static bool adopt_unanswered(struct daemon *d, bool *unbound)
 
 		if (!id || store_get(d->store, id, &known) == 0) {
 			store_port_done(&known);
-			continue;
-		}
-		if (ports_unbound(d, v)) {
-			log_info_rl("port %s: unknown to the store, not bound yet; adopted later", id);
-			*unbound = true;
 			continue;
 		}
 		/* A holder in Neutron: not a create of ours that lost its answer
@@ -249,7 +239,6 @@ void *refiller_main(void *arg)
 	struct daemon_backoff bo = { 0 };
 	uint64_t deferred_since = 0, collected_at = 0, settle_at = 0;
 	bool listed_once = false;   /* no refill before a listing by tag worked */
-	bool unbound;               /* adopt_unanswered's */
 	unsigned closes = atomic_load(&d->breaker_closes);
 
 	while (!daemon_should_stop(d)) {
@@ -277,18 +266,16 @@ void *refiller_main(void *arg)
 		if (owed) {
 			bool lost = atomic_exchange(&d->create_lost, false);
 
-			if (adopt_unanswered(d, &unbound)) {
+			if (adopt_unanswered(d)) {
 				listed_once = true;
-				/* One more listing after the settle; a port still
-				 * unbound then is the collector's (gc.h). */
-				if (lost || unbound)
+				if (lost)
 					settle_at = util_now_ms() + lost_create_settle_ms(d);
 			} else {
 				atomic_store(&d->create_lost, lost);
 				atomic_store(&d->reconcile_soon, true);
 			}
 		}
-		if (settle_at && util_now_ms() >= settle_at && adopt_unanswered(d, &unbound))
+		if (settle_at && util_now_ms() >= settle_at && adopt_unanswered(d))
 			settle_at = 0;
 		/* A failed pass (the store) is tried again at the next interval;
 		 * none while the breaker says Neutron is away (its listing would
