@@ -167,6 +167,7 @@ static int read_binding(const json_t *port, struct portinfo *pi)
 	const json_t *details = json_object_get(port, "binding:vif_details");
 	const json_t *br = json_object_get(details, "bridge_name");
 
+	pi->unbound = streq(type, "unbound");
 	if (!type || !streq(type, "ovs"))
 		return 0;
 	if (br && !valid_ifname(json_string_value(br)))
@@ -174,6 +175,20 @@ static int read_binding(const json_t *port, struct portinfo *pi)
 	snprintf(pi->ovs_bridge, sizeof(pi->ovs_bridge), "%s",
 		 br ? json_string_value(br) : "br-int");
 	pi->ovs_hybrid = json_is_true(json_object_get(details, "ovs_hybrid_plug"));
+	return 0;
+}
+
+int portinfo_rebind(struct portinfo *pi, const json_t *port)
+{
+	struct portinfo b = *pi;
+	int r;
+
+	b.ovs_bridge[0] = '\0';
+	b.ovs_hybrid = false;
+	r = read_binding(port, &b);
+	if (r < 0)
+		return r;
+	*pi = b;
 	return 0;
 }
 
@@ -259,6 +274,10 @@ int portinfo_to_json(const struct portinfo *pi, char **ret)
 		json_decref(o);
 		o = NULL;
 	}
+	if (o && pi->unbound && json_object_set_new(o, "unbound", json_true()) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o && pi->fixed && json_object_set_new(o, "fixed", json_true()) < 0) {
 		json_decref(o);
 		o = NULL;
@@ -321,6 +340,7 @@ int portinfo_from_json(const char *text, struct portinfo *ret)
 		snprintf(pi->ovs_bridge, sizeof(pi->ovs_bridge), "%s", json_string_value(v));
 	pi->ovs_hybrid = json_is_true(json_object_get(o, "ovs_hybrid"));
 	pi->fixed = json_is_true(json_object_get(o, "fixed"));
+	pi->unbound = json_is_true(json_object_get(o, "unbound"));
 	json_array_foreach(json_object_get(o, "ips"), i, v) {
 		struct portinfo_ip *ip = &pi->ips[pi->n_ips];
 		const char *gw = json_string_value(json_object_get(v, "gateway"));

@@ -53,6 +53,10 @@ struct portinfo {
 	 * plug, which bind_ovs refuses. */
 	char ovs_bridge[IFNAMSIZ];
 	bool ovs_hybrid;
+	/* binding:vif_type "unbound": a port listed between its create's
+	 * commit and ML2's binding (a lost create's, adopted), so how its host
+	 * side is plugged is not known yet; portinfo_rebind learns it. */
+	bool unbound;
 	/* Made for an address the runtime chose (a static ADD, docs/cni.md):
 	 * deleted once released, never a pool's ready port. */
 	bool fixed;
@@ -71,6 +75,11 @@ struct portinfo {
  * -ENOMEM without memory, with nothing written. */
 int portinfo_from_neutron(const json_t *port, const json_t *network, const json_t *subnets,
 			  uint32_t mtu_override, struct portinfo *ret) MUST_CHECK;
+
+/* Reads again how Neutron's `port` is bound (binding:vif_type and
+ * vif_details) into `pi`, clearing or setting `unbound`; the rest of `pi`
+ * is kept.  -EINVAL for a malformed binding, with `pi` untouched. */
+int portinfo_rebind(struct portinfo *pi, const json_t *port) MUST_CHECK;
 
 /* The JSON kept in the store (caller frees with free()), and back.  Both
  * -ENOMEM without memory; from_json -EINVAL for a bad record; nothing is

@@ -86,6 +86,10 @@ int ports_adopt(struct daemon *d, struct pool *p, const json_t *port)
 		return r;
 	if (d->nested)
 		return 0;   /* the VM's port carries it: nested_ready */
+	if (pi.unbound) {   /* counted now, plugged once bound: ports_late.h */
+		log_info_rl("port %s: not bound by Neutron yet; wired once it is", pi.port_id);
+		return 0;
+	}
 	r = bind_host_nl(&host);
 	if (r >= 0)
 		r = bind_prepare(host, &pi, &d->bind, &ext);

@@ -30,8 +30,9 @@ int ports_own_enter(struct daemon *d, const char *pool, struct cni_error *err) M
 void ports_own_leave(struct daemon *d);
 
 /* Records a port Neutron made (the refill's, or one the garbage collector
- * adopts) in pool `p`, WIRING, and wires its host side.  0 also when the
- * store already knew it. */
+ * adopts) in pool `p`, WIRING, and wires its host side, or leaves that to
+ * ports_late_wire when ML2 has not bound it yet.  0 also when the store
+ * already knew it. */
 int ports_adopt(struct daemon *d, struct pool *p, const json_t *port) MUST_CHECK;
 
 /* Asks Neutron for the status of `ids` (NULL entries skipped) and makes the

@@ -20,6 +20,7 @@
 #include "daemon/gc.h"
 #include "daemon/nested.h"
 #include "daemon/ports.h"
+#include "daemon/ports_late.h"
 #include "daemon/state.h"
 #include "store/store.h"
 
@@ -41,10 +42,10 @@
 static int recheck_wiring(struct daemon *d)
 {
 	struct store_port_list *l = NULL;
-	char **ids;
-	size_t n = 0;
+	char **ids, **late;   /* to promote; recorded unbound (ports_late.h) */
+	size_t n = 0, n_late = 0;
 	int64_t now = store_clock_ms();
-	int pending = 0;
+	int pending = 0, unwired = 0;
 	json_t *ovs_ifaces = NULL;   /* bind_ovs_list's, for this pass */
 	bool ovs_listed = false;
 	size_t overdue = 0;       /* WIRING for longer than active_timeout */
@@ -56,6 +57,7 @@ static int recheck_wiring(struct daemon *d)
 		return 0;
 	}
 	ids = xcalloc(l->n, sizeof(*ids));
+	late = xcalloc(l->n, sizeof(*late));
 	for (size_t i = 0; i < l->n; i++) {
 		struct store_port *sp = &l->ports[i];
 		struct nl_extack ext = { { 0 } };
@@ -76,6 +78,10 @@ static int recheck_wiring(struct daemon *d)
 		}
 		if (portinfo_from_json(sp->info, &pi) < 0 || bind_host_nl(&host) < 0)
 			continue;
+		if (pi.unbound) {
+			late[n_late++] = xstrdup(sp->port_id);
+			continue;
+		}
 		/* OVSDB is asked once a pass, for the first OVS port. */
 		if (pi.ovs_bridge[0] && !ovs_listed) {
 			ovs_listed = true;
@@ -87,13 +93,25 @@ static int recheck_wiring(struct daemon *d)
 			continue;
 		ids[n++] = xstrdup(sp->port_id);
 	}
-	/* A failed query counts all as pending: the next pass asks again. */
+	/* A failed query counts all as pending: the next pass asks again.
+	 * Those bound since they were recorded are promoted with the rest. */
+	unwired = n_late > 0 ? ports_late_wire(d, late, n_late) : 0;
+	for (size_t i = 0; i < n_late; i++) {
+		if (late[i] && unwired >= 0)
+			ids[n++] = late[i];
+		else
+			free(late[i]);
+	}
+	free(late);
+	if (unwired < 0)
+		unwired = (int)n_late;
 	if (n > 0 && d->nested)
 		pending = nested_ready(d, ids, n, NULL);
 	else
 		pending = n > 0 ? ports_promote(d, ids, n) : 0;
 	if (pending < 0)
 		pending = (int)n;
+	pending += unwired;
 	(void)metrics_gauge_set(d->metrics->ports_overdue, NULL, (double)overdue);
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);

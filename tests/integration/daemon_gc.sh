@@ -194,6 +194,37 @@ check "metrics: a record dropped" \
 check "metrics: interfaces deleted" \
 	grep -Eq '^superfluid_gc_actions_total\{kind="interface",action="delete"\} [23]$' "$tmp/metrics"
 
+# --- a lost create's port that ML2 has not bound yet (docs/ovn.md, "Tested") ---------------------
+# Listed between the create's commit and its binding (binding:vif_type
+# "unbound"): recorded at once, so the pool counts it and makes no second,
+# but plugged only once Neutron says how (br-int on an OVSDB host); a guess
+# (the Linux bridge's) would leave it WIRING for good.  Made here without a
+# host, then given one.
+late=$(neutron POST ports "$(jq -nc --arg net "$net_id" --arg n "$NAME-late" --arg sg "$sg_id" \
+	--argjson t "[\"sf-deployment=$G\", \"$host_tag\", \"$pool_tag\"]" \
+	'{port: {network_id: $net, name: $n, tags: $t, security_groups: [$sg]}}')" | jq -er .port.id) ||
+	die "creating an unbound pool-tagged port"
+check "the late port is unbound in Neutron" \
+	test "$(port_get "$late" | jq -r '."binding:vif_type"')" = unbound
+rep=$(sfgc) && rep=$(sfgc) || die "sfctl gc failed"
+check "two passes adopt the unbound port" \
+	finding neutron "$late" '.status == "confirmed" and .outcome == "done" and .action == "adopt"'
+check "... recorded at once, wiring" state_is "$late" wiring
+check "... not plugged while unbound" not host_link "tap${late:0:11}"
+check "... the daemon says it waits for the binding" \
+	grep -q "port $late: not bound by Neutron yet" <<< "$(instance_log "$G")"
+neutron PUT "ports/$late" "$(jq -nc --arg h "${host_tag#sf-host=}" '{port: {"binding:host_id": $h}}')" \
+	> /dev/null || die "binding the late port to $TB_H1"
+check "once bound, wired and ready" wait_until 90 state_is "$late" ready
+check "... ACTIVE in Neutron" test "$(port_get "$late" | jq -r .status)" = ACTIVE
+if [ -n "$ovsdb" ]; then
+	check "... its tap in br-int with its iface-id" \
+		test "$(vsctl --if-exists get Interface "tap${late:0:11}" external_ids:iface-id)" = "\"$late\""
+else
+	check "... its tap in the network's bridge" \
+		test "$(ip -n "$hns" -j link show dev "tap${late:0:11}" | jq -r '.[0].master')" = "brq${net_id:0:11}"
+fi
+
 # --- the CNI GC verb: stale attachments at once, the pass with its grace ----------------------------
 mk_netns ns_gone2 gone2
 cni ADD "$NAME-gone2" "/run/netns/$ns_gone2" eth0 "$cf"

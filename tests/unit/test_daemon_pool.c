@@ -143,6 +143,47 @@ static void test_portinfo_ovs_binding(void **state)
 					    &b), -EINVAL);
 }
 
+/* A port listed before ML2 bound it is recorded unbound, survives the store
+ * so, and learns its switch once Neutron has bound it. */
+static void test_portinfo_unbound_rebind(void **state)
+{
+	static const char unbound_json[] =
+		"{\"id\":\"0c6d51de-f42a-4986-9969-f7eb21459b73\","
+		"\"network_id\":\"0871dd9c-125a-466c-b99f-4f389e759a40\","
+		"\"mac_address\":\"fa:16:3e:d7:4d:20\",\"binding:vif_type\":\"unbound\","
+		"\"binding:vif_details\":{},"
+		"\"fixed_ips\":[{\"subnet_id\":\"s4\",\"ip_address\":\"198.19.10.144\"}]}";
+	json_t *bound = json_loads(OVS_PORT_JSON("false"), 0, NULL);
+	json_t *bad = json_pack("{s:s, s:{s:s}}", "binding:vif_type", "ovs", "binding:vif_details",
+				"bridge_name", "br/../int");
+	struct portinfo a, b;
+	char *text = NULL;
+
+	assert_non_null(bound);
+	assert_non_null(bad);
+	assert_int_equal(build(port_json, network_json, 0, &a), 0);
+	assert_false(a.unbound);   /* no binding fields: the Linux bridge's, as before */
+	assert_int_equal(build(unbound_json, network_json, 0, &a), 0);
+	assert_true(a.unbound);
+	assert_string_equal(a.ovs_bridge, "");
+	assert_int_equal(portinfo_to_json(&a, &text), 0);
+	assert_int_equal(portinfo_from_json(text, &b), 0);
+	free(text);
+	assert_true(b.unbound);
+
+	assert_int_equal(portinfo_rebind(&b, bad), -EINVAL);
+	assert_true(b.unbound);   /* untouched */
+	assert_int_equal(portinfo_rebind(&b, bound), 0);
+	assert_false(b.unbound);
+	assert_string_equal(b.ovs_bridge, "br-int");
+	assert_string_equal(b.ips[0].cidr, a.ips[0].cidr);   /* the rest kept */
+	assert_int_equal(portinfo_to_json(&b, &text), 0);
+	assert_null(strstr(text, "unbound"));
+	free(text);
+	json_decref(bound);
+	json_decref(bad);
+}
+
 /* A chosen address's port (daemon/ports_fixed.h) keeps its mark in the
  * store; a pool port's record carries none. */
 static void test_portinfo_fixed(void **state)
@@ -226,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_portinfo_ovs_binding),
 		cmocka_unit_test(test_portinfo_round_trip),
 		cmocka_unit_test(test_portinfo_fixed),
+		cmocka_unit_test(test_portinfo_unbound_rebind),
 		cmocka_unit_test(test_portinfo_refuses_bad_input),
 		cmocka_unit_test(test_refill_count),
 		cmocka_unit_test(test_bind_names),
