@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,6 +236,15 @@ static size_t carry_each(struct daemon *d, struct portinfo *pis, size_t n, size_
 		daemon_kick_sync(d);
 	*ret_pending = pending;
 	return dropped;
+}
+
+void nested_own_mac(const struct daemon *d, struct portinfo *pi)
+{
+	if (!d->nested || d->nested->mode != CONFIG_MODE_MACVLAN)
+		return;
+	pi->mac[0] ^= 0x04;   /* still unicast and locally administered */
+	snprintf(pi->mac_str, sizeof(pi->mac_str), "%02x:%02x:%02x:%02x:%02x:%02x", pi->mac[0],
+		 pi->mac[1], pi->mac[2], pi->mac[3], pi->mac[4], pi->mac[5]);
 }
 
 bool nested_full(struct daemon *d)

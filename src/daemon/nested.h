@@ -26,6 +26,15 @@ int nested_link(const struct nested *dn);
  * are given back to Neutron: -ENOSPC when that was all of them. */
 int nested_ready(struct daemon *d, char **ids, size_t n,
 		 struct neutron_error *ret_err) MUST_CHECK;
+/* Macvlan mode: the container's MAC is the port's with bit 2 of its first
+ * octet flipped (fa:16:3e:.. -> fe:16:3e:..), and that MAC, not the
+ * port's, goes with its address into the VM's pairs.  Neutron's OVN driver
+ * makes each pool port (unbound, its address a pair of the VM's) a virtual
+ * logical port that keeps the port's MAC: frames to that MAC may be sent to
+ * the virtual port, which ovn-controller 23.03 does not deliver; a pair
+ * MAC no port has is the VM's port's alone (docs/ovn.md, "Nested").
+ * Unchanged in VLAN mode and on bare metal. */
+void nested_own_mac(const struct daemon *d, struct portinfo *pi);
 /* The VM's port refused more ports lately: refills wait.  False on bare
  * metal. */
 bool nested_full(struct daemon *d);

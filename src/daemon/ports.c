@@ -68,6 +68,7 @@ int ports_adopt(struct daemon *d, struct pool *p, const json_t *port)
 	r = portinfo_from_neutron(port, p->network, p->subnets, p->mtu, &pi);
 	if (r < 0)
 		return r;
+	nested_own_mac(d, &pi);
 	r = portinfo_to_json(&pi, &info);
 	if (r < 0)
 		return r;

@@ -12,6 +12,7 @@
 #include "bind/portinfo.h"
 #include "common/log.h"
 #include "daemon/daemon_metrics.h"
+#include "daemon/nested.h"
 #include "daemon/ports.h"
 #include "neutron/neutron.h"
 #include "pool/pool.h"
@@ -110,6 +111,7 @@ static int record(struct daemon *d, struct pool *p, const json_t *port, const st
 	r = portinfo_from_neutron(port, p->network, p->subnets, p->mtu, pi);
 	if (r >= 0) {
 		pi->fixed = true;
+		nested_own_mac(d, pi);
 		r = portinfo_to_json(pi, &info);
 	}
 	if (r >= 0) {

@@ -72,9 +72,13 @@ expect "ADD b on host2 (bare metal)" 0 '.ips[0].address != null' || die "ADD b"
 ip_of[b]=$(jq -r '.ips[0].address | sub("/.*"; "")' <<< "$out")
 say "x ${ip_of[x]} in VM a, y ${ip_of[y]} in VM b, b ${ip_of[b]} on host2"
 
-check "x's eth0 is a macvlan with its port's MAC" \
+x_port=$(held_port "$V1" "$NAME-x") || die "no port for x"
+x_pmac=$(port_get "$x_port" | jq -r .mac_address)
+check "x's eth0 is a macvlan with the MAC the ADD answered" \
 	jq -e --arg m "${mac_of[x]}" '.linkinfo.info_kind == "macvlan" and .address == $m' \
 	<<< "$(ip -d -j -n "${ns_of[x]}" link show dev eth0 | jq -c '.[0]')"
+own_mac() { [ "${mac_of[x]}" = "$(macvlan_mac "$x_pmac")" ] && [ "${mac_of[x]}" != "$x_pmac" ]; }
+check "... its own MAC, not the port's ($x_pmac): the one of x's pair on the VM's port" own_mac
 check "VM a's namespace holds no macvlan (x's was made straight in x's namespace)" \
 	jq -e 'all(.[]; (.linkinfo.info_kind // "") != "macvlan")' <<< "$(ip -d -j -n "$vm1_ns" link show)"
 

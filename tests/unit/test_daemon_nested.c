@@ -59,6 +59,7 @@ static void test_macvlan_pairs(void **state)
 	struct portinfo *pis;
 	size_t n;
 	json_t *vm, *port;
+	uint8_t mac[NL_MAC_LEN];
 
 	assert_false(nested_full(x->d));
 	assert_int_equal(ports_make(x->d, x->pool, 2, 2000, NULL, &err), 0);
@@ -71,6 +72,12 @@ static void test_macvlan_pairs(void **state)
 		/* Unbound: the VM's port carries it, no host binds it. */
 		port = fake_model_get(x->f, "ports", pis[i].port_id);
 		assert_null(json_object_get(port, "binding:host_id"));
+		/* The container's MAC (and the pair's) is its own: the port's
+		 * with bit 2 of the first octet flipped (nested.h). */
+		assert_true(portinfo_parse_mac(json_string_value(json_object_get(port,
+							"mac_address")), mac) == 0);
+		assert_int_equal(pis[i].mac[0], mac[0] ^ 0x04);
+		assert_memory_equal(pis[i].mac + 1, mac + 1, NL_MAC_LEN - 1);
 		json_decref(port);
 	}
 	json_decref(vm);
@@ -138,6 +145,11 @@ static void test_vlan_subports(void **state)
 			}
 		assert_true(found);
 		assert_int_equal(ctl_vlan(x, pis[k].port_id), pis[k].vlan_id);
+		/* A subport is a port of its own: its MAC is Neutron's. */
+		sp = fake_model_get(x->f, "ports", pis[k].port_id);
+		assert_string_equal(json_string_value(json_object_get(sp, "mac_address")),
+				    pis[k].mac_str);
+		json_decref(sp);
 	}
 	json_decref(trunk);
 

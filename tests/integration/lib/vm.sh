@@ -190,13 +190,19 @@ vm_cleanup() {
 # vm_pairs PORT_ID: its allowed address pairs, {ip_address, mac_address}, sorted.
 vm_pairs() { port_get "$1" | jq -c '[.allowed_address_pairs[] | {ip_address, mac_address}] | sort'; }
 
+# macvlan_mac MAC: the MAC a macvlan container gets for a port of that MAC
+# (docs/nested.md): bit 2 of the first octet flipped, fa:16:3e:.. -> fe:16:3e:..
+macvlan_mac() { printf '%02x%s' "$((16#${1:0:2} ^ 4))" "${1:2}"; }
+
 # pool_pairs INSTANCE: the pairs its ports need (every fixed IP, v4 and v6,
-# with the port's MAC), from Neutron's view of them, sorted.
+# with the container's MAC: macvlan_mac of the port's), from Neutron's view
+# of them, sorted.
 pool_pairs() {
-	local id want="[]"
+	local id p want="[]"
 	for id in $(instance_ports "$1"); do
-		want=$(jq -c --argjson p "$(port_get "$id")" \
-			'. + [$p.fixed_ips[] | {ip_address, mac_address: $p.mac_address}] | sort' <<< "$want")
+		p=$(port_get "$id")
+		want=$(jq -c --argjson p "$p" --arg m "$(macvlan_mac "$(jq -r .mac_address <<< "$p")")" \
+			'. + [$p.fixed_ips[] | {ip_address, mac_address: $m}] | sort' <<< "$want")
 	done
 	echo "$want"
 }
