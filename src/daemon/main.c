@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -125,6 +127,18 @@ static int join_netns(const char *path)
 	return r;
 }
 
+/* The retries' jitter (daemon_backoff_ms, the breaker's probe) draws on
+ * random(): unseeded, every daemon draws the same sequence, and the hosts
+ * an outage hit would all retry in step when it ends. */
+static void seed_jitter(void)
+{
+	unsigned seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	srandom(seed);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -148,6 +162,7 @@ int main(int argc, char **argv)
 	int c, sfd = -1, r, ret = 1;
 
 	log_set_ident("superfluidd");
+	seed_jitter();
 	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

@@ -93,11 +93,14 @@ cold_fail() {
 	cold_ms=$took_ms
 }
 
-# The daemon's attempts while Neutron fails: the gaps between the refiller's
-# "Neutron failed" lines after LINE (the log's line count at the outage)
-# must grow, and the calls of all its threads must be few.
+# The daemon's attempts while Neutron fails: the delays the refiller's
+# "Neutron failed ... next attempt in N ms" lines after LINE (the log's line
+# count at the outage) announce must grow (the backoff; the gaps between
+# the lines also hold each failed call's own time, which a loaded Neutron
+# waiting on Keystone stretches to seconds), and the calls of all its
+# threads must be few.
 check_backoff() { # INSTANCE LOG-LINE CALLS-BEFORE OUTAGE-SECONDS WHAT
-	local lines t prev=0 first=0 last=0 n=0 calls
+	local lines t prev=0 first=0 last=0 n=0 calls delays=() grow=1
 	lines=$(instance_log "$1" | tail -n +"$2" | grep 'refiller: Neutron failed')
 	while read -r line; do
 		[ -n "$line" ] || continue
@@ -107,10 +110,17 @@ check_backoff() { # INSTANCE LOG-LINE CALLS-BEFORE OUTAGE-SECONDS WHAT
 			last=$((t - prev))
 		fi
 		prev=$t n=$((n + 1))
+		delays+=("$(sed -n 's/.*next attempt in \([0-9]*\) ms.*/\1/p' <<< "$line")")
 	done <<< "$lines"
-	say "    refiller: $n failed passes, first gap $first ms, last gap $last ms"
-	check "$5: the refiller retried with growing gaps ($n passes, gaps $first -> $last ms)" \
-		test "$n" -ge 3 -a "$last" -gt "$first"
+	# Each failure's range is above the last one's (state.c's backoff,
+	# far below its cap in these outages): never less, and more in all.
+	for ((i = 1; i < ${#delays[@]}; i++)); do
+		[ "${delays[i]:-0}" -ge "${delays[i - 1]:-0}" ] || grow=0
+	done
+	[ "${delays[-1]:-0}" -gt "${delays[0]:-0}" ] || grow=0
+	say "    refiller: $n failed passes, gaps $first -> $last ms, delays ${delays[*]} ms"
+	check "$5: the refiller retried with growing delays ($n passes: ${delays[*]} ms)" \
+		test "$n" -ge 2 -a "$grow" = 1
 	calls=$(( $(neutron_calls "$1") - $3 ))
 	# A loop at the syncer's tick (200 ms) would be 5 calls a second; with
 	# the backoff each thread makes about log2(outage) failed passes.
