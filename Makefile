@@ -76,7 +76,7 @@ IT_SRCS     := $(wildcard tests/integration/it_*.c)
 GUEST_SRCS  := $(wildcard tests/guest/*.c)
 # Programs the tests, benches and the test bed run (tests/tools/NAME.c ->
 # $(O)/tests/tools/NAME: sfwan, the WAN; sfprobe, the client of the moves;
-# sfrarp, a guest's RARP announcement).
+# sfrarp, a guest's RARP announcement; sfvlanping, tagged echo requests).
 TOOL_SRCS   := $(wildcard tests/tools/*.c)
 # The shared test fixtures (tests/lib/): one archive, linked before the
 # library into every test and fuzz target, which pulls in what it uses.

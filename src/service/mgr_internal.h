@@ -1,5 +1,8 @@
-/* Shared by manager.c (lifecycle, the thread's passes) and ops.c (sfctl's
- * operations, the move) only. */
+/* Shared by the service manager's files only: manager.c (life, the thread,
+ * the joins), step.c (the thread's step for one row), instance.c (a local
+ * instance and the address on it), watch.c (the own pools' services),
+ * req.c (what an sfctl request names), ops.c, status.c and move.c (sfctl's
+ * operations). */
 #ifndef SF_SERVICE_MGR_INTERNAL_H
 #define SF_SERVICE_MGR_INTERNAL_H
 
@@ -16,6 +19,8 @@
 #define MGR_REANNOUNCE_MS 5000     /* after taking the address, announce each pass */
 #define MGR_MAX_WATCH 32
 #define MGR_FIP_CHECK_MS 5000      /* fip: the active instance reads its floating IP */
+/* A JOINING row's `until`: the port is an instance already. */
+#define MGR_JOIN_INSTANCE 1
 
 /* A service this host has a pool for, read every pass (watch.c), so that
  * its pool's next container can answer without waiting for a read. */
@@ -42,7 +47,7 @@ struct service_mgr {
 	size_t n_watch;
 };
 
-/* A local instance: a port of this host held by a container. */
+/* A local instance: a port of this host held by a container (instance.c). */
 struct mgr_instance {
 	char port_id[SERVICE_ID_LEN];
 	char container_id[128];
@@ -61,16 +66,16 @@ void mgr_instance_close(struct mgr_instance *in);
 
 /* The service's address to the instance, by the service's method: aap, on
  * its interface, announced; fip, the floating IP associated with its port. */
-int mgr_take(struct service_mgr *m, struct mgr_instance *in,
-	     const struct service_port *sp) MUST_CHECK;
+int mgr_instance_take(struct service_mgr *m, struct mgr_instance *in,
+		      const struct service_port *sp) MUST_CHECK;
 /* Whether the instance holds the address (aap: on its interface; fip: the
  * floating IP is its port's). */
-int mgr_taken(struct service_mgr *m, struct mgr_instance *in, const struct service_port *sp,
-	      bool *ret) MUST_CHECK;
+int mgr_instance_taken(struct service_mgr *m, struct mgr_instance *in,
+		       const struct service_port *sp, bool *ret) MUST_CHECK;
 /* fip: the floating IP leaves port_id if it is there (an instance that
  * left); aap: nothing (the address goes with the instance's namespace). */
-int mgr_fip_leave(struct service_mgr *m, const struct service_port *sp,
-		  const char *port_id) MUST_CHECK;
+int mgr_instance_fip_leave(struct service_mgr *m, const struct service_port *sp,
+			   const char *port_id) MUST_CHECK;
 
 /* -EBUSY when a move of `name` already runs here. */
 int mgr_moving_begin(struct service_mgr *m, const char *name) MUST_CHECK;
@@ -91,5 +96,43 @@ bool mgr_watch_take(struct service_mgr *m, const char *name, uint64_t max_age_ms
 void mgr_watch_poll(struct service_mgr *m);
 /* The test hook: SIGKILL at `step` when asked to. */
 void mgr_crash_point(struct service_mgr *m, const char *step);
+
+/* The thread's step (step.c): one local row brought in step with its
+ * service port sp as this pass read it (found: 0, or -ENOENT when the
+ * service is gone, or the read's error). */
+int mgr_step_row(struct service_mgr *m, const struct store_service_row *row,
+		 struct service_port *sp, int found) MUST_CHECK;
+
+/* An sfctl request's pieces (req.c); those taking why say there (size
+ * bytes) what failed.  mgr_req_fail: the message into why; returns r. */
+__attribute__((format(printf, 4, 5)))
+int mgr_req_fail(int r, char *why, size_t size, const char *fmt, ...);
+/* Neutron's message, else strerror(-r). */
+const char *mgr_req_neutron_why(const struct neutron_error *e, int r);
+/* req's string `key`, or NULL. */
+const char *mgr_req_str(const json_t *req, const char *key);
+/* The service `name` as Neutron has it now. */
+int mgr_req_service(struct service_mgr *m, const char *name, struct service_port *sp,
+		    char *why, size_t size) MUST_CHECK;
+/* The instance of req's "container" (and "ifname", default eth0) on this
+ * host; the caller closes it (mgr_instance_close). */
+int mgr_req_instance(struct service_mgr *m, const json_t *req, const struct service_port *sp,
+		     struct mgr_instance *in, char *why, size_t size) MUST_CHECK;
+/* The instance's pair and tag in Neutron, recorded here as STANDBY; *ret_row
+ * is its journal row (the caller frees it, store_service_row_done). */
+int mgr_req_member(struct service_mgr *m, const struct service_port *sp,
+		   const struct mgr_instance *in, struct store_service_row *ret_row,
+		   char *why, size_t size) MUST_CHECK;
+
+/* The service as sfctl shows it (status.c): its state and, for a floating
+ * IP service, its floating IP as Neutron has it now; NULL on ENOMEM. */
+json_t *mgr_status_json(struct service_mgr *m, const struct service_port *sp);
+/* sfctl service status: req's "name", or every service without one. */
+int mgr_status_op(struct service_mgr *m, const json_t *req, json_t **ret, char *why,
+		  size_t size) MUST_CHECK;
+/* sfctl service move (move.c): req's "container" becomes the answering
+ * instance, make-before-break. */
+int mgr_move_op(struct service_mgr *m, const json_t *req, json_t **ret, char *why,
+		size_t size) MUST_CHECK;
 
 #endif

@@ -17,9 +17,9 @@
 #    port, which lists it (Neutron's OVN driver adds a pair's MAC);
 #  - VLAN mode: the pool's subports are logical switch ports with
 #    parent_name = the VM's port and tag = the subport's VLAN id, ACTIVE; a
-#    frame tagged with that id from the VM's NIC (a packet socket: this
-#    kernel has no 802.1Q devices) reaches the bare-metal container and its
-#    reply comes back tagged; an id that is no subport's gets nothing; on the
+#    frame tagged with that id from the VM's NIC (tests/tools/sfvlanping, a
+#    packet socket: this kernel has no 802.1Q devices) reaches the
+#    bare-metal container and its reply comes back tagged; an id that is no subport's gets nothing; on the
 #    underlay the frame is in one Geneve header, untagged (OVN pops the tag
 #    at the child port and carries the logical port in Geneve's OVN option).
 # A pool emptied taking its pairs off the VM's port is nested_macvlan's (the same
@@ -31,6 +31,8 @@ T=ovn_nested
 . "$(dirname "$0")/lib/ovn.sh"
 # shellcheck source=tests/integration/lib/vm.sh
 . tests/integration/lib/vm.sh
+VLANPING=$B/tests/tools/sfvlanping
+[ -x "$VLANPING" ] || die "no $VLANPING (make tests)"
 
 # Group vm, the VMs', has no ingress rule; open, the bare metal's and the subports', lets ICMP in.
 testnet vm open:icmp
@@ -160,8 +162,7 @@ check "... bound by the trunk driver ($(jq -c '{device_owner, vif: .["binding:vi
 	jq -e '.device_owner == "trunk:subport" and .["binding:vif_type"] == "ovs"' <<< "$sp"
 smac=$(jq -r .mac_address <<< "$sp") sip=$(jq -r '.fixed_ips[0].ip_address' <<< "$sp")
 echo_tagged() { # VID: echo from the subport's MAC and address to b, tagged VID, from the VM's NIC
-	ip netns exec "$vm2_ns" python3 tests/integration/lib/vlan_echo.py eth0 "$1" "$smac" "$sip" \
-		"$bmac" "${ip_of[b]}" 2 > "$tmp/echo.$1"
+	ip netns exec "$vm2_ns" "$VLANPING" eth0 "$1" "$smac" "$sip" "$bmac" "${ip_of[b]}" 2 > "$tmp/echo.$1"
 }
 timeout 20 tcpdump -nn -i "sf-$H1-u" -w "$tmp/u2.pcap" udp port 6081 2> /dev/null &
 cap_u=$!
