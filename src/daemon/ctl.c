@@ -70,10 +70,14 @@ static json_t *query_ports(struct daemon *d)
 			"mac", sp->mac, "container_id", sp->container_id, "ifname", sp->ifname,
 			"netns", sp->netns, "synced", sp->synced, "updated_at",
 			(json_int_t)sp->updated_at, "ips", json_object_get(info, "ips")));
-		/* VLAN mode: the subport's segmentation id. */
+		/* VLAN mode: the subport's segmentation id; "unbound": WIRING
+		 * until ML2 binds it (daemon/ports_late.h). */
 		if (json_object_get(info, "vlan"))
 			json_object_set(json_array_get(arr, json_array_size(arr) - 1), "vlan",
 					json_object_get(info, "vlan"));
+		if (json_is_true(json_object_get(info, "unbound")))
+			json_object_set(json_array_get(arr, json_array_size(arr) - 1), "unbound",
+					json_true());
 		json_decref(info);
 	}
 	store_port_list_free(l);

@@ -210,6 +210,8 @@ rep=$(sfgc) && rep=$(sfgc) || die "sfctl gc failed"
 check "two passes adopt the unbound port" \
 	finding neutron "$late" '.status == "confirmed" and .outcome == "done" and .action == "adopt"'
 check "... recorded at once, wiring" state_is "$late" wiring
+late_flag() { ctl "$G" ports | jq -r --arg id "$late" '.ports[] | select(.port_id == $id) | .unbound // false'; }
+check "... sfctl ports says it waits for its binding" test "$(late_flag)" = true
 check "... not plugged while unbound" not host_link "tap${late:0:11}"
 check "... the daemon says it waits for the binding" \
 	grep -q "port $late: not bound by Neutron yet" <<< "$(instance_log "$G")"
@@ -217,6 +219,7 @@ neutron PUT "ports/$late" "$(jq -nc --arg h "${host_tag#sf-host=}" '{port: {"bin
 	> /dev/null || die "binding the late port to $TB_H1"
 check "once bound, wired and ready" wait_until 90 state_is "$late" ready
 check "... ACTIVE in Neutron" test "$(port_get "$late" | jq -r .status)" = ACTIVE
+check "... and sfctl ports no longer says unbound" test "$(late_flag)" = false
 if [ -n "$ovsdb" ]; then
 	check "... its tap in br-int with its iface-id" \
 		test "$(vsctl --if-exists get Interface "tap${late:0:11}" external_ids:iface-id)" = "\"$late\""
