@@ -178,6 +178,13 @@ static int read_binding(const json_t *port, struct portinfo *pi)
 	return 0;
 }
 
+void portinfo_set_mac(struct portinfo *pi, const uint8_t mac[NL_MAC_LEN])
+{
+	memmove(pi->mac, mac, NL_MAC_LEN);
+	snprintf(pi->mac_str, sizeof(pi->mac_str), "%02x:%02x:%02x:%02x:%02x:%02x", pi->mac[0],
+		 pi->mac[1], pi->mac[2], pi->mac[3], pi->mac[4], pi->mac[5]);
+}
+
 int portinfo_rebind(struct portinfo *pi, const json_t *port)
 {
 	struct portinfo b = *pi;
@@ -209,8 +216,7 @@ int portinfo_from_neutron(const json_t *port, const json_t *network, const json_
 		goto out;
 	if (portinfo_parse_mac(mac, pi->mac) < 0)
 		goto out;
-	snprintf(pi->mac_str, sizeof(pi->mac_str), "%02x:%02x:%02x:%02x:%02x:%02x", pi->mac[0],
-		 pi->mac[1], pi->mac[2], pi->mac[3], pi->mac[4], pi->mac[5]);
+	portinfo_set_mac(pi, pi->mac);
 	if (mtu < 68 || mtu > 65535)
 		goto out;
 	if (mtu_override > 0 && mtu_override > (uint32_t)mtu)
@@ -323,8 +329,7 @@ int portinfo_from_json(const char *text, struct portinfo *ret)
 		goto out;
 	if (portinfo_parse_mac(json_string_value(json_object_get(o, "mac")), pi->mac) < 0)
 		goto out;
-	snprintf(pi->mac_str, sizeof(pi->mac_str), "%02x:%02x:%02x:%02x:%02x:%02x", pi->mac[0],
-		 pi->mac[1], pi->mac[2], pi->mac[3], pi->mac[4], pi->mac[5]);
+	portinfo_set_mac(pi, pi->mac);
 	mtu = json_integer_value(json_object_get(o, "mtu"));
 	if (mtu < 68 || mtu > 65535)
 		goto out;

@@ -76,6 +76,9 @@ struct portinfo {
 int portinfo_from_neutron(const json_t *port, const json_t *network, const json_t *subnets,
 			  uint32_t mtu_override, struct portinfo *ret) MUST_CHECK;
 
+/* Sets the MAC, and mac_str to match. */
+void portinfo_set_mac(struct portinfo *pi, const uint8_t mac[NL_MAC_LEN]);
+
 /* Reads again how Neutron's `port` is bound (binding:vif_type and
  * vif_details) into `pi`, clearing or setting `unbound`; the rest of `pi`
  * is kept.  -EINVAL for a malformed binding, with `pi` untouched. */

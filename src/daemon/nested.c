@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,11 +239,13 @@ static size_t carry_each(struct daemon *d, struct portinfo *pis, size_t n, size_
 
 void nested_own_mac(const struct daemon *d, struct portinfo *pi)
 {
+	uint8_t mac[NL_MAC_LEN];
+
 	if (!d->nested || d->nested->mode != CONFIG_MODE_MACVLAN)
 		return;
-	pi->mac[0] ^= 0x04;   /* still unicast and locally administered */
-	snprintf(pi->mac_str, sizeof(pi->mac_str), "%02x:%02x:%02x:%02x:%02x:%02x", pi->mac[0],
-		 pi->mac[1], pi->mac[2], pi->mac[3], pi->mac[4], pi->mac[5]);
+	memcpy(mac, pi->mac, NL_MAC_LEN);
+	mac[0] ^= 0x04;   /* still unicast and locally administered */
+	portinfo_set_mac(pi, mac);
 }
 
 bool nested_full(struct daemon *d)
