@@ -42,13 +42,15 @@ timed() {
 }
 
 # mk_port VAR LABEL HOSTN|"" [JQ-UPDATE]: a port on the bench's network with
-# its group; with a host, bound there as a Nova instance's.  Sets VAR,
-# VAR_IP, VAR_MAC.
+# its group (NOSG=1: none, and no port security); with a host, bound there
+# as a Nova instance's.  Sets VAR, VAR_IP, VAR_MAC.
 mk_port() {
 	local _v=$1 _pj _body
 	_body=$(jq -nc --arg n "sfmove-$RND-$2" --arg net "$NET" --arg h "$3" --arg sg "$SG_ID" \
-		--arg dev "$(cat /proc/sys/kernel/random/uuid)" '{port: ({name: $n, network_id: $net,
-		security_groups: [$sg]} + (if $h != "" then {device_owner: "compute:nova",
+		--arg nosg "${NOSG:-0}" --arg dev "$(cat /proc/sys/kernel/random/uuid)" \
+		'{port: ({name: $n, network_id: $net} + (if $nosg == "1" then {security_groups: [],
+		port_security_enabled: false} else {security_groups: [$sg]} end)
+		+ (if $h != "" then {device_owner: "compute:nova",
 		device_id: $dev, "binding:host_id": $h} else {} end))}' | jq -c "${4:-.}") || return 1
 	timed "create_$2" POST ports "$_body" || return 1
 	_pj=$(jq -c .port <<< "$OUT")

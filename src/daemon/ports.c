@@ -16,8 +16,6 @@
 #include "service/port.h"
 #include "store/store.h"
 
-#define STATUS_BATCH 40            /* ids per status query, to keep URLs short */
-
 /* How many ADDs may wait on Neutron for a port of their own at once: all
  * the workers but one.  Such an ADD holds its worker for up to
  * cold_add_timeout; with every worker in one, warm ADDs, DELs and sfctl
@@ -100,16 +98,21 @@ int ports_adopt(struct daemon *d, struct pool *p, const json_t *port)
 	return 0;
 }
 
-int ports_promote(struct daemon *d, char **ids, size_t n)
+int ports_list_ids(struct daemon *d, char **ids, size_t n, const char *const *fields,
+		   const char *op, ports_each_fn *each, void *arg)
 {
-	struct neutron_filter f[STATUS_BATCH + 2];
-	struct neutron_error err = { 0 };
-	size_t pending = 0;
+	struct neutron_filter f[PORTS_ID_BATCH + 8];
+	size_t n_fields = 0;
 
-	for (size_t off = 0; off < n; off += STATUS_BATCH) {
-		size_t k = n - off < STATUS_BATCH ? n - off : STATUS_BATCH, nf = 0, i;
-		json_t *list = NULL, *v;
+	while (fields[n_fields])
+		n_fields++;
+	if (n_fields > 7)
+		return -E2BIG;
+	for (size_t off = 0; off < n; off += PORTS_ID_BATCH) {
+		size_t k = n - off < PORTS_ID_BATCH ? n - off : PORTS_ID_BATCH, nf = 0, i;
+		struct neutron_error err = { 0 };
 		uint64_t start = util_now_us();
+		json_t *list = NULL, *v;
 		int r;
 
 		for (i = 0; i < k; i++)
@@ -118,27 +121,49 @@ int ports_promote(struct daemon *d, char **ids, size_t n)
 		if (nf == 0)
 			continue;
 		f[nf++] = (struct neutron_filter){ "fields", "id" };
-		f[nf++] = (struct neutron_filter){ "fields", "status" };
+		for (i = 0; i < n_fields; i++)
+			f[nf++] = (struct neutron_filter){ "fields", fields[i] };
 		r = neutron_list(d->neutron, "ports", f, nf, 0, &list, &err);
-		daemon_neutron_done(d, "port_status", r, &err, start);
+		daemon_neutron_done(d, op, r, &err, start);
 		if (r < 0)
 			return r;
 		json_array_foreach(list, i, v) {
 			const char *id = json_string_value(json_object_get(v, "id"));
 
-			if (!streq(json_string_value(json_object_get(v, "status")), "ACTIVE"))
-				continue;
-			r = store_set_state(d->store, id, STORE_PORT_WIRING, STORE_PORT_READY);
-			if (r < 0 && r != -ESTALE)   /* -ESTALE: someone else moved it on */
-				log_warn("port %s: marking ready: %s", id, strerror(-r));
+			/* each may free and NULL ids[j]: read it afresh. */
 			for (size_t j = off; j < off + k; j++)
-				if (ids[j] && streq(ids[j], id)) {
-					free(ids[j]);
-					ids[j] = NULL;
-				}
+				if (ids[j] && id && streq(ids[j], id))
+					each(d, v, j, arg);
 		}
 		json_decref(list);
 	}
+	return 0;
+}
+
+/* ports_promote's: an ACTIVE port becomes READY and leaves `ids` (arg). */
+static void promote_active(struct daemon *d, const json_t *port, size_t j, void *arg)
+{
+	char **ids = arg;
+	int r;
+
+	if (!streq(json_string_value(json_object_get(port, "status")), "ACTIVE"))
+		return;
+	r = store_set_state(d->store, ids[j], STORE_PORT_WIRING, STORE_PORT_READY);
+	if (r < 0 && r != -ESTALE)   /* -ESTALE: someone else moved it on */
+		log_warn("port %s: marking ready: %s", ids[j], strerror(-r));
+	free(ids[j]);
+	ids[j] = NULL;
+}
+
+int ports_promote(struct daemon *d, char **ids, size_t n)
+{
+	static const char *const fields[] = { "status", NULL };
+	size_t pending = 0;
+	int r;
+
+	r = ports_list_ids(d, ids, n, fields, "port_status", promote_active, ids);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++)
 		pending += ids[i] != NULL;
 	return (int)pending;

@@ -8,10 +8,8 @@
 #include "bind/bind.h"
 #include "bind/portinfo.h"
 #include "common/log.h"
-#include "daemon/daemon_metrics.h"
+#include "daemon/ports.h"
 #include "store/store.h"
-
-#define LATE_BATCH 40   /* ids per query, to keep URLs short */
 
 /* 0: wired; 1: still unbound; -errno: not recorded or not wired. */
 static int wire_bound(struct daemon *d, const json_t *port)
@@ -51,35 +49,23 @@ static int wire_bound(struct daemon *d, const json_t *port)
 	return r;
 }
 
+/* ports_late_wire's: a port bound since is wired and marked in arg. */
+static void wire_listed(struct daemon *d, const json_t *port, size_t j, void *arg)
+{
+	bool *wired = arg;
+
+	if (!wired[j] && wire_bound(d, port) == 0)
+		wired[j] = true;
+}
+
 int ports_late_wire(struct daemon *d, char **ids, size_t n)
 {
-	struct neutron_filter f[LATE_BATCH + 4];
+	static const char *const fields[] = { "binding:vif_type", "binding:vif_details", NULL };
 	bool *wired = xcalloc(n ? n : 1, sizeof(*wired));
 	size_t left = 0;
-	int r = 0;
+	int r;
 
-	for (size_t off = 0; off < n && r >= 0; off += LATE_BATCH) {
-		size_t k = n - off < LATE_BATCH ? n - off : LATE_BATCH, nf = 0, i;
-		struct neutron_error err = { 0 };
-		uint64_t start = util_now_us();
-		json_t *list = NULL, *v;
-
-		for (i = 0; i < k; i++)
-			f[nf++] = (struct neutron_filter){ "id", ids[off + i] };
-		f[nf++] = (struct neutron_filter){ "fields", "id" };
-		f[nf++] = (struct neutron_filter){ "fields", "binding:vif_type" };
-		f[nf++] = (struct neutron_filter){ "fields", "binding:vif_details" };
-		r = neutron_list(d->neutron, "ports", f, nf, 0, &list, &err);
-		daemon_neutron_done(d, "port_binding", r, &err, start);
-		json_array_foreach(list, i, v) {
-			const char *id = json_string_value(json_object_get(v, "id"));
-
-			for (size_t j = off; j < off + k; j++)
-				if (!wired[j] && streq(ids[j], id) && wire_bound(d, v) == 0)
-					wired[j] = true;
-		}
-		json_decref(list);
-	}
+	r = ports_list_ids(d, ids, n, fields, "port_binding", wire_listed, wired);
 	if (r >= 0)
 		for (size_t i = 0; i < n; i++)
 			if (!wired[i]) {
