@@ -159,6 +159,69 @@ static void test_list_tagged(void **state)
 	json_decref(other);
 }
 
+/* ports_list_ids' callback: counts the calls per index, frees the even ones. */
+struct seen {
+	char **ids;
+	int calls[PORTS_ID_BATCH + 8];
+};
+
+static void count_call(struct daemon *d, const json_t *port, size_t j, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)d;
+	assert_string_equal(json_string_value(json_object_get(port, "id")), s->ids[j]);
+	assert_non_null(json_object_get(port, "status"));   /* the field asked for */
+	s->calls[j]++;
+	if (j % 2 == 0) {
+		free(s->ids[j]);
+		s->ids[j] = NULL;
+	}
+}
+
+/* More ids than one query takes: asked in two batches, every listed port
+ * met once at its index, a NULL entry and a port Neutron lacks never. */
+static void test_list_ids_batches(void **state)
+{
+	static const char *const fields[] = { "status", NULL };
+	enum { N = PORTS_ID_BATCH + 5 };
+	struct dfix *x = *state;
+	struct seen s = { .ids = calloc(N, sizeof(char *)) };
+	int before;
+
+	assert_non_null(s.ids);
+	for (size_t i = 0; i < N; i++) {
+		char id[40];
+
+		snprintf(id, sizeof(id), "%08zx-0000-4000-8000-000000000000", i);
+		s.ids[i] = strdup(id);
+		if (i != 3)   /* 3: gone from Neutron */
+			fake_model_put(x->f, "ports", json_pack("{s:s, s:s, s:s}", "id", id,
+								 "network_id", FAKE_NET_ID, "status", "DOWN"));
+	}
+	free(s.ids[7]);
+	s.ids[7] = NULL;
+	before = x->f->neutron_requests;
+	assert_int_equal(ports_list_ids(x->d, s.ids, N, fields, "port_status", count_call, &s), 0);
+	assert_int_equal(x->f->neutron_requests - before, 2);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(s.calls[i], i == 3 || i == 7 ? 0 : 1);
+		if (i % 2 == 0 && i != 3 && i != 7)
+			assert_null(s.ids[i]);
+		else if (i != 7)
+			assert_non_null(s.ids[i]);
+	}
+	/* Neutron refusing: its -errno, nothing called. */
+	memset(s.calls, 0, sizeof(s.calls));
+	SCRIPT(x->f, 500);
+	assert_true(ports_list_ids(x->d, s.ids, N, fields, "port_status", count_call, &s) < 0);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(s.calls[i], 0);
+		free(s.ids[i]);
+	}
+	free(s.ids);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, dfix_setup_bridge, dfix_teardown)
@@ -168,6 +231,7 @@ int main(void)
 		T(test_make_refused),
 		T(test_adopt),
 		T(test_list_tagged),
+		T(test_list_ids_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
