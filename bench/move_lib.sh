@@ -119,6 +119,18 @@ vswitchd_alive() {
 	ovs-appctl --target="${db%/*}/ovs-vswitchd.ctl" --timeout=2 version > /dev/null 2>&1
 }
 
+# conntrack_entries HOSTN IP: how many of HOSTN's userspace conntrack
+# entries name IP ("-" when its ovs-vswitchd does not answer): what the
+# stateful ACLs of a security group send through it (none with NOSG=1).
+conntrack_entries() {
+	local db out
+	db=$(ovsdb_of "$1")
+	db=${db#unix:}
+	out=$(ovs-appctl --target="${db%/*}/ovs-vswitchd.ctl" --timeout=5 dpctl/dump-conntrack 2> /dev/null) ||
+		{ echo -; return 0; }
+	grep -c -F "=$2," <<< "$out" || true
+}
+
 # inst_start NAME IP GATEWAY|none [serve]: address, route, and with "serve"
 # the segments (httpd :80; /who names the instance) and the stream (nc :9000).
 inst_start() {
