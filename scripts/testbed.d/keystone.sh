@@ -39,12 +39,20 @@ tb_keystone_conf() {
 }
 
 # A running Keystone started with another keystone.conf (an older version
-# of this file) is stopped, for tb_svc_up to start it with this one.
+# of this file) is stopped, for tb_svc_up to start it with this one.  Its
+# token lifetime is kept: one set by SF_TESTBED_TOKEN_EXPIRATION is a
+# test's on purpose (daemon_token_expiry), and an `up` beside it must not
+# undo it.
 tb_keystone_conf_check() {
-	local before=
-	[ -f "$TB_KS_CONF" ] && before=$(sha256sum < "$TB_KS_CONF")
-	tb_keystone_conf
-	[ -n "$before" ] && [ "$before" != "$(sha256sum < "$TB_KS_CONF")" ] || return 0
+	local before exp
+	if [ ! -f "$TB_KS_CONF" ] || ! tb_running keystone "$(tb_svc_prog keystone)"; then
+		tb_keystone_conf
+		return 0
+	fi
+	before=$(sha256sum < "$TB_KS_CONF")
+	exp=$(sed -n 's/^expiration = //p' "$TB_KS_CONF")
+	SF_TESTBED_TOKEN_EXPIRATION=${SF_TESTBED_TOKEN_EXPIRATION:-$exp} tb_keystone_conf
+	[ "$before" != "$(sha256sum < "$TB_KS_CONF")" ] || return 0
 	tb_log "keystone: keystone.conf changed, restarting it"
 	tb_stop_svc keystone
 }
