@@ -197,7 +197,9 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 			p->refill_left = 0;   /* counted afresh after the backoff */
 		} else {
 			p->failures = 0;
-			p->refill_left -= want;
+			/* pool_retire may have zeroed it during the create: wrapping
+			 * below 0 made a retired pool refill 16 at a time for good. */
+			p->refill_left = p->refill_left > want ? p->refill_left - want : 0;
 		}
 		if (p->refill_left > 0)
 			short_pools++;
