@@ -101,12 +101,12 @@ int ports_adopt(struct daemon *d, struct pool *p, const json_t *port)
 int ports_list_ids(struct daemon *d, char **ids, size_t n, const char *const *fields,
 		   const char *op, ports_each_fn *each, void *arg)
 {
-	struct neutron_filter f[PORTS_ID_BATCH + 8];
+	struct neutron_filter f[PORTS_ID_BATCH + 1 + PORTS_LIST_MAX_FIELDS];   /* ids, "id", fields */
 	size_t n_fields = 0;
 
 	while (fields[n_fields])
 		n_fields++;
-	if (n_fields > 7)
+	if (n_fields > PORTS_LIST_MAX_FIELDS)
 		return -E2BIG;
 	for (size_t off = 0; off < n; off += PORTS_ID_BATCH) {
 		size_t k = n - off < PORTS_ID_BATCH ? n - off : PORTS_ID_BATCH, nf = 0, i;

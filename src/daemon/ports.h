@@ -36,12 +36,13 @@ void ports_own_leave(struct daemon *d);
 int ports_adopt(struct daemon *d, struct pool *p, const json_t *port) MUST_CHECK;
 
 /* Lists the ports of `ids` (NULL entries skipped) in batches of
- * PORTS_ID_BATCH (URLs stay short), asking for "id" and `fields` (at most 7,
- * NULL-terminated), and calls each(d, port, j, arg) for every entry j of
+ * PORTS_ID_BATCH (URLs stay short), asking for "id" and `fields` (at most
+ * PORTS_LIST_MAX_FIELDS, NULL-terminated), and calls each(d, port, j, arg) for every entry j of
  * `ids` a listed port matches; `each` may free and NULL ids[j].  `op` names
  * the calls in the metrics.  0, or the first failed call's -errno (the
  * later batches not asked). */
 #define PORTS_ID_BATCH 40
+#define PORTS_LIST_MAX_FIELDS 7
 typedef void ports_each_fn(struct daemon *d, const json_t *port, size_t j, void *arg);
 int ports_list_ids(struct daemon *d, char **ids, size_t n, const char *const *fields,
 		   const char *op, ports_each_fn *each, void *arg) MUST_CHECK;
