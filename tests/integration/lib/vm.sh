@@ -215,6 +215,10 @@ pool_pairs() {
 vm_emptied=0
 vm_pool_empty() {
 	local _vpe_inst=$1 c ns n
+	# A refill still wiring when max drops would turn READY after the ADDs
+	# below and stay: READY ports beyond max leave only when released.
+	# shellcheck disable=SC2016  # expanded by eval, at each try
+	wait_until 60 eval '[ "$(ctl "$_vpe_inst" ports | jq "[.ports[] | select(.state | ascii_downcase == \"wiring\")] | length")" = 0 ]'
 	n=$(instance_ports "$1" | wc -l)
 	sed -i 's/^min = [0-9]*$/min = 0/; s/^max = [0-9]*$/max = 0/' "$(scripts/sfhost conf "$1")"
 	kill -HUP "$(cat "$(scripts/sfhost dir "$1")/pid")"
