@@ -113,20 +113,17 @@ ovsdb_of() { local v=SF_TB_HOST${1#host}_OVSDB; printf '%s' "${!v}"; } # HOSTN: 
 # to its OVSDB's).  It aborted on this bed after some multichassis moves
 # (docs/ovn.md), taking the chassis's data plane with it.
 vswitchd_alive() {
-	local db
-	db=$(ovsdb_of "$1")
-	db=${db#unix:}
-	ovs-appctl --target="${db%/*}/ovs-vswitchd.ctl" --timeout=2 version > /dev/null 2>&1
+	ovs-appctl --target="$(vswitchd_ctl "$1")" --timeout=2 version > /dev/null 2>&1
 }
+# vswitchd_ctl HOSTN: its ovs-vswitchd's control socket, beside its OVSDB's.
+vswitchd_ctl() { local db; db=$(ovsdb_of "$1"); db=${db#unix:}; printf '%s' "${db%/*}/ovs-vswitchd.ctl"; }
 
 # conntrack_entries HOSTN IP: how many of HOSTN's userspace conntrack
 # entries name IP ("-" when its ovs-vswitchd does not answer): what the
 # stateful ACLs of a security group send through it (none with NOSG=1).
 conntrack_entries() {
-	local db out
-	db=$(ovsdb_of "$1")
-	db=${db#unix:}
-	out=$(ovs-appctl --target="${db%/*}/ovs-vswitchd.ctl" --timeout=5 dpctl/dump-conntrack 2> /dev/null) ||
+	local out
+	out=$(ovs-appctl --target="$(vswitchd_ctl "$1")" --timeout=5 dpctl/dump-conntrack 2> /dev/null) ||
 		{ echo -; return 0; }
 	grep -c -F "=$2," <<< "$out" || true
 }

@@ -37,10 +37,10 @@ int ports_adopt(struct daemon *d, struct pool *p, const json_t *port) MUST_CHECK
 
 /* Lists the ports of `ids` (NULL entries skipped) in batches of
  * PORTS_ID_BATCH (URLs stay short), asking for "id" and `fields` (at most
- * PORTS_LIST_MAX_FIELDS, NULL-terminated), and calls each(d, port, j, arg) for every entry j of
- * `ids` a listed port matches; `each` may free and NULL ids[j].  `op` names
- * the calls in the metrics.  0, or the first failed call's -errno (the
- * later batches not asked). */
+ * PORTS_LIST_MAX_FIELDS, NULL-terminated), and calls each(d, port, j, arg)
+ * for every entry j of `ids` a listed port matches; `each` may free and
+ * NULL ids[j].  `op` names the calls in the metrics.  0, or the first
+ * failed call's -errno (the later batches not asked). */
 #define PORTS_ID_BATCH 40
 #define PORTS_LIST_MAX_FIELDS 7
 typedef void ports_each_fn(struct daemon *d, const json_t *port, size_t j, void *arg);
