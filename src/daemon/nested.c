@@ -199,38 +199,44 @@ static int mark_ready(struct daemon *d, const struct portinfo *pi)
 }
 
 /* Neutron refused the pairs (a 400): most likely the VM's port is at
- * Neutron's max_allowed_address_pair (10 by default).  Each port is tried
- * alone; from the first refused on, the ports go back to Neutron, and the
- * refills stop for NESTED_FULL_RETRY_MS or until pairs are removed.
- * Returns how many were given back. */
+ * Neutron's max_allowed_address_pair (10 by default).  The longest run of
+ * ports it still takes is found by halving: a handful of calls rather than
+ * one per port, each a GET and a PUT of the VM's port, which the agent then
+ * acts on.  From the first port refused alone on, the ports go back to
+ * Neutron, and the refills stop for NESTED_FULL_RETRY_MS or until pairs are
+ * removed.  Returns how many were given back. */
 static size_t carry_each(struct daemon *d, struct portinfo *pis, size_t n, size_t *ret_pending,
 			 struct neutron_error *err)
 {
 	struct nested *dn = d->nested;
-	size_t dropped = 0, pending = 0;
-	int r = 0;
+	size_t dropped = 0, pending = 0, i = 0, step = (n + 1) / 2;
 
-	for (size_t i = 0; i < n; i++) {
-		if (dropped == 0) {
-			r = carry(d, &pis[i], 1, true, err);
-			if (r >= 0) {
-				pending += mark_ready(d, &pis[i]) < 0;
-				continue;
-			}
-			if (r != -EINVAL) {
-				pending++;   /* not a refusal: tried again later */
-				continue;
-			}
+	while (i < n) {
+		size_t k = step < n - i ? step : n - i;
+		int r = carry(d, &pis[i], k, true, err);
+
+		if (r >= 0) {
+			for (size_t j = i; j < i + k; j++)
+				pending += mark_ready(d, &pis[j]) < 0;
+		} else if (r != -EINVAL) {
+			pending += k;   /* not a refusal: tried again later */
+		} else if (k > 1) {
+			step = k / 2;
+			continue;
+		} else {
 			if (atomic_exchange(&dn->full_until_ms, util_now_ms() + NESTED_FULL_RETRY_MS) == 0)
 				log_warn("the VM's port %s takes no more allowed address pairs (%s): new "
 					 "ports go back to Neutron and refills wait; raise "
 					 "max_allowed_address_pair in neutron.conf for more",
 					 dn->vp ? vmport_id(dn->vp) : "?", err->message);
+			break;
 		}
+		i += k;
+	}
+	for (; i < n; i++)
 		if (store_set_state(d->store, pis[i].port_id, STORE_PORT_WIRING,
 				    STORE_PORT_DELETING) == 0)
 			dropped++;
-	}
 	if (dropped)
 		daemon_kick_sync(d);
 	*ret_pending = pending;

@@ -27,7 +27,7 @@ capped() {
 	ctl "$C" pools | jq -e --argjson c "$cap" '.pools[] | select(.name == "p") |
 		.ready == $c and .wiring == 0 and .creating == 0 and .deleting == 0' > /dev/null
 }
-check "the pool fills to the cap, $cap ready ports" wait_until 60 capped
+check "the pool fills to the cap, $cap ready ports" wait_until 150 capped
 pairs=$(port_get "$vm_port" | jq '.allowed_address_pairs | length')
 check "the VM's port carries $cap pairs ($pairs)" test "$pairs" = "$cap"
 same_ports() { [ "$(instance_ports "$C")" = "$(ctl "$C" ports | jq -r '[.ports[].port_id] | sort | .[]')" ]; }
