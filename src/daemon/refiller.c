@@ -128,6 +128,27 @@ static uint64_t lost_create_settle_ms(struct daemon *d)
 	return t > LOST_CREATE_SETTLE_MS ? (uint64_t)t : LOST_CREATE_SETTLE_MS;
 }
 
+/* READY ports beyond the pool's max (a reload lowered it) go back to
+ * Neutron, as `sfctl pools free` sends them: a claim racing this takes
+ * another port, each change being a compare-and-set. */
+static void trim_pool(struct daemon *d, const struct pool *p, unsigned ready, unsigned max)
+{
+	struct store_port_list *l = NULL;
+	unsigned done = 0;
+
+	if (store_list(d->store, p->key, STORE_PORT_READY, &l) < 0)
+		return;
+	for (size_t i = 0; i < l->n && done < ready - max; i++)
+		done += store_set_state(d->store, l->ports[i].port_id, STORE_PORT_READY,
+					STORE_PORT_DELETING) == 0;
+	store_port_list_free(l);
+	if (done == 0)
+		return;
+	log_info("pool '%s': %u ready, above its max of %u; deleting %u", p->name, ready, max,
+		 done);
+	daemon_kick_sync(d);
+}
+
 /* Returns how many pools got a create that did not cover their deficit. */
 static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 {
@@ -142,15 +163,22 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 	for (size_t i = 0; i < n && !daemon_should_stop(d); i++) {
 		struct pool *p = pools[i];
 		struct neutron_error nerr = { 0 };
-		unsigned ready = 0, wiring = 0, want;
+		unsigned ready = 0, only_ready = 0, wiring = 0, want, max;
 		int r;
 
 		for (size_t j = 0; j < counts->n; j++)
 			if (streq(counts->pools[j].pool, p->key)) {
-				ready = counts->pools[j].n[STORE_PORT_READY] +
-					counts->pools[j].n[STORE_PORT_COOLDOWN];
+				only_ready = counts->pools[j].n[STORE_PORT_READY];
+				ready = only_ready + counts->pools[j].n[STORE_PORT_COOLDOWN];
 				wiring = counts->pools[j].n[STORE_PORT_WIRING];
 			}
+		pool_set_lock(d->pools);
+		max = p->sizes.max;
+		pool_set_unlock(d->pools);
+		if (only_ready > max) {
+			trim_pool(d, p, only_ready, max);
+			continue;
+		}
 		/* A refill asks for what pool_refill_count says, in creates of at
 		 * most BULK_MAX ports (each must fit the client's timeout), one
 		 * per pass, until the whole refill is made. */

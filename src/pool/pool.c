@@ -284,6 +284,16 @@ out:
 
 static int save_locked(struct pool_set *ps);
 
+/* New sizes (a reload; NULL: none): the refill under way was counted with
+ * the old ones, and the next pass counts it afresh. */
+static void set_sizes_locked(struct pool *p, const struct pool_sizes *sizes)
+{
+	if (!sizes || memcmp(&p->sizes, sizes, sizeof(*sizes)) == 0)
+		return;
+	p->sizes = *sizes;
+	p->refill_left = 0;
+}
+
 int pool_set_resolve(struct pool_set *ps, struct neutron_client *nc, const struct pool_request *rq,
 		     const struct pool_sizes *sizes, struct pool **ret, struct neutron_error *err)
 {
@@ -295,8 +305,8 @@ int pool_set_resolve(struct pool_set *ps, struct neutron_client *nc, const struc
 	for (size_t i = 0; i < ps->n_aliases && !p; i++)
 		if (streq(ps->aliases[i].alias, alias))
 			p = ps->aliases[i].pool;
-	if (p && sizes)
-		p->sizes = *sizes;
+	if (p)
+		set_sizes_locked(p, sizes);
 	pthread_mutex_unlock(&ps->lock);
 	if (p)
 		goto done;
@@ -311,8 +321,7 @@ int pool_set_resolve(struct pool_set *ps, struct neutron_client *nc, const struc
 	if (found) {
 		pool_free(p);
 		p = found;
-		if (sizes)
-			p->sizes = *sizes;
+		set_sizes_locked(p, sizes);
 	} else {
 		add_pool_locked(ps, p);
 	}

@@ -2,8 +2,9 @@
 # What an operator relies on in superfluidd itself: only root reaches the
 # socket (its mode, and the peer-credential check behind it); health,
 # readiness and Prometheus metrics on loopback with the request histograms
-# and pool sizes; sfctl pools/ports; SIGHUP applies a good config and keeps
-# the running one when the new one is broken; SIGTERM stops cleanly.
+# and pool sizes; sfctl pools/ports; SIGHUP applies a good config (a lower
+# max trims the ready ports) and keeps the running one when the new one is
+# broken; SIGTERM stops cleanly.
 # Exit 0 pass, 1 fail, 77 skip.
 T=daemon_ops
 # shellcheck source=tests/integration/lib/daemon.sh
@@ -93,11 +94,20 @@ kill -HUP "$pid"
 wait_until 20 test "$(pool_field "$I" ops min)" = 3
 check "SIGHUP applies new pool sizes" test "$(pool_field "$I" ops max)" = 6
 check "the pool refills to its new minimum" wait_until 60 pool_settled "$I" ops 3
+sed -i 's/^max = 6$/max = 1/; s/^min = 3$/min = 1/' "$conf_file"
+kill -HUP "$pid"
+trimmed() {
+	ctl "$I" pools | jq -e '.pools[] | select(.name == "ops") |
+		.ready == 1 and .wiring == 0 and .creating == 0 and .deleting == 0' > /dev/null &&
+		[ "$(instance_ports "$I" | wc -l)" = 1 ]
+}
+check "SIGHUP lowering max sends the ready ports above it back to Neutron, no ADD needed" \
+	wait_until 60 trimmed
 echo "bogus_key = 1" >> "$conf_file"
 kill -HUP "$pid"
 check "SIGHUP with a broken config logs the file, line and key" \
 	wait_until 10 grep -Eq "superfluid.conf:[0-9]+: .*bogus_key.*keeping the running" "$dir/log"
-check "... and the daemon keeps serving" test "$(pool_field "$I" ops min)" = 3
+check "... and the daemon keeps serving" test "$(pool_field "$I" ops min)" = 1
 cp "$tmp/good.conf" "$conf_file"
 
 # --- SIGTERM ------------------------------------------------------------------------

@@ -76,7 +76,7 @@ else
 fi
 check "the port is back in the pool" wait_until 10 pool_settled "$V" p 3
 
-check "the pool shrank to no port in Neutron" vm_pool_empty "$V" "$cf"
+check "the pool shrank to no port in Neutron" vm_pool_empty "$V"
 check "only the foreign subport is left on the trunk" \
 	test "$(subports)" = "$(jq -nc --arg f "$foreign" '[{port_id: $f, segmentation_id: 1}]')"
 neutron PUT "trunks/$vm1_trunk/remove_subports" "$(jq -nc --arg p "$foreign" '{sub_ports: [{port_id: $p}]}')" \

@@ -16,6 +16,7 @@
 
 #include "daemon/ctl.h"
 #include "daemon/ports.h"
+#include "pool/pool.h"
 #include "store/store.h"
 
 /* The tags every port of the pool carries, and the host it is bound to. */
@@ -256,6 +257,64 @@ static void test_retire_during_refill(void **state)
 	pool_set_unlock(x->d->pools);
 }
 
+/* A reload lowered the pool's max below its READY ports: the refiller
+ * sends the excess back to Neutron (they used to stay until claimed and
+ * released), and keeps max of them. */
+static void test_trim_above_max(void **state)
+{
+	struct dfix *x = *state;
+	struct neutron_error err = { 0 };
+	struct store_port_list *l = NULL;
+	size_t ready = 0;
+
+	pool_set_lock(x->d->pools);
+	x->pool->sizes.min = 0;
+	x->pool->sizes.max = 4;
+	pool_set_unlock(x->d->pools);
+	assert_int_equal(ports_make(x->d, x->pool, 3, 2000, NULL, &err), 0);
+	pool_set_lock(x->d->pools);
+	x->pool->sizes.max = 1;
+	pool_set_unlock(x->d->pools);
+	daemon_kick_refill(x->d);
+	for (int i = 0; i < 100 && fake_model_count(x->f, "ports") > 1; i++)
+		util_sleep_ms(50);
+	assert_int_equal(fake_model_count(x->f, "ports"), 1);
+	assert_int_equal(store_list(x->d->store, x->pool->key, -1, &l), 0);
+	for (size_t i = 0; i < l->n; i++)
+		ready += l->ports[i].state == STORE_PORT_READY;
+	assert_int_equal(l->n, 1);
+	assert_int_equal(ready, 1);
+	store_port_list_free(l);
+}
+
+/* A reload with new sizes drops the refill counted with the old ones
+ * (a count owed for min 8 must not be created after min fell to 1); the
+ * same sizes again leave it alone. */
+static void test_reload_recounts_refill(void **state)
+{
+	struct dfix *x = *state;
+	struct pool_request rq = { .name = "net1", .network = "net1" };
+	struct pool_sizes sizes = { .min = 1, .max = 2, .batch = 1 };
+	struct neutron_error err = { 0 };
+	struct pool *p = NULL;
+
+	pool_set_lock(x->d->pools);
+	x->pool->sizes = sizes;
+	x->pool->refill_left = 5;
+	pool_set_unlock(x->d->pools);
+	assert_int_equal(pool_set_resolve(x->d->pools, x->d->neutron, &rq, &sizes, &p, &err), 0);
+	assert_ptr_equal(p, x->pool);
+	pool_set_lock(x->d->pools);
+	assert_int_equal(x->pool->refill_left, 5);
+	pool_set_unlock(x->d->pools);
+	sizes.min = 0;
+	assert_int_equal(pool_set_resolve(x->d->pools, x->d->neutron, &rq, &sizes, &p, &err), 0);
+	pool_set_lock(x->d->pools);
+	assert_int_equal(x->pool->refill_left, 0);
+	assert_int_equal(x->pool->sizes.min, 0);
+	pool_set_unlock(x->d->pools);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, dfix_setup_bridge, dfix_teardown)
@@ -267,6 +326,8 @@ int main(void)
 		T(test_list_tagged),
 		T(test_list_ids_batches),
 		T(test_retire_during_refill),
+		T(test_trim_above_max),
+		T(test_reload_recounts_refill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,27 +207,14 @@ pool_pairs() {
 	echo "$want"
 }
 
-# vm_pool_empty INSTANCE CONF: HUPs the instance (one pool, none of its
-# ports held) with min = max = 0 and has it trim: a pool at max 0 deletes
-# its ports as they cool, the ready ones on a release, so each of them is
-# claimed with CONF (a network config) and released.  Returns once Neutron
-# holds none of its ports (60 s at most).
-vm_emptied=0
+# vm_pool_empty INSTANCE: HUPs the instance (one pool, none of its ports
+# held) with min = max = 0: the refiller sends the pool's READY ports back
+# to Neutron, and a port still wiring once it turns READY.  Returns once
+# Neutron holds none of its ports (60 s at most).
 vm_pool_empty() {
-	local _vpe_inst=$1 c ns n
-	# A refill still wiring when max drops would turn READY after the ADDs
-	# below and stay: READY ports beyond max leave only when released.
-	# shellcheck disable=SC2016  # expanded by eval, at each try
-	wait_until 60 eval '[ "$(ctl "$_vpe_inst" ports | jq "[.ports[] | select(.state | ascii_downcase == \"wiring\")] | length")" = 0 ]'
-	n=$(instance_ports "$1" | wc -l)
+	local _vpe_inst=$1
 	sed -i 's/^min = [0-9]*$/min = 0/; s/^max = [0-9]*$/max = 0/' "$(scripts/sfhost conf "$1")"
 	kill -HUP "$(cat "$(scripts/sfhost dir "$1")/pid")"
-	vm_emptied=$((vm_emptied + 1))
-	for c in $(seq "$n"); do
-		mk_netns ns "trim$vm_emptied-$c"
-		cni ADD "$NAME-trim$vm_emptied-$c" "/run/netns/$ns" eth0 "$2"
-		cni DEL "$NAME-trim$vm_emptied-$c" "/run/netns/$ns" eth0 "$2"
-	done
 	# shellcheck disable=SC2016  # expanded by eval, at each try
 	wait_until 60 eval '[ -z "$(instance_ports "$_vpe_inst")" ]'
 }
