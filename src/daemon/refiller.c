@@ -176,7 +176,10 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		max = p->sizes.max;
 		pool_set_unlock(d->pools);
 		if (only_ready > max) {
-			trim_pool(d, p, only_ready, max);
+			/* A cold ADD's new port is READY for a moment before its
+			 * claim (claim_cold): trimming then would cost it a port. */
+			if (atomic_load(&d->cold_adds) == 0)
+				trim_pool(d, p, only_ready, max);
 			continue;
 		}
 		/* A refill asks for what pool_refill_count says, in creates of at
