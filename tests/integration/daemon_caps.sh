@@ -47,7 +47,7 @@ run_with() {
 		[daemon]
 		socket = $d/sock
 		state_dir = $d/state
-		metrics_address = 127.0.0.1:$((9950 + $(od -An -tu2 -N2 /dev/urandom) % 50))
+		metrics_address = 127.0.0.1:$(own_metrics_port)
 		deployment = $NAME-$label
 		EOF
 		pool_ini on_demand=false p:net:sg min=1 max=1 batch=1

@@ -76,7 +76,7 @@ own_instance() {
 	mkdir -p "$d"
 	printf '%s\n' "$3" > "$d/cred.conf"
 	chmod 0600 "$d/cred.conf"
-	port=$((9950 + $(od -An -tu2 -N2 /dev/urandom) % 50))
+	port=$(own_metrics_port)
 	cat > "$d/sf.conf" <<-EOF
 	[neutron]
 	auth_type = $4

@@ -162,7 +162,7 @@ check "m's route to rb (B) is eth1, on-link" on_link "${ns_of[m]}" "${ip_of[rb-e
 check "m pings rb (B, host2) out of eth1" wait_until 15 ping_if "${ns_of[m]}" eth1 "${ip_of[rb-eth0]}"
 p1=$(held_port "$H1" "$NAME-m" eth1)
 device_is() { [ "$(port_get "$1" | jq -r .device_id)" = "$2" ]; } # PORT_ID DEVICE_ID
-check "eth1's port $p1 is the container's in Neutron (device_id)" wait_until 10 device_is "$p1" "$NAME-m"
+check "eth1's port $p1 is the container's in Neutron (device_id)" wait_until 30 device_is "$p1" "$NAME-m"
 del m "$H1" eth1
 check "DEL eth1: eth1 is gone" wait_until 5 link_absent "${ns_of[m]}" eth1
 check "DEL eth1: eth0 stays, with its address" grep -q "${ip_of[m-eth0]}/" \
@@ -170,7 +170,7 @@ check "DEL eth1: eth0 stays, with its address" grep -q "${ip_of[m-eth0]}/" \
 holds_none() { ! held_port "$@" 2> /dev/null; }
 check "DEL eth1: the daemon holds nothing for eth1" holds_none "$H1" "$NAME-m" eth1
 check "DEL eth1: its port is no longer the container's (device_id)" \
-	wait_until 10 not device_is "$p1" "$NAME-m"
+	wait_until 30 not device_is "$p1" "$NAME-m"
 check "m still pings rc out of eth0" wait_until 5 ping_if "${ns_of[m]}" eth0 "${ip_of[rc-eth0]}"
 del m "$H1" eth0
 check "DEL eth0: eth0 is gone" wait_until 5 link_absent "${ns_of[m]}" eth0

@@ -102,6 +102,18 @@ start_instance() {
 	INSTANCE=$name
 }
 
+# own_metrics_port: for a daemon a test runs itself in sf-host1, a port of
+# 9950-9999 (start_instance's have 9800-9949) nothing listens on there yet:
+# two such daemons of one test, or of tests side by side, drew the same one.
+own_metrics_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((9950 + $(od -An -tu2 -N2 /dev/urandom) % 50))
+		[ -z "$(ip netns exec sf-host1 ss -Hltn "sport = :$p")" ] && break
+	done
+	echo "$p"
+}
+
 instance_log() { cat "$(scripts/sfhost dir "$1")/log"; }
 
 # The trap's part: each instance stopped, its log searched, then purged.
