@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,7 +190,6 @@ static int query_pool_op(struct daemon *d, const json_t *req, bool populate, jso
 	const json_t *count = json_object_get(req, "count");
 	struct pool *p = pool_named(d, name, why, why_size);
 	size_t done = 0, have;
-	struct store_port_list *l = NULL;
 	struct neutron_error err = { 0 };
 	unsigned max, creating;
 	int r;
@@ -222,17 +222,12 @@ static int query_pool_op(struct daemon *d, const json_t *req, bool populate, jso
 				 "max", (json_int_t)max);
 		return 0;
 	}
-	r = store_list(d->store, p->key, STORE_PORT_READY, &l);
+	r = ports_discard(d, p->key, STORE_PORT_READY, UINT_MAX);
 	if (r < 0) {
 		snprintf(why, why_size, "reading the state: %s", strerror(-r));
 		return r;
 	}
-	for (size_t i = 0; i < l->n; i++)
-		done += store_set_state(d->store, l->ports[i].port_id, STORE_PORT_READY,
-					STORE_PORT_DELETING) == 0;
-	store_port_list_free(l);
-	daemon_kick_sync(d);
-	*ret = json_pack("{s:s, s:I}", "pool", p->name, "freed", (json_int_t)done);
+	*ret = json_pack("{s:s, s:I}", "pool", p->name, "freed", (json_int_t)r);
 	return 0;
 }
 
@@ -261,18 +256,14 @@ static int query_pool_retire(struct daemon *d, const json_t *req, json_t **ret, 
 	p->refill_left = 0;
 	pool_set_unlock(d->pools);
 	for (size_t k = 0; k < ARRAY_SIZE(states); k++) {
-		struct store_port_list *l = NULL;
+		int r = ports_discard(d, p->key, states[k], UINT_MAX);
 
-		if (store_list(d->store, p->key, states[k], &l) < 0) {
+		if (r < 0) {
 			snprintf(why, why_size, "reading the state");
 			return -EIO;
 		}
-		for (size_t i = 0; i < l->n; i++)
-			freed += store_set_state(d->store, l->ports[i].port_id, states[k],
-						 STORE_PORT_DELETING) == 0;
-		store_port_list_free(l);
+		freed += (size_t)r;
 	}
-	daemon_kick_sync(d);
 	held = count_state(d, p->key, STORE_PORT_IN_USE) + count_state(d, p->key, STORE_PORT_COOLDOWN);
 	deleting = count_state(d, p->key, STORE_PORT_DELETING);
 	pool_set_lock(d->pools);

@@ -54,6 +54,23 @@ void ports_own_leave(struct daemon *d)
 	atomic_fetch_sub(&d->cold_adds, 1);
 }
 
+int ports_discard(struct daemon *d, const char *key, enum store_port_state from, unsigned limit)
+{
+	struct store_port_list *l = NULL;
+	unsigned done = 0;
+	int r;
+
+	r = store_list(d->store, key, from, &l);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < l->n && done < limit; i++)
+		done += store_set_state(d->store, l->ports[i].port_id, from, STORE_PORT_DELETING) == 0;
+	store_port_list_free(l);
+	if (done > 0)
+		daemon_kick_sync(d);
+	return (int)done;
+}
+
 int ports_adopt(struct daemon *d, struct pool *p, const json_t *port)
 {
 	struct store_port sp = { 0 };

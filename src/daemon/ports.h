@@ -11,6 +11,7 @@
 #include "cni/error.h"
 #include "common/util.h"
 #include "daemon/state.h"
+#include "store/store.h"
 
 /* Creates and wires `n` ports of pool `p` and waits up to timeout_ms for
  * them to turn ACTIVE; ports that do, become READY.  With `ret_port_id`
@@ -34,6 +35,13 @@ void ports_own_leave(struct daemon *d);
  * ports_late_wire when ML2 has not bound it yet.  0 also when the store
  * already knew it. */
 int ports_adopt(struct daemon *d, struct pool *p, const json_t *port) MUST_CHECK;
+
+/* Up to `limit` of pool `key`'s ports in state `from` go to DELETING, for
+ * the syncer to delete in Neutron (kicked when any went).  Each change is
+ * a compare-and-set: a claim racing it keeps its port.  How many went, or
+ * the store's -errno. */
+int ports_discard(struct daemon *d, const char *key, enum store_port_state from,
+		  unsigned limit) MUST_CHECK;
 
 /* Lists the ports of `ids` (NULL entries skipped) in batches of
  * PORTS_ID_BATCH (URLs stay short), asking for "id" and `fields` (at most

@@ -128,27 +128,6 @@ static uint64_t lost_create_settle_ms(struct daemon *d)
 	return t > LOST_CREATE_SETTLE_MS ? (uint64_t)t : LOST_CREATE_SETTLE_MS;
 }
 
-/* READY ports beyond the pool's max (a reload lowered it) go back to
- * Neutron, as `sfctl pools free` sends them: a claim racing this takes
- * another port, each change being a compare-and-set. */
-static void trim_pool(struct daemon *d, const struct pool *p, unsigned ready, unsigned max)
-{
-	struct store_port_list *l = NULL;
-	unsigned done = 0;
-
-	if (store_list(d->store, p->key, STORE_PORT_READY, &l) < 0)
-		return;
-	for (size_t i = 0; i < l->n && done < ready - max; i++)
-		done += store_set_state(d->store, l->ports[i].port_id, STORE_PORT_READY,
-					STORE_PORT_DELETING) == 0;
-	store_port_list_free(l);
-	if (done == 0)
-		return;
-	log_info("pool '%s': %u ready, above its max of %u; deleting %u", p->name, ready, max,
-		 done);
-	daemon_kick_sync(d);
-}
-
 /* Returns how many pools got a create that did not cover their deficit. */
 static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 {
@@ -175,11 +154,14 @@ static int refill_pools(struct daemon *d, uint64_t *deferred_since)
 		pool_set_lock(d->pools);
 		max = p->sizes.max;
 		pool_set_unlock(d->pools);
+		/* READY ports beyond max (a reload lowered it) go back to
+		 * Neutron.  Not while a cold ADD is under way: its new port is
+		 * READY for a moment before its claim (claim_cold). */
 		if (only_ready > max) {
-			/* A cold ADD's new port is READY for a moment before its
-			 * claim (claim_cold): trimming then would cost it a port. */
-			if (atomic_load(&d->cold_adds) == 0)
-				trim_pool(d, p, only_ready, max);
+			if (atomic_load(&d->cold_adds) == 0 &&
+			    (r = ports_discard(d, p->key, STORE_PORT_READY, only_ready - max)) > 0)
+				log_info("pool '%s': %u ready, above its max of %u; deleting %d", p->name,
+					 only_ready, max, r);
 			continue;
 		}
 		/* A refill asks for what pool_refill_count says, in creates of at
