@@ -219,7 +219,7 @@ void cli_service_help(void)
 	       "and sites (docs/superfluidity.md).\n"
 	       "  create NAME --network NET --check tcp:PORT|http:PORT/PATH\n"
 	       "         [--subnet SUBNET] [--address IP] [--grace-ms MS]\n"
-	       "         [--method aap|fip [--floating-network EXTNET]]\n"
+	       "         [--method aap|fip|binding [--floating-network EXTNET]]\n"
 	       "         aap (default): an allowed address pair on every instance, announced;\n"
 	       "         fip: a floating IP on EXTNET re-associated to the answering instance\n"
 	       "  attach NAME --container ID [--ifname IF]   make a container on this host an\n"

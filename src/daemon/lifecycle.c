@@ -166,7 +166,10 @@ int daemon_new(const struct daemon_settings *cfg, struct neutron_client *nc, str
 	if (r < 0)
 		goto fail;
 	{
-		struct service_mgr_opts so_ = { .crash_at = getenv("SF_TEST_MOVE_CRASH") };
+		struct service_mgr_opts so_ = { .crash_at = getenv("SF_TEST_MOVE_CRASH"),
+						.host = d->cfg.host,
+						.ovs_vsctl = d->bind.ovs.vsctl,
+						.ovsdb = d->bind.ovs.db };
 
 		r = service_mgr_new(nc, d->store, &so_, &d->services);
 		if (r < 0)

@@ -54,6 +54,9 @@ int nl_build_addr_add(void *buf, size_t size, int ifindex, int family, const uni
 		      unsigned prefixlen, struct nlmsghdr **ret, struct nl_extack *extack) MUST_CHECK;
 int nl_build_addr_del(void *buf, size_t size, int ifindex, int family, const union nl_ip *ip,
 		      unsigned prefixlen, struct nlmsghdr **ret, struct nl_extack *extack) MUST_CHECK;
+/* RTM_NEWRULE (add) or RTM_DELRULE. */
+int nl_build_rule(void *buf, size_t size, bool add, const struct nl_rule *rule,
+		  struct nlmsghdr **ret, struct nl_extack *extack) MUST_CHECK;
 int nl_build_route_add(void *buf, size_t size, const struct nl_route *r, struct nlmsghdr **ret,
 		       struct nl_extack *extack) MUST_CHECK;
 

@@ -186,6 +186,18 @@ struct nl_route {
 	unsigned protocol;        /* listing only */
 };
 int nl_route_add(struct nl_sock *s, const struct nl_route *r, struct nl_extack *extack) MUST_CHECK;
+/* A policy routing rule: what comes from src/src_len looks up `table`
+ * first (as `ip rule add from SRC lookup TABLE priority PRIORITY`). */
+struct nl_rule {
+	int family;
+	union nl_ip src;
+	unsigned src_len;         /* 0: from anywhere */
+	uint32_t table;           /* required */
+	uint32_t priority;        /* required: below 32766, main's */
+};
+/* Idempotent: 0 when the same rule is there already (add) or gone (del). */
+int nl_rule_add(struct nl_sock *s, const struct nl_rule *rule, struct nl_extack *extack) MUST_CHECK;
+int nl_rule_del(struct nl_sock *s, const struct nl_rule *rule, struct nl_extack *extack) MUST_CHECK;
 /* Routes of `family` in the main table; *ret is an array (free()). */
 int nl_route_list(struct nl_sock *s, int family, struct nl_route **ret, size_t *ret_n) MUST_CHECK;
 

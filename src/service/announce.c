@@ -60,6 +60,31 @@ size_t service_frame_garp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN], const str
 	return (size_t)(p - buf);
 }
 
+#define ETH_P_RARP_ 0x8035
+#define RARP_OP_REVERSE_REQUEST 3
+
+size_t service_frame_rarp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN])
+{
+	static const uint8_t none[4];
+	uint8_t *p = buf;
+
+	p = put(p, bcast, NL_MAC_LEN);
+	p = put(p, mac, NL_MAC_LEN);
+	p = put16(p, ETH_P_RARP_);
+	p = put16(p, 1);                /* hardware: Ethernet */
+	p = put16(p, ETH_P_IP);
+	*p++ = NL_MAC_LEN;
+	*p++ = 4;
+	p = put16(p, RARP_OP_REVERSE_REQUEST);
+	p = put(p, mac, NL_MAC_LEN);    /* sender */
+	p = put(p, none, 4);
+	p = put(p, mac, NL_MAC_LEN);    /* target: itself */
+	p = put(p, none, 4);
+	while (p - buf < 60)
+		*p++ = 0;
+	return (size_t)(p - buf);
+}
+
 static uint16_t csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
@@ -167,6 +192,24 @@ static int send_frame(int fd, int ifindex, const uint8_t *frame, size_t len)
 	return 0;
 }
 
+/* Sends req (and rep, when rep_len) `count` times, interval_ms apart. */
+static int send_rounds(const struct pkt_job *j, const uint8_t *req, size_t req_len,
+		       const uint8_t *rep, size_t rep_len, unsigned count, unsigned interval_ms)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		if (i)
+			util_sleep_ms(interval_ms);
+		r = send_frame(j->fd, j->ifindex, req, req_len);
+		if (r == 0 && rep_len)
+			r = send_frame(j->fd, j->ifindex, rep, rep_len);
+		if (r < 0)
+			break;
+	}
+	return r;
+}
+
 int service_announce(int netns_fd, const char *ifname, int family, const union nl_ip *ip,
 		     unsigned count, unsigned interval_ms)
 {
@@ -186,15 +229,22 @@ int service_announce(int netns_fd, const char *ifname, int family, const union n
 	} else {
 		req_len = service_frame_unsolicited_na(req, j.mac, &ip->v6);
 	}
-	for (unsigned i = 0; i < count; i++) {
-		if (i)
-			util_sleep_ms(interval_ms);
-		r = send_frame(j.fd, j.ifindex, req, req_len);
-		if (r == 0 && rep_len)
-			r = send_frame(j.fd, j.ifindex, rep, rep_len);
-		if (r < 0)
-			break;
-	}
+	r = send_rounds(&j, req, req_len, rep, rep_len, count, interval_ms);
+	close(j.fd);
+	return r;
+}
+
+int service_announce_rarp(int netns_fd, const char *ifname, unsigned count, unsigned interval_ms)
+{
+	struct pkt_job j = { .ifname = ifname, .fd = -1 };
+	uint8_t f[SERVICE_FRAME_MAX];
+	size_t len;
+	int r = netns_run(netns_fd, open_pkt_in_ns, &j);
+
+	if (r < 0)
+		return r;
+	len = service_frame_rarp(f, j.mac);
+	r = send_rounds(&j, f, len, NULL, 0, count, interval_ms);
 	close(j.fd);
 	return r;
 }

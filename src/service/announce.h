@@ -22,6 +22,11 @@
  * frame's length. */
 size_t service_frame_garp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN], const struct in_addr *ip,
 			  uint16_t op);
+/* QEMU's announcement after a live migration: a RARP reverse request
+ * (ethertype 0x8035, op 3) from and for `mac`, no protocol addresses.
+ * OVN's activation-strategy=rarp lets a port's traffic through on its
+ * additional chassis once it sees this frame there. */
+size_t service_frame_rarp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN]);
 size_t service_frame_unsolicited_na(uint8_t *buf, const uint8_t mac[NL_MAC_LEN],
 				    const struct in6_addr *ip);
 
@@ -30,5 +35,8 @@ size_t service_frame_unsolicited_na(uint8_t *buf, const uint8_t mac[NL_MAC_LEN],
  * not there. */
 int service_announce(int netns_fd, const char *ifname, int family, const union nl_ip *ip,
 		     unsigned count, unsigned interval_ms) MUST_CHECK;
+/* The same with RARP frames (service_frame_rarp) from the interface's MAC. */
+int service_announce_rarp(int netns_fd, const char *ifname, unsigned count,
+			  unsigned interval_ms) MUST_CHECK;
 
 #endif

@@ -10,7 +10,9 @@
 
 #include "netns/netns.h"
 #include "service/announce.h"
+#include "common/log.h"
 #include "service/fip.h"
+#include "service/svcif.h"
 #include "service/vip.h"
 
 void mgr_instance_close(struct mgr_instance *in)
@@ -92,11 +94,90 @@ int mgr_instance_by_holder(struct service_mgr *m, const char *container_id, cons
 	return r;
 }
 
+int mgr_binding_plug(struct service_mgr *m, struct mgr_instance *in, const struct service_port *sp,
+		     bool up, struct service_svcif_net *ret_net, char *why, size_t size)
+{
+	struct nl_extack ext = { { 0 } };
+	struct service_svcif_net net;
+	struct neutron_error e = { 0 };
+	enum service_svcif_place where = SERVICE_SVCIF_NONE;
+	int r;
+
+	if (sp->family != AF_INET)
+		return mgr_req_fail(-EAFNOSUPPORT, why, size, "the binding method is IPv4 only");
+	r = service_svcif_net_read(m->nc, sp, &net, &e);
+	if (r < 0)
+		return mgr_req_fail(r, why, size, "reading the service's subnet: %s",
+				    mgr_req_neutron_why(&e, r));
+	r = service_svcif_where(in->netns_fd, sp, &where);
+	if (r >= 0 && where == SERVICE_SVCIF_NONE)
+		r = service_svcif_plug(&m->ovs, in->netns_fd, in->ifname, sp, &net, &ext);
+	if (r >= 0)
+		r = service_svcif_set_up(in->netns_fd, sp, &net, up, &ext);
+	if (r < 0)
+		return mgr_req_fail(r, why, size, "plugging the service port into %s: %s",
+				    in->container_id, ext.msg[0] ? ext.msg : strerror(-r));
+	if (ret_net)
+		*ret_net = net;
+	return 0;
+}
+
+/* binding: the service port plugged into this instance, up, and bound to
+ * this host alone (a first instance, a move undone, a final PUT lost). */
+static int binding_take(struct service_mgr *m, struct mgr_instance *in,
+			const struct service_port *sp)
+{
+	struct service_port now = *sp;
+	char why[256] = "";
+	int r = mgr_binding_plug(m, in, sp, true, NULL, why, sizeof(why));
+
+	if (r < 0) {
+		log_info_rl("service '%s': %s", sp->name, why);
+		return r;
+	}
+	if (!streq(sp->host, m->host) || sp->migrating_to[0])
+		r = service_port_bind(m->nc, &now, m->host, NULL, NULL);
+	return r;
+}
+
+int mgr_binding_let_go(struct service_mgr *m, const char *service, struct mgr_instance *in,
+		       const char *addr)
+{
+	struct nl_extack ext = { { 0 } };
+	int r;
+
+	if (!bind_ovs_available(&m->ovs))
+		return 0;
+	r = service_svcif_unplug(&m->ovs, service, in ? in->netns_fd : -1, addr, &ext);
+	if (r < 0)
+		log_info_rl("service '%s': unplugging its port: %s", service,
+			    ext.msg[0] ? ext.msg : strerror(-r));
+	return r;
+}
+
+int mgr_binding_quiet(struct mgr_instance *in, const struct service_port *sp)
+{
+	struct nl_extack ext = { { 0 } };
+	int r = service_svcif_set_up(in->netns_fd, sp, NULL, false, &ext);
+
+	return r == -ENODEV ? 0 : r;
+}
+
+bool mgr_binding_holds(struct mgr_instance *in, const struct service_port *sp)
+{
+	enum service_svcif_place where = SERVICE_SVCIF_NONE;
+
+	return in && in->netns_fd >= 0 && service_svcif_where(in->netns_fd, sp, &where) >= 0 &&
+	       where != SERVICE_SVCIF_NONE;
+}
+
 int mgr_instance_take(struct service_mgr *m, struct mgr_instance *in, const struct service_port *sp)
 {
 	struct service_fip f;
 	int r;
 
+	if (sp->state.method == SERVICE_METHOD_BINDING)
+		return binding_take(m, in, sp);
 	if (sp->state.method == SERVICE_METHOD_FIP) {
 		r = service_fip_find(m->nc, sp->name, &f, NULL);
 		if (r >= 0 && !streq(f.port_id, in->port_id))
@@ -121,6 +202,14 @@ int mgr_instance_taken(struct service_mgr *m, struct mgr_instance *in,
 		r = service_fip_find(m->nc, sp->name, &f, NULL);
 		if (r >= 0)
 			*ret = streq(f.port_id, in->port_id);
+		return r;
+	}
+	if (sp->state.method == SERVICE_METHOD_BINDING) {
+		enum service_svcif_place p = SERVICE_SVCIF_NONE;
+
+		r = service_svcif_where(in->netns_fd, sp, &p);
+		if (r >= 0)
+			*ret = p == SERVICE_SVCIF_UP;
 		return r;
 	}
 	r = service_vip_where(in->netns_fd, in->ifname, sp->family, &sp->ip, &where);

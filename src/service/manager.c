@@ -210,12 +210,18 @@ int service_mgr_new(struct neutron_client *nc, struct store *store,
 	m->store = store;
 	m->poll_ms = opts && opts->poll_ms ? opts->poll_ms : POLL_DEFAULT_MS;
 	m->settle_ms = opts && opts->settle_ms ? opts->settle_ms : SETTLE_DEFAULT_MS;
-	if (opts && opts->crash_at) {
-		m->crash_at = strdup(opts->crash_at);
-		if (!m->crash_at) {
-			free(m);
-			return -ENOMEM;
-		}
+	if (opts && opts->host)
+		snprintf(m->host, sizeof(m->host), "%s", opts->host);
+	if ((opts && opts->crash_at && !(m->crash_at = strdup(opts->crash_at))) ||
+	    (opts && opts->ovs_vsctl && opts->ovsdb &&
+	     (!(m->ovs.vsctl = strdup(opts->ovs_vsctl)) || !(m->ovs.db = strdup(opts->ovsdb))))) {
+		free(m->crash_at);
+	free((char *)m->ovs.vsctl);
+	free((char *)m->ovs.db);
+		free((char *)m->ovs.vsctl);
+		free((char *)m->ovs.db);
+		free(m);
+		return -ENOMEM;
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);

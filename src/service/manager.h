@@ -24,6 +24,10 @@ struct service_mgr_opts {
 	 * itself with SIGKILL at this step of a move ("ready", "moving",
 	 * "take", "stable"), or NULL. */
 	const char *crash_at;
+	/* The binding method's (copied): this host's binding:host_id, and its
+	 * OVSDB (NULL: not an OVS host; binding is refused here). */
+	const char *host;
+	const char *ovs_vsctl, *ovsdb;
 };
 
 int service_mgr_new(struct neutron_client *nc, struct store *store,

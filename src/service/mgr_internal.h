@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <pthread.h>
 
+#include "bind/bind_ovs.h"
 #include "service/manager.h"
 #include "service/port.h"
 #include "store/store_service.h"
@@ -36,6 +37,8 @@ struct service_mgr {
 	struct store *store;              /* borrowed */
 	unsigned poll_ms, settle_ms;
 	char *crash_at;
+	char host[SERVICE_HOST_MAX];      /* binding: binding:host_id here */
+	struct bind_ovs_cfg ovs;          /* binding: its strings owned; vsctl NULL: no OVS */
 	pthread_mutex_t lock;             /* guards what follows */
 	pthread_cond_t wake;
 	bool kicked, stop, started;
@@ -76,6 +79,25 @@ int mgr_instance_taken(struct service_mgr *m, struct mgr_instance *in,
  * left); aap: nothing (the address goes with the instance's namespace). */
 int mgr_instance_fip_leave(struct service_mgr *m, const struct service_port *sp,
 			   const char *port_id) MUST_CHECK;
+
+/* binding (docs/superfluidity.md): the service port plugged into the
+ * instance (service/svcif.h), up or down, with the subnet's settings in
+ * *ret_net (may be NULL); what failed in why. */
+struct service_svcif_net;
+int mgr_binding_plug(struct service_mgr *m, struct mgr_instance *in, const struct service_port *sp,
+		     bool up, struct service_svcif_net *ret_net, char *why, size_t size) MUST_CHECK;
+/* The service's port out of this host (OVSDB, the veth) and, with `in`,
+ * its rule out of in's namespace. */
+int mgr_binding_let_go(struct service_mgr *m, const char *service, struct mgr_instance *in,
+		       const char *addr) MUST_CHECK;
+/* Its interface in `in` down: `in` stops answering as the service. */
+int mgr_binding_quiet(struct mgr_instance *in, const struct service_port *sp) MUST_CHECK;
+/* The move to `in` after the instance left went quiet (move.c): the RARP
+ * that activates this chassis, the state stable, the port bound here. */
+int mgr_binding_finish(struct service_mgr *m, struct mgr_instance *in,
+		       struct service_port *sp) MUST_CHECK;
+/* The service port is plugged into `in` (up or down). */
+bool mgr_binding_holds(struct mgr_instance *in, const struct service_port *sp);
 
 /* -EBUSY when a move of `name` already runs here. */
 int mgr_moving_begin(struct service_mgr *m, const char *name) MUST_CHECK;
@@ -134,5 +156,10 @@ int mgr_status_op(struct service_mgr *m, const json_t *req, json_t **ret, char *
  * instance, make-before-break. */
 int mgr_move_op(struct service_mgr *m, const json_t *req, json_t **ret, char *why,
 		size_t size) MUST_CHECK;
+/* The move proper for the binding method (move_binding.c), the journal
+ * row TAKING, the service's moving slot held; sp is updated to the state
+ * it leaves. */
+int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_instance *in,
+		     unsigned ready_timeout_ms, json_t *timings, char *why, size_t size) MUST_CHECK;
 
 #endif

@@ -145,7 +145,7 @@ int mgr_move_op(struct service_mgr *m, const json_t *req, json_t **ret, char *wh
 		json_object_set_new(timings, "already", json_true());
 		goto done;
 	}
-	if (sp.state.phase == SERVICE_MOVING) {
+	if (sp.state.phase != SERVICE_STABLE) {
 		r = mgr_req_fail(-EBUSY, why, size, "service '%s' is moving to %s", sp.name,
 				 sp.state.active);
 		goto out;
@@ -168,14 +168,17 @@ int mgr_move_op(struct service_mgr *m, const json_t *req, json_t **ret, char *wh
 		r = mgr_req_fail(r, why, size, "journal: %s", strerror(-r));
 		goto out;
 	}
-	r = move(m, &sp, &in, ready_timeout, timings, why, size);
+	if (sp.state.method == SERVICE_METHOD_BINDING && sp.state.active[0])
+		r = mgr_binding_move(m, &sp, &in, ready_timeout, timings, why, size);
+	else
+		r = move(m, &sp, &in, ready_timeout, timings, why, size);
 	if (r < 0) {
 		/* Nothing moved, or it was undone: the target stands by.  When
 		 * only the confirmation failed the row stays TAKING for the
 		 * thread to finish. */
 		/* If even that write fails, the thread finds the row TAKING and
 		 * settles it from Neutron's state. */
-		if (!(streq(sp.state.active, in.port_id) && sp.state.phase == SERVICE_MOVING) &&
+		if (!(streq(sp.state.active, in.port_id) && sp.state.phase != SERVICE_STABLE) &&
 		    store_service_put(m->store, sp.name, in.port_id, sp.addr, STORE_SERVICE_STANDBY,
 				      (int64_t)sp.state.epoch, row.until) < 0)
 			mgr_kick(m);

@@ -7,7 +7,49 @@
 #include <string.h>
 
 #include "service/fip.h"
+#include "service/svcif.h"
 #include "service/vip.h"
+
+/* binding: only on an OVN chassis (its agent in Neutron is OVN's), and not
+ * where it is known to break: stateful ACLs (port security) through a
+ * userspace datapath's conntrack abort ovs-vswitchd 3.1 mid-move
+ * (docs/ovn.md, "Moving a service between chassis"). */
+static int binding_check(struct service_mgr *m, const json_t *net, char *why, size_t size)
+{
+	struct neutron_error e = { 0 };
+	struct nl_extack ext = { { 0 } };
+	json_t *agents = NULL, *a;
+	char dp[64] = "";
+	bool ovn = false;
+	size_t i;
+	int r;
+
+	r = neutron_agents_list(m->nc, m->host, &agents, &e);
+	if (r < 0)
+		return mgr_req_fail(r, why, size, "listing this host's agents: %s",
+				    mgr_req_neutron_why(&e, r));
+	json_array_foreach(agents, i, a) {
+		const char *type = json_string_value(json_object_get(a, "agent_type"));
+
+		ovn = ovn || (type && strncmp(type, "OVN Controller", 14) == 0);
+	}
+	json_decref(agents);
+	if (!ovn || !bind_ovs_available(&m->ovs))
+		return mgr_req_fail(-EOPNOTSUPP, why, size,
+				    "the binding method needs ML2/OVN: host '%s' has no OVN "
+				    "controller agent in Neutron or no OVSDB here", m->host);
+	if (!json_is_false(json_object_get(net, "port_security_enabled")) &&
+	    bind_ovs_vsctl(&m->ovs, (const char *const[]){ "get", "Bridge", SERVICE_SVCIF_BRIDGE,
+							   "datapath_type", NULL },
+			   dp, sizeof(dp), &ext) >= 0 &&
+	    (streq(dp, "netdev") || streq(dp, "\"netdev\"")))
+		return mgr_req_fail(-EOPNOTSUPP, why, size,
+				    "the binding method on a network with port security needs a "
+				    "kernel datapath: this host's %s is userspace (netdev), whose "
+				    "conntrack aborts ovs-vswitchd mid-move (docs/ovn.md)",
+				    SERVICE_SVCIF_BRIDGE);
+	return 0;
+}
 
 static int op_create(struct service_mgr *m, const json_t *req, json_t **ret, char *why,
 		     size_t size)
@@ -79,6 +121,11 @@ static int op_create(struct service_mgr *m, const json_t *req, json_t **ret, cha
 			goto out;
 		}
 	}
+	if (st.method == SERVICE_METHOD_BINDING) {
+		r = binding_check(m, net, why, size);
+		if (r < 0)
+			goto out;
+	}
 	r = service_port_create(m->nc, name, json_string_value(json_object_get(net, "id")),
 				sub ? json_string_value(json_object_get(sub, "id")) : NULL, ip, &st,
 				&sp, &e);
@@ -89,6 +136,14 @@ static int op_create(struct service_mgr *m, const json_t *req, json_t **ret, cha
 	if (r < 0) {
 		r = mgr_req_fail(r, why, size, "creating the service port: %s",
 				 mgr_req_neutron_why(&e, r));
+		goto out;
+	}
+	if (st.method == SERVICE_METHOD_BINDING && sp.family != AF_INET) {
+		int u = service_port_delete(m->nc, sp.id, NULL);
+
+		r = mgr_req_fail(-EAFNOSUPPORT, why, size,
+				 "the binding method is IPv4 only (the service's address is %s)%s",
+				 sp.addr, u < 0 ? "; deleting the service port failed" : "");
 		goto out;
 	}
 	if (ext) {

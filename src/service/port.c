@@ -71,6 +71,14 @@ int service_port_from_json(const json_t *port, struct service_port *ret)
 	if (service_state_parse(json_string_value(json_object_get(port, "description")),
 				&sp.state) < 0)
 		return -EINVAL;
+	(void)util_strlcpy(sp.mac, json_string_value(json_object_get(port, "mac_address")) ?: "",
+			   sizeof(sp.mac));
+	(void)util_strlcpy(sp.host, json_string_value(json_object_get(port, "binding:host_id")) ?: "",
+			   sizeof(sp.host));
+	(void)util_strlcpy(sp.migrating_to,
+			   json_string_value(json_object_get(
+				   json_object_get(port, "binding:profile"), "migrating_to")) ?: "",
+			   sizeof(sp.migrating_to));
 	/* The method, a tag: none is aap (services made before methods). */
 	json_array_foreach(tags, i, t) {
 		const char *s = json_string_value(t);
@@ -192,6 +200,29 @@ int service_port_list(struct neutron_client *c, json_t **ret, struct neutron_err
 	struct neutron_filter f = { "device_owner", SERVICE_DEVICE_OWNER };
 
 	return neutron_list(c, "ports", &f, 1, 0, ret, err);
+}
+
+int service_port_bind(struct neutron_client *c, struct service_port *sp, const char *host,
+		      const char *migrating_to, struct neutron_error *err)
+{
+	struct service_port updated;
+	json_t *attrs, *port = NULL;
+	int r;
+
+	if (migrating_to)
+		attrs = json_pack("{s:{s:s}}", "binding:profile", "migrating_to", migrating_to);
+	else
+		attrs = json_pack("{s:s, s:{}}", "binding:host_id", host, "binding:profile");
+	if (!attrs)
+		return -ENOMEM;
+	r = neutron_port_update(c, sp->id, attrs, 0, &port, err);
+	if (r >= 0)
+		r = service_port_from_json(port, &updated);
+	if (r >= 0)
+		*sp = updated;
+	json_decref(port);
+	json_decref(attrs);
+	return r;
 }
 
 /* The same service state: what a writer based its decision on. */

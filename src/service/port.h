@@ -23,6 +23,7 @@
 
 #define SERVICE_DEVICE_OWNER "superfluid:service"
 #define SERVICE_ADDR_LEN 64
+#define SERVICE_HOST_MAX 256
 
 struct service_port {
 	char name[SERVICE_NAME_MAX + 1];
@@ -34,6 +35,11 @@ struct service_port {
 	union nl_ip ip;
 	int64_t revision;
 	struct service_state state;
+	/* binding: the service port's own MAC and binding (Neutron shows the
+	 * binding to admins only; "" when not shown or unbound). */
+	char mac[18];
+	char host[SERVICE_HOST_MAX];          /* binding:host_id */
+	char migrating_to[SERVICE_HOST_MAX];  /* binding:profile's migrating_to */
 };
 
 /* From a Neutron port object: -EINVAL when it is not a service port. */
@@ -55,6 +61,13 @@ int service_port_list(struct neutron_client *c, json_t **ret,
  * revision. */
 int service_port_set_state(struct neutron_client *c, struct service_port *sp,
 			   const struct service_state *st, struct neutron_error *err) MUST_CHECK;
+/* binding: with migrating_to NULL, binds the service port to `host`
+ * (binding:host_id, an empty binding:profile: one chassis); otherwise adds
+ * binding:profile migrating_to to the binding on its host, as Nova does
+ * for a live migration (ML2/OVN: requested-chassis on both, the new one
+ * activated by a RARP).  On success sp holds the port as Neutron answered. */
+int service_port_bind(struct neutron_client *c, struct service_port *sp, const char *host,
+		      const char *migrating_to, struct neutron_error *err) MUST_CHECK;
 /* 0 also when it is already gone. */
 int service_port_delete(struct neutron_client *c, const char *id,
 			struct neutron_error *err) MUST_CHECK;

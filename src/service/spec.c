@@ -74,7 +74,7 @@ int service_check_format(const struct service_check *c, char *buf, size_t size)
 
 const char *service_phase_to_string(enum service_phase phase)
 {
-	return phase == SERVICE_MOVING ? "moving" : "stable";
+	return phase == SERVICE_MOVING ? "moving" : phase == SERVICE_QUIET ? "quiet" : "stable";
 }
 
 int service_method_parse(const char *text, enum service_method *ret, char *why, size_t why_size)
@@ -84,17 +84,18 @@ int service_method_parse(const char *text, enum service_method *ret, char *why, 
 	else if (streq(text, "fip"))
 		*ret = SERVICE_METHOD_FIP;
 	else if (streq(text, "binding"))
-		return why_set(why, why_size, "the binding method (multiple port bindings) is "
-			       "measured by bench/move_methods but not built into the move: aap or fip");
+		*ret = SERVICE_METHOD_BINDING;
 	else
-		return why_set(why, why_size, "a method is aap (allowed address pair) or fip "
-			       "(floating IP)");
+		return why_set(why, why_size, "a method is aap (allowed address pair), fip "
+			       "(floating IP) or binding (OVN's multi-chassis port binding)");
 	return 0;
 }
 
 const char *service_method_to_string(enum service_method method)
 {
-	return method == SERVICE_METHOD_FIP ? "fip" : "aap";
+	return method == SERVICE_METHOD_FIP	 ? "fip"
+	       : method == SERVICE_METHOD_BINDING ? "binding"
+						  : "aap";
 }
 
 static int copy_id(const json_t *o, const char *key, char *dst, size_t size)
@@ -142,13 +143,15 @@ int service_state_parse(const char *description, struct service_state *ret)
 		st.phase = SERVICE_STABLE;
 	else if (streq(phase, "moving"))
 		st.phase = SERVICE_MOVING;
+	else if (streq(phase, "quiet"))
+		st.phase = SERVICE_QUIET;
 	else
 		goto out;
 	if (copy_id(o, "active", st.active, sizeof(st.active)) < 0 ||
 	    copy_id(o, "from", st.from, sizeof(st.from)) < 0)
 		goto out;
 	/* A move has somewhere to go and something to leave. */
-	if (st.phase == SERVICE_MOVING && (!st.active[0] || !st.from[0]))
+	if (st.phase != SERVICE_STABLE && (!st.active[0] || !st.from[0]))
 		goto out;
 	*ret = st;
 	r = 0;

@@ -33,11 +33,18 @@ struct service_check {
 enum service_method {
 	SERVICE_METHOD_AAP,       /* an allowed address pair on every instance, announced */
 	SERVICE_METHOD_FIP,       /* a floating IP re-associated to the answering instance */
+	/* OVN only: the service port itself, plugged into the answering
+	 * instance as a second interface, moved between chassis with OVN's
+	 * multi-chassis binding (requested-chassis on both, activation by
+	 * RARP; docs/superfluidity.md, "binding"). */
+	SERVICE_METHOD_BINDING,
 };
 
 enum service_phase {
 	SERVICE_STABLE,           /* `active` answers; nobody else holds the address */
-	SERVICE_MOVING,           /* `active` is taking the address; `from` still answers */
+	SERVICE_MOVING,           /* `active` is taking the address; `from` still answers
+				   * (binding: `from` is asked to go quiet) */
+	SERVICE_QUIET,            /* binding only: `from` went quiet; `active` activates */
 };
 
 /* What the service port's description holds. */
@@ -75,7 +82,7 @@ int service_state_parse(const char *description, struct service_state *ret) MUST
 int service_state_format(const struct service_state *st, char **ret) MUST_CHECK;
 
 const char *service_phase_to_string(enum service_phase phase);
-/* "aap", "fip"; -EINVAL for another name (why, may be NULL, says which are
+/* "aap", "fip", "binding"; -EINVAL for another name (why, may be NULL, says which are
  * built). */
 int service_method_parse(const char *text, enum service_method *ret, char *why,
 			 size_t why_size) MUST_CHECK;

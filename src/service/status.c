@@ -25,7 +25,8 @@ static json_t *state_json(const struct service_port *sp)
 /* state_json, and for a floating IP service its floating IP as Neutron has
  * it now (one read): "floating_address", "floating_ip_id",
  * "floating_port_id" (null when associated with nothing, or "floating_error"
- * when it cannot be read). */
+ * when it cannot be read); for a binding service where Neutron binds the
+ * service port: "binding_host", "migrating_to" (null when none). */
 json_t *mgr_status_json(struct service_mgr *m, const struct service_port *sp)
 {
 	json_t *o = state_json(sp);
@@ -33,6 +34,10 @@ json_t *mgr_status_json(struct service_mgr *m, const struct service_port *sp)
 	struct service_fip f;
 	int r;
 
+	if (o && sp->state.method == SERVICE_METHOD_BINDING)
+		json_object_update_new(o, json_pack("{s:s?, s:s?}", "binding_host",
+						    sp->host[0] ? sp->host : NULL, "migrating_to",
+						    sp->migrating_to[0] ? sp->migrating_to : NULL));
 	if (!o || sp->state.method != SERVICE_METHOD_FIP)
 		return o;
 	r = service_fip_find(m->nc, sp->name, &f, &e);

@@ -18,6 +18,8 @@ static int to_standby(struct service_mgr *m, const struct store_service_row *row
 {
 	int r = in ? service_vip_release(in->netns_fd, in->ifname, sp->family, &sp->ip) : 0;
 
+	if (r >= 0 && sp->state.method == SERVICE_METHOD_BINDING && mgr_binding_holds(in, sp))
+		r = mgr_binding_let_go(m, row->service, in, sp->addr);
 	if (r >= 0)
 		r = store_service_put(m->store, row->service, row->port_id, sp->addr, STORE_SERVICE_STANDBY,
 				      (int64_t)sp->state.epoch, 0);
@@ -64,14 +66,28 @@ static int finish_or_undo(struct service_mgr *m, const struct store_service_row 
 		return to_standby(m, row, in, sp);
 	if (st.phase == SERVICE_STABLE)
 		return to_active(m, row, in, sp);
-	r = mgr_instance_taken(m, in, sp, &taken);
-	if (r < 0)
-		return r;
-	if (taken) {
-		st.phase = SERVICE_STABLE;
-		st.from[0] = '\0';
-		r = service_port_set_state(m->nc, sp, &st, NULL);
-		return r < 0 ? r : to_active(m, row, in, sp);
+	/* binding: the instance left went quiet: the way is forward only. */
+	if (st.method == SERVICE_METHOD_BINDING && st.phase == SERVICE_QUIET)
+		return mgr_binding_finish(m, in, sp) < 0 ? -EAGAIN : to_active(m, row, in, sp);
+	if (st.method == SERVICE_METHOD_BINDING) {
+		/* Before the quiet: the port back to its host alone. */
+		struct service_port now = *sp;
+
+		r = service_port_bind(m->nc, &now, sp->host, NULL, NULL);
+		if (r < 0)
+			return r;
+		*sp = now;
+		st = sp->state;
+	} else {
+		r = mgr_instance_taken(m, in, sp, &taken);
+		if (r < 0)
+			return r;
+		if (taken) {
+			st.phase = SERVICE_STABLE;
+			st.from[0] = '\0';
+			r = service_port_set_state(m->nc, sp, &st, NULL);
+			return r < 0 ? r : to_active(m, row, in, sp);
+		}
 	}
 	/* Back to where it came from; the epoch tells the old instance to
 	 * announce itself again. */
@@ -97,6 +113,12 @@ static int release_recorded(struct service_mgr *m, const struct store_service_ro
 	if (!family)
 		return 0;
 	r = mgr_instance_by_port(m, row->port_id, family, &in);
+	/* binding: the service port's tap outlives the container (any
+	 * method's service: the search costs one ovs-vsctl call). */
+	if (mgr_binding_let_go(m, row->service, r >= 0 ? &in : NULL, row->addr) < 0) {
+		mgr_instance_close(&in);
+		return -EAGAIN;
+	}
 	if (r == -ENOENT || r == -EADDRNOTAVAIL)
 		return 0;     /* the container is gone, and the address with it */
 	if (r >= 0)
@@ -134,12 +156,50 @@ static int fip_check(struct service_mgr *m, const struct store_service_row *row,
 	return to_active(m, row, in, &now);
 }
 
+/* binding, the row answering (or having answered) for the service. */
+static int step_active_binding(struct service_mgr *m, const struct store_service_row *row,
+			       struct mgr_instance *in, struct service_port *sp)
+{
+	struct service_state st = sp->state;
+	bool up = false;
+	int r;
+
+	if (streq(st.active, row->port_id)) {
+		r = mgr_instance_taken(m, in, sp, &up);
+		if (r < 0)
+			return r;
+		/* Down (a move undone), gone, a new epoch, or still bound for a
+		 * move's chassis (its final PUT lost): made so again. */
+		if (!up || row->epoch != (int64_t)st.epoch || !streq(sp->host, m->host) ||
+		    sp->migrating_to[0])
+			return to_active(m, row, in, sp);
+		return 0;
+	}
+	if (streq(st.from, row->port_id) && st.phase != SERVICE_STABLE) {
+		/* The mover waits for us to go quiet (its chassis is wired). */
+		r = mgr_binding_quiet(in, sp);
+		if (r >= 0 && st.phase == SERVICE_MOVING) {
+			st.phase = SERVICE_QUIET;
+			r = service_port_set_state(m->nc, sp, &st, NULL);
+		}
+		return r;
+	}
+	/* Moved away: quiet until Neutron binds the port elsewhere (unplugged
+	 * before that, OVN would unbind it from the new chassis too). */
+	if (streq(sp->host, m->host) && mgr_binding_holds(in, sp))
+		return mgr_binding_quiet(in, sp);
+	return to_standby(m, row, in, sp);
+}
+
 static int step_active(struct service_mgr *m, const struct store_service_row *row,
-		       struct mgr_instance *in, const struct service_port *sp)
+		       struct mgr_instance *in, struct service_port *sp)
 {
 	const struct service_state *st = &sp->state;
 	enum service_vip_place where = SERVICE_VIP_NONE;
 	int r;
+
+	if (st->method == SERVICE_METHOD_BINDING)
+		return step_active_binding(m, row, in, sp);
 
 	if (!streq(st->active, row->port_id)) {
 		/* Still answering while a move away from it is under way. */
@@ -198,7 +258,11 @@ int mgr_step_row(struct service_mgr *m, const struct store_service_row *row,
 		 * pool).  If it was the one answering, the service is vacant:
 		 * another instance takes it at its next pass. */
 		r = 0;
-		if (streq(sp->state.active, row->port_id)) {
+		/* binding: the service port's tap goes with the instance that held it. */
+		if (sp->state.method == SERVICE_METHOD_BINDING &&
+		    (streq(sp->state.active, row->port_id) || streq(sp->state.from, row->port_id)))
+			r = mgr_binding_let_go(m, row->service, NULL, NULL);
+		if (r >= 0 && streq(sp->state.active, row->port_id)) {
 			struct service_state st = sp->state;
 
 			/* Mid-move, back to the instance being left; else vacant. */

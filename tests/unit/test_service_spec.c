@@ -93,6 +93,15 @@ static void test_state_round_trip(void **state)
 	assert_string_equal(back.check.path, "/seg");
 	free(text);
 
+	/* binding: the instance being left went quiet. */
+	st.phase = SERVICE_QUIET;
+	assert_int_equal(service_state_format(&st, &text), 0);
+	assert_non_null(strstr(text, "\"phase\":\"quiet\""));
+	assert_int_equal(service_state_parse(text, &back), 0);
+	assert_int_equal(back.phase, SERVICE_QUIET);
+	assert_string_equal(back.from, st.from);
+	free(text);
+
 	/* Stable, no instance yet: no "from". */
 	st = (struct service_state){ .grace_ms = 0 };
 	assert_int_equal(service_check_parse("tcp:1", &st.check, NULL, 0), 0);
@@ -129,10 +138,12 @@ static void test_method(void **state)
 	assert_int_equal(service_method_parse("fip", &m, why, sizeof(why)), 0);
 	assert_int_equal(m, SERVICE_METHOD_FIP);
 	assert_string_equal(service_method_to_string(m), "fip");
-	assert_int_equal(service_method_parse("binding", &m, why, sizeof(why)), -EINVAL);
-	assert_non_null(strstr(why, "not built"));
-	assert_int_equal(m, SERVICE_METHOD_FIP);                  /* untouched */
+	assert_int_equal(service_method_parse("binding", &m, why, sizeof(why)), 0);
+	assert_int_equal(m, SERVICE_METHOD_BINDING);
+	assert_string_equal(service_method_to_string(m), "binding");
 	assert_int_equal(service_method_parse("AAP", &m, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "binding"));
+	assert_int_equal(m, SERVICE_METHOD_BINDING);              /* untouched */
 	assert_int_equal(service_method_parse(NULL, &m, NULL, 0), -EINVAL);
 }
 
@@ -150,6 +161,9 @@ static void test_state_rejects(void **state)
 		/* moving needs both ends */
 		"{\"sf\":1,\"check\":\"tcp:1\",\"grace_ms\":0,\"phase\":\"moving\",\"epoch\":1,"
 		"\"active\":\"x\"}",
+		/* so does quiet (binding: the instance left went quiet) */
+		"{\"sf\":1,\"check\":\"tcp:1\",\"grace_ms\":0,\"phase\":\"quiet\",\"epoch\":1,"
+		"\"from\":\"x\"}",
 		"{\"sf\":1,\"check\":\"tcp:1\",\"grace_ms\":0,\"phase\":\"stable\",\"epoch\":0,"
 		"\"active\":5}",
 		"{\"sf\":1,\"sf\":1,\"check\":\"tcp:1\",\"grace_ms\":0,\"phase\":\"stable\",\"epoch\":0}",
@@ -193,6 +207,23 @@ static uint16_t sum16(const uint8_t *p, size_t n, uint32_t sum)
 	return (uint16_t)sum;
 }
 
+static void test_rarp(void **state)
+{
+	uint8_t f[SERVICE_FRAME_MAX];
+
+	(void)state;
+	assert_int_equal(service_frame_rarp(f, mac), 60);
+	assert_memory_equal(f, "\xff\xff\xff\xff\xff\xff", 6);     /* broadcast */
+	assert_memory_equal(f + 6, mac, 6);
+	assert_memory_equal(f + 12, "\x80\x35", 2);                /* RARP */
+	assert_memory_equal(f + 14, "\x00\x01\x08\x00\x06\x04", 6); /* Ethernet, IPv4 */
+	assert_memory_equal(f + 20, "\x00\x03", 2);                /* reverse request */
+	assert_memory_equal(f + 22, mac, 6);                       /* sender MAC */
+	assert_memory_equal(f + 28, "\0\0\0\0", 4);                /* no addresses */
+	assert_memory_equal(f + 32, mac, 6);                       /* target MAC */
+	assert_memory_equal(f + 38, "\0\0\0\0", 4);
+}
+
 static void test_unsolicited_na(void **state)
 {
 	uint8_t f[SERVICE_FRAME_MAX];
@@ -228,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_state_rejects),
 		cmocka_unit_test(test_method),
 		cmocka_unit_test(test_garp),
+		cmocka_unit_test(test_rarp),
 		cmocka_unit_test(test_unsolicited_na),
 	};
 
