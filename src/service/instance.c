@@ -146,7 +146,7 @@ int mgr_binding_let_go(struct service_mgr *m, const char *service, struct mgr_in
 	struct nl_extack ext = { { 0 } };
 	int r;
 
-	if (!bind_ovs_available(&m->ovs))
+	if (!(m->ovs.db && bind_ovs_available(&m->ovs)))
 		return 0;
 	r = service_svcif_unplug(&m->ovs, service, in ? in->netns_fd : -1, addr, &ext);
 	if (r < 0)

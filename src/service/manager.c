@@ -216,8 +216,6 @@ int service_mgr_new(struct neutron_client *nc, struct store *store,
 	    (opts && opts->ovs_vsctl && opts->ovsdb &&
 	     (!(m->ovs.vsctl = strdup(opts->ovs_vsctl)) || !(m->ovs.db = strdup(opts->ovsdb))))) {
 		free(m->crash_at);
-	free((char *)m->ovs.vsctl);
-	free((char *)m->ovs.db);
 		free((char *)m->ovs.vsctl);
 		free((char *)m->ovs.db);
 		free(m);
@@ -256,5 +254,7 @@ void service_mgr_free(struct service_mgr *m)
 	pthread_cond_destroy(&m->wake);
 	pthread_mutex_destroy(&m->lock);
 	free(m->crash_at);
+	free((char *)m->ovs.vsctl);
+	free((char *)m->ovs.db);
 	free(m);
 }

@@ -150,6 +150,14 @@ int mgr_move_op(struct service_mgr *m, const json_t *req, json_t **ret, char *wh
 				 sp.state.active);
 		goto out;
 	}
+	/* binding: the service port moves between chassis, never within one. */
+	if (sp.state.method == SERVICE_METHOD_BINDING && sp.state.active[0] && sp.host[0] &&
+	    streq(sp.host, m->host)) {
+		r = mgr_req_fail(-EINVAL, why, size,
+				 "the service port is bound to this host (%s) already: the binding "
+				 "method moves it to an instance on another host", m->host);
+		goto out;
+	}
 	r = mgr_req_member(m, &sp, &in, &row, why, size);
 	if (r < 0)
 		goto out;

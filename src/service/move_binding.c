@@ -109,7 +109,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	bool committed = false, migrated = false;
 	int r, u = 0;
 
-	if (!bind_ovs_available(&m->ovs))
+	if (!(m->ovs.db && bind_ovs_available(&m->ovs)))
 		return mgr_req_fail(-EOPNOTSUPP, why, size,
 				    "this host has no Open vSwitch (OVSDB %s): the binding method "
 				    "needs an OVN chassis", m->ovs.db);

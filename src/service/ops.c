@@ -34,7 +34,7 @@ static int binding_check(struct service_mgr *m, const json_t *net, char *why, si
 		ovn = ovn || (type && strncmp(type, "OVN Controller", 14) == 0);
 	}
 	json_decref(agents);
-	if (!ovn || !bind_ovs_available(&m->ovs))
+	if (!ovn || !(m->ovs.db && bind_ovs_available(&m->ovs)))
 		return mgr_req_fail(-EOPNOTSUPP, why, size,
 				    "the binding method needs ML2/OVN: host '%s' has no OVN "
 				    "controller agent in Neutron or no OVSDB here", m->host);

@@ -367,8 +367,9 @@ static int update_pairs(struct neutron_client *c, const char *port_id, const cha
 	return r;
 }
 
-/* The port has the service's pair and its member tag already. */
-static bool is_member(const json_t *port, const char *addr, const char *tag)
+/* The port has the service's pair and its member tag already (binding:
+ * the tag only: the service port carries the address). */
+static bool is_member(const json_t *port, const char *addr, const char *tag, bool pair)
 {
 	json_t *pairs = NULL, *t;
 	bool found = false;
@@ -379,6 +380,8 @@ static bool is_member(const json_t *port, const char *addr, const char *tag)
 			break;
 	if (i == json_array_size(json_object_get(port, "tags")))
 		return false;
+	if (!pair)
+		return true;
 	pairs = pairs_without(json_object_get(port, "allowed_address_pairs"), addr, &found);
 	json_decref(pairs);
 	return found;
@@ -387,6 +390,7 @@ static bool is_member(const json_t *port, const char *addr, const char *tag)
 int service_member_add(struct neutron_client *c, const struct service_port *sp,
 		       const char *port_id, struct neutron_error *err)
 {
+	bool pair = sp->state.method != SERVICE_METHOD_BINDING;
 	json_t *port = NULL;
 	char t[64];
 	int r = service_member_tag(sp->name, t, sizeof(t));
@@ -395,12 +399,13 @@ int service_member_add(struct neutron_client *c, const struct service_port *sp,
 	 * the service's own pool): the deploy's fast path. */
 	if (r >= 0)
 		r = neutron_port_show(c, port_id, &port, err);
-	if (r >= 0 && is_member(port, sp->addr, t))
+	if (r >= 0 && is_member(port, sp->addr, t, pair))
 		r = 1;
 	json_decref(port);
 	if (r != 0)
 		return r;
-	r = update_pairs(c, port_id, sp->addr, true, err);
+	if (pair)
+		r = update_pairs(c, port_id, sp->addr, true, err);
 	if (r >= 0)
 		r = neutron_tag_add(c, "ports", port_id, t, err);
 	return r < 0 ? r : 0;

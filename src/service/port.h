@@ -72,8 +72,9 @@ int service_port_bind(struct neutron_client *c, struct service_port *sp, const c
 int service_port_delete(struct neutron_client *c, const char *id,
 			struct neutron_error *err) MUST_CHECK;
 
-/* Makes `port_id` an instance: the address as an allowed address pair,
- * the member tag.  Idempotent: 1 when it was an instance already, 0 when
+/* Makes `port_id` an instance: the address as an allowed address pair
+ * (not for the binding method, whose service port carries it), the member
+ * tag.  Idempotent: 1 when it was an instance already, 0 when
  * made one; a concurrent change of the port (412) is re-read and retried. */
 int service_member_add(struct neutron_client *c, const struct service_port *sp,
 		       const char *port_id, struct neutron_error *err) MUST_CHECK;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <setjmp.h>
@@ -118,6 +119,8 @@ static int build(int which, char *buf, size_t size, struct nlmsghdr **nlh)
 	struct nl_route route = { .family = AF_INET6, .dst_len = 64, .has_gw = true, .oif = 2,
 				  .table = 1000, .priority = 5 };
 	union nl_ip ip6 = { .bytes = { 0xfd, [15] = 2 } };
+	struct nl_rule rule = { .family = AF_INET, .src.bytes = { 198, 19, 0, 5 }, .src_len = 32,
+				.table = 0xc6130005, .priority = 1000 };
 
 	switch (which) {
 	case 0: return nl_build_veth(buf, size, &local, &peer, nlh, NULL);
@@ -128,6 +131,7 @@ static int build(int which, char *buf, size_t size, struct nlmsghdr **nlh)
 	case 5: return nl_build_addr_add(buf, size, 5, AF_INET6, &ip6, 64, nlh, NULL);
 	case 6: return nl_build_route_add(buf, size, &route, nlh, NULL);
 	case 7: return nl_build_link_get(buf, size, "eth0", 0, false, nlh, NULL);
+	case 8: return nl_build_rule(buf, size, true, &rule, nlh, NULL);
 	}
 	return -1;
 }
@@ -139,7 +143,7 @@ static void test_never_overruns(void **state)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE + 64], sent[MNL_SOCKET_BUFFER_SIZE + 64];
 
-	for (int which = 0; which < 8; which++) {
+	for (int which = 0; which < 9; which++) {
 		struct nlmsghdr *nlh;
 		size_t need = 0;
 
@@ -395,6 +399,46 @@ static void test_route(void **state)
 	assert_int_equal(nl_build_route_add(buf, sizeof(buf), &r, &nlh, NULL), -EINVAL);
 }
 
+static void test_rule(void **state)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nl_rule r = { .family = AF_INET, .src_len = 32, .table = 0xc6130005,
+			     .priority = 1000 };
+	const struct fib_rule_hdr *frh;
+	const struct nlattr *a;
+	struct nlmsghdr *nlh;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET, "198.19.0.5", &r.src.v4), 1);
+	assert_int_equal(nl_build_rule(buf, sizeof(buf), true, &r, &nlh, NULL), 0);
+	assert_int_equal(nlh->nlmsg_type, RTM_NEWRULE);
+	assert_true(nlh->nlmsg_flags & NLM_F_EXCL);
+	frh = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(frh->family, AF_INET);
+	assert_int_equal(frh->src_len, 32);
+	assert_int_equal(frh->action, FR_ACT_TO_TBL);
+	assert_int_equal(frh->table, RT_TABLE_UNSPEC);        /* > 255: in FRA_TABLE */
+	a = find_attr(nlh, sizeof(*frh), FRA_TABLE);
+	assert_non_null(a);
+	assert_int_equal(mnl_attr_get_u32(a), 0xc6130005);
+	a = find_attr(nlh, sizeof(*frh), FRA_SRC);
+	assert_non_null(a);
+	assert_memory_equal(mnl_attr_get_payload(a), &r.src.v4, 4);
+	a = find_attr(nlh, sizeof(*frh), FRA_PRIORITY);
+	assert_non_null(a);
+	assert_int_equal(mnl_attr_get_u32(a), 1000);
+
+	assert_int_equal(nl_build_rule(buf, sizeof(buf), false, &r, &nlh, NULL), 0);
+	assert_int_equal(nlh->nlmsg_type, RTM_DELRULE);
+	assert_false(nlh->nlmsg_flags & NLM_F_CREATE);
+
+	r.table = 0;
+	assert_int_equal(nl_build_rule(buf, sizeof(buf), true, &r, &nlh, NULL), -EINVAL);
+	r.table = 5;
+	r.src_len = 33;
+	assert_int_equal(nl_build_rule(buf, sizeof(buf), true, &r, &nlh, NULL), -EINVAL);
+}
+
 /* An NLMSG_ERROR as the kernel sends it, with `payload` bytes of the
  * request echoed (unless capped) and an optional message TLV. */
 static struct nlmsghdr *make_error(char *buf, int error, bool capped, size_t payload,
@@ -490,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_link_alias),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_rule),
 		cmocka_unit_test(test_error_extack),
 		cmocka_unit_test(test_parse_rejects),
 	};
