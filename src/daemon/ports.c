@@ -219,9 +219,11 @@ static int as_instances(struct daemon *d, const struct pool *p, json_t *req,
 		r = service_member_tag(p->service, tag, sizeof(tag));
 	if (r < 0)
 		return r;
+	/* binding: the service port carries the address, an instance only the tag. */
 	json_array_foreach(req, i, port) {
-		if (json_object_set_new(port, "allowed_address_pairs",
-					json_pack("[{s:s}]", "ip_address", sp.addr)) < 0 ||
+		if ((sp.state.method != SERVICE_METHOD_BINDING &&
+		     json_object_set_new(port, "allowed_address_pairs",
+					 json_pack("[{s:s}]", "ip_address", sp.addr)) < 0) ||
 		    json_array_append_new(json_object_get(port, "tags"), json_string(tag)) < 0)
 			return -ENOMEM;
 	}

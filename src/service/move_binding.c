@@ -113,7 +113,11 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 		return mgr_req_fail(-EOPNOTSUPP, why, size,
 				    "this host has no Open vSwitch (OVSDB %s): the binding method "
 				    "needs an OVN chassis", m->ovs.db);
-	if (!sp->host[0] || streq(sp->host, m->host))
+	if (!sp->host[0])
+		return mgr_req_fail(-EAGAIN, why, size,
+				    "the service port is not bound yet to the answering instance's "
+				    "host (its daemon binds it): try again");
+	if (streq(sp->host, m->host))
 		return mgr_req_fail(-EINVAL, why, size,
 				    "the service port is bound to this host (%s) already: the binding "
 				    "method moves it to an instance on another host", m->host);

@@ -215,7 +215,9 @@ int service_port_bind(struct neutron_client *c, struct service_port *sp, const c
 		attrs = json_pack("{s:s, s:{}}", "binding:host_id", host, "binding:profile");
 	if (!attrs)
 		return -ENOMEM;
-	r = neutron_port_update(c, sp->id, attrs, 0, &port, err);
+	/* No If-Match: the binding is not the state's (the state's writers
+	 * compare-and-set the description only). */
+	r = neutron_port_update(c, sp->id, attrs, -1, &port, err);
 	if (r >= 0)
 		r = service_port_from_json(port, &updated);
 	if (r >= 0)

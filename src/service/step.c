@@ -62,8 +62,16 @@ static int finish_or_undo(struct service_mgr *m, const struct store_service_row 
 	bool taken = false;
 	int r;
 
-	if (!streq(st.active, row->port_id))
+	if (!streq(st.active, row->port_id)) {
+		/* binding: a move that died before its commit leaves no
+		 * migrating_to to this host. */
+		if (st.method == SERVICE_METHOD_BINDING && streq(sp->migrating_to, m->host)) {
+			r = service_port_bind(m->nc, sp, sp->host, NULL, NULL);
+			if (r < 0)
+				return r;
+		}
 		return to_standby(m, row, in, sp);
+	}
 	if (st.phase == SERVICE_STABLE)
 		return to_active(m, row, in, sp);
 	/* binding: the instance left went quiet: the way is forward only. */
@@ -168,21 +176,25 @@ static int step_active_binding(struct service_mgr *m, const struct store_service
 		r = mgr_instance_taken(m, in, sp, &up);
 		if (r < 0)
 			return r;
-		/* Down (a move undone), gone, a new epoch, or still bound for a
-		 * move's chassis (its final PUT lost): made so again. */
-		if (!up || row->epoch != (int64_t)st.epoch || !streq(sp->host, m->host) ||
-		    sp->migrating_to[0])
+		/* Down (a move undone), gone, a new epoch, or bound elsewhere (a
+		 * move's final PUT lost): made so again.  A migrating_to is a
+		 * move under way (its mover drops it if it fails). */
+		if (!up || row->epoch != (int64_t)st.epoch || !streq(sp->host, m->host))
 			return to_active(m, row, in, sp);
 		return 0;
 	}
 	if (streq(st.from, row->port_id) && st.phase != SERVICE_STABLE) {
-		/* The mover waits for us to go quiet (its chassis is wired). */
-		r = mgr_binding_quiet(in, sp);
-		if (r >= 0 && st.phase == SERVICE_MOVING) {
+		/* The mover waits for us to go quiet (its chassis is wired):
+		 * said first, done as soon as Neutron has it, so that the gap is
+		 * the mover's read and its RARP, not our write.  Answering a
+		 * few ms after the mover read it is harmless: its chassis lets
+		 * nothing through until the RARP is seen there (~0.1 s). */
+		r = 0;
+		if (st.phase == SERVICE_MOVING) {
 			st.phase = SERVICE_QUIET;
 			r = service_port_set_state(m->nc, sp, &st, NULL);
 		}
-		return r;
+		return r < 0 ? r : mgr_binding_quiet(in, sp);
 	}
 	/* Moved away: quiet until Neutron binds the port elsewhere (unplugged
 	 * before that, OVN would unbind it from the new chassis too). */
