@@ -182,6 +182,7 @@ struct nl_route {
 	int oif;                  /* output ifindex; required for adding */
 	uint32_t table;           /* 0: main */
 	uint32_t priority;        /* metric; 0: none */
+	bool unreachable;         /* adding: RTN_UNREACHABLE, no gateway, no oif */
 	unsigned scope;           /* listing only */
 	unsigned protocol;        /* listing only */
 };

@@ -20,8 +20,10 @@ int nl_build_route_add(void *buf, size_t size, const struct nl_route *r, struct 
 				     r->family);
 	if (r->dst_len > len * 8)
 		return nl_extack_set(extack, -EINVAL, "prefix length %u is too long", r->dst_len);
-	if (r->oif <= 0)
+	if (r->oif <= 0 && !r->unreachable)
 		return nl_extack_set(extack, -EINVAL, "a route needs an output interface");
+	if (r->unreachable && (r->oif > 0 || r->has_gw))
+		return nl_extack_set(extack, -EINVAL, "an unreachable route has no interface");
 	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*rtm)))
 		goto toobig;
 	memset(buf, 0, size);   /* attribute padding: see link_msg.c */
@@ -33,15 +35,16 @@ int nl_build_route_add(void *buf, size_t size, const struct nl_route *r, struct 
 	rtm->rtm_dst_len = (uint8_t)r->dst_len;
 	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_type = r->unreachable ? RTN_UNREACHABLE : RTN_UNICAST;
 	/* As `ip route` does: IPv4 routes without a gateway are on the link;
 	 * IPv6 has no use for the scope. */
-	rtm->rtm_scope = r->family == AF_INET && !r->has_gw ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+	rtm->rtm_scope = r->family == AF_INET && !r->has_gw && !r->unreachable ? RT_SCOPE_LINK
+										: RT_SCOPE_UNIVERSE;
 	if (r->onlink)
 		rtm->rtm_flags |= RTNH_F_ONLINK;
 	if ((r->dst_len && !mnl_attr_put_check(nlh, size, RTA_DST, len, &r->dst)) ||
 	    (r->has_gw && !mnl_attr_put_check(nlh, size, RTA_GATEWAY, len, &r->gw)) ||
-	    !mnl_attr_put_u32_check(nlh, size, RTA_OIF, (uint32_t)r->oif) ||
+	    (r->oif > 0 && !mnl_attr_put_u32_check(nlh, size, RTA_OIF, (uint32_t)r->oif)) ||
 	    (table >= 256 && !mnl_attr_put_u32_check(nlh, size, RTA_TABLE, table)) ||
 	    (r->priority && !mnl_attr_put_u32_check(nlh, size, RTA_PRIORITY, r->priority)))
 		goto toobig;

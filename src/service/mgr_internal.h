@@ -20,6 +20,10 @@
 #define MGR_REANNOUNCE_MS 5000     /* after taking the address, announce each pass */
 #define MGR_MAX_WATCH 32
 #define MGR_FIP_CHECK_MS 5000      /* fip: the active instance reads its floating IP */
+/* binding: the instance left stays quiet this long at most (an ACTIVE
+ * row's `until`), then answers again: a mover whose daemon died after its
+ * commit leaves no service silent for longer. */
+#define MGR_BINDING_QUIET_MAX_MS 10000
 /* A JOINING row's `until`: the port is an instance already. */
 #define MGR_JOIN_INSTANCE 1
 

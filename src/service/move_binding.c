@@ -2,8 +2,7 @@
  * "binding"): the service port itself moves to the target's chassis, as
  * Nova's live migration moves a VM's port on ML2/OVN:
  *   ready    the target answers its check, from its own namespace;
- *   plug     the service port's interface into the target, up (OVN does not
- *            let it through: the port is requested on the old chassis);
+ *   plug     the service port's interface into the target, down;
  *   migrate  binding:profile migrating_to = this host: requested-chassis on
  *            both, activation-strategy rarp; ovn-controller here claims the
  *            port as an additional chassis, its traffic still blocked;
@@ -11,7 +10,8 @@
  *            commit point, which asks the old host to go quiet;
  *   quiet    the old host's thread takes its interface down and writes
  *            phase quiet; the mover reads it every 20 ms;
- *   switch   a RARP from the target's interface: OVN lets it through here;
+ *   switch   the target's interface up, a RARP from it: OVN lets it
+ *            through here;
  *   stable   Neutron: {active: target, stable}, then the port bound here
  *            alone; the old host unplugs its tap once Neutron says so.
  * Before the quiet a failure is undone (migrating_to dropped, the state back
@@ -39,14 +39,22 @@ static unsigned ms_since(uint64_t start_us)
 	return (unsigned)((util_now_us() - start_us) / 1000);
 }
 
-int mgr_binding_finish(struct service_mgr *m, struct mgr_instance *in, struct service_port *sp)
+/* After the quiet: the target's interface up (down until now, so that it
+ * kept no neighbour state from its blocked time: an INCOMPLETE entry for
+ * the client retries only after 1 s), the RARP that activates this
+ * chassis, the state stable, the port bound here alone. */
+static int finish(struct service_mgr *m, struct mgr_instance *in, struct service_port *sp,
+		  const struct service_svcif_net *net)
 {
 	struct service_state st = sp->state;
+	struct nl_extack ext = { { 0 } };
 	char tap[IFNAMSIZ], ifn[IFNAMSIZ];
 	int r;
 
 	service_svcif_names(sp->id, tap, ifn);
-	r = service_announce_rarp(in->netns_fd, ifn, RARP_COUNT, RARP_INTERVAL_MS);
+	r = service_svcif_set_up(in->netns_fd, sp, net, true, &ext);
+	if (r >= 0)
+		r = service_announce_rarp(in->netns_fd, ifn, RARP_COUNT, RARP_INTERVAL_MS);
 	if (r >= 0 && st.phase != SERVICE_STABLE) {
 		st.phase = SERVICE_STABLE;
 		st.from[0] = '\0';
@@ -56,6 +64,14 @@ int mgr_binding_finish(struct service_mgr *m, struct mgr_instance *in, struct se
 	if (r >= 0 && (!streq(sp->host, m->host) || sp->migrating_to[0]))
 		r = service_port_bind(m->nc, sp, m->host, NULL, NULL);
 	return r;
+}
+
+int mgr_binding_finish(struct service_mgr *m, struct mgr_instance *in, struct service_port *sp)
+{
+	struct service_svcif_net net;
+	int r = mgr_binding_plug(m, in, sp, false, &net, NULL, 0);
+
+	return r < 0 ? r : finish(m, in, sp, &net);
 }
 
 /* ovn-controller here claimed the port (as an additional chassis). */
@@ -103,6 +119,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 {
 	struct neutron_error e = { 0 };
 	struct service_state st = sp->state;
+	struct service_svcif_net net;
 	char old_host[SERVICE_HOST_MAX], pwhy[256] = "";
 	uint64_t t = util_now_us();
 	unsigned waited = 0;
@@ -130,7 +147,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 		return mgr_req_fail(r, why, size, "the target was not ready within %u ms: %s",
 				    ready_timeout_ms, pwhy);
 	t = util_now_us();
-	r = mgr_binding_plug(m, in, sp, true, NULL, why, size);
+	r = mgr_binding_plug(m, in, sp, false, &net, why, size);
 	json_object_set_new(timings, "plug_ms", json_integer(ms_since(t)));
 	if (r < 0)
 		goto undo;
@@ -183,7 +200,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	}
 	mgr_crash_point(m, "stable");
 	t = util_now_us();
-	r = mgr_binding_finish(m, in, sp);
+	r = finish(m, in, sp, &net);
 	json_object_set_new(timings, "switch_ms", json_integer(ms_since(t)));
 	if (r < 0)
 		/* Forward only: the row stays TAKING, the thread finishes it. */

@@ -185,16 +185,35 @@ static int step_active_binding(struct service_mgr *m, const struct store_service
 	}
 	if (streq(st.from, row->port_id) && st.phase != SERVICE_STABLE) {
 		/* The mover waits for us to go quiet (its chassis is wired):
-		 * said first, done as soon as Neutron has it, so that the gap is
-		 * the mover's read and its RARP, not our write.  Answering a
-		 * few ms after the mover read it is harmless: its chassis lets
-		 * nothing through until the RARP is seen there (~0.1 s). */
-		r = 0;
-		if (st.phase == SERVICE_MOVING) {
+		 * done, then said.  (Said first, the mover's read, RARP and
+		 * activation beat Neutron's answer to our write: both answered
+		 * for ~50 ms, seen on the bed.) */
+		int64_t now = store_clock_ms();
+
+		if (st.phase == SERVICE_QUIET && row->until && now >= row->until) {
+			/* The mover never switched (its daemon died?): we answer
+			 * again.  A switch under way loses the compare-and-set,
+			 * and its daemon then undoes its side. */
+			log_info_rl("service '%s': the move to %s did not switch within %d ms: "
+				    "%s answers again", row->service, st.active,
+				    MGR_BINDING_QUIET_MAX_MS, row->port_id);
+			snprintf(st.active, sizeof(st.active), "%s", row->port_id);
+			st.from[0] = '\0';
+			st.phase = SERVICE_STABLE;
+			st.epoch++;
+			r = service_port_set_state(m->nc, sp, &st, NULL);
+			return r < 0 ? r : to_active(m, row, in, sp);
+		}
+		r = mgr_binding_quiet(in, sp);
+		if (r >= 0 && st.phase == SERVICE_MOVING) {
 			st.phase = SERVICE_QUIET;
 			r = service_port_set_state(m->nc, sp, &st, NULL);
 		}
-		return r < 0 ? r : mgr_binding_quiet(in, sp);
+		if (r >= 0 && !row->until)
+			r = store_service_put(m->store, row->service, row->port_id, sp->addr,
+					      STORE_SERVICE_ACTIVE, row->epoch,
+					      now + MGR_BINDING_QUIET_MAX_MS);
+		return r;
 	}
 	/* Moved away: quiet until Neutron binds the port elsewhere (unplugged
 	 * before that, OVN would unbind it from the new chassis too). */

@@ -94,12 +94,18 @@ static int offloads_off_in_ns(void *arg)
 	return nl_link_offloads_off(j->ifname);
 }
 
-static int arp_ignore(int netns_fd, const char *ifname)
+/* Each interface answers ARP for its own addresses only (arp_ignore) and
+ * asks with its own address (arp_announce): the service address never
+ * speaks from the instance's own interface, and the reverse. */
+static int arp_own(int netns_fd, const char *ifname)
 {
 	char key[64];
+	int r;
 
 	snprintf(key, sizeof(key), "ipv4/conf/%s/arp_ignore", ifname);
-	return netns_sysctl_write(netns_fd, key, "1");
+	r = netns_sysctl_write(netns_fd, key, "1");
+	snprintf(key, sizeof(key), "ipv4/conf/%s/arp_announce", ifname);
+	return r < 0 ? r : netns_sysctl_write(netns_fd, key, "2");
 }
 
 int service_svcif_plug(const struct bind_ovs_cfg *ovs, int netns_fd, const char *inst_ifname,
@@ -146,9 +152,9 @@ int service_svcif_plug(const struct bind_ovs_cfg *ovs, int netns_fd, const char 
 	if (r >= 0)
 		r = netns_sysctl_write(netns_fd, key, "1");   /* IPv4 only: no stray frames */
 	if (r >= 0)
-		r = arp_ignore(netns_fd, ifn);
+		r = arp_own(netns_fd, ifn);
 	if (r >= 0)
-		r = arp_ignore(netns_fd, inst_ifname);
+		r = arp_own(netns_fd, inst_ifname);
 	if (r < 0) {
 		struct nl_extack ignored = { { 0 } };
 
@@ -201,6 +207,15 @@ int service_svcif_set_up(int netns_fd, const struct service_port *sp,
 	rt = (struct nl_route){ .family = AF_INET, .gw.v4 = net->gw, .has_gw = true,
 				.onlink = true, .oif = ifindex, .table = rule.table };
 	if (r >= 0 && net->has_gw)
+		r = nl_route_add(s, &rt, ext);
+	if (r == -EEXIST)
+		r = 0;
+	/* Last resort of the table, kept while the link is down (when it
+	 * loses the others): what the instance still sends as the service
+	 * (a retransmit) is dropped, never sent from its own interface. */
+	rt = (struct nl_route){ .family = AF_INET, .unreachable = true, .table = rule.table,
+				.priority = UINT32_MAX };
+	if (r >= 0)
 		r = nl_route_add(s, &rt, ext);
 	if (r == -EEXIST)
 		r = 0;

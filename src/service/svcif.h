@@ -10,8 +10,11 @@
  * of its own (numbered by the address: the service's subnet on svc<sp11>
  * and its gateway) and the rule "from <address> lookup <table>": what the
  * instance answers as the service leaves by the service port, what it
- * starts from its own address by its own interface.  arp_ignore = 1 on both
- * interfaces: each answers ARP for its own address only.  IPv4 only.
+ * starts from its own address by its own interface; the table ends in an
+ * unreachable route, so that while the link is down nothing leaves as the
+ * service by the other interface.  arp_ignore = 1 and arp_announce = 2 on
+ * both interfaces: each answers and asks ARP for its own address only.
+ * IPv4 only.
  *
  * OVSDB is spoken through bind_ovs's ovs-vsctl (no sf-deployment tag: no
  * host's garbage collector takes the tap for a pool port's).  Each call is

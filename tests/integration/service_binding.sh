@@ -41,183 +41,32 @@ ENV_TOOLS="jq socat curl openstack ip ping busybox ovs-vsctl ovn-nbctl ovn-sbctl
 . "$(dirname "$0")/lib/ovn.sh"
 # shellcheck source=tests/integration/lib/service.sh
 . tests/integration/lib/service.sh
-SFPROBE=$B/tests/tools/sfprobe
+# The bed's fixtures (the network, the daemons, the service, the client, the
+# instances, the probe, and what the test looks at: settled, holder_checks
+# and their parts) are lib/service.sh's binding bed, which bench/move_service
+# runs too.
 [ -x "$SFPROBE" ] || die "no $SFPROBE (make tests)"
 
 # --- the network: no port security ----------------------------------------------------
-# lib/openstack.sh's mk_network with port_security_enabled=false (it has no
-# such option); recorded, so that neutron_cleanup removes it.
-mk_network_nops() { # VAR LABEL
-	local _mk_id
-	_mk_id=$(neutron POST networks "$(jq -nc --arg n "$NAME-$2" \
-		'{network: {name: $n, port_security_enabled: false}}')" | jq -er .network.id) ||
-		die "creating network $NAME-$2 without port security"
-	made_networks+=("$_mk_id")
-	printf -v "$1" '%s' "$_mk_id"
-}
-mk_network_nops net_id net
-pfx=$(rand_prefix)
-mk_subnet subnet_id "$net_id" "$pfx"
+bnd_net
 check "network $NAME-net ($pfx.0/24) has no port security" \
 	jq -e '.network.port_security_enabled == false' <<< "$(neutron GET "networks/$net_id")"
-
-# Pool svc has no security_groups: its ports are created without any, and
-# Neutron applies the default group only to ports with port security.
-start_instance a "$H1" < <(pool_ini min=2 max=4 batch=2 cooldown_ms=500 svc:net); IA=$INSTANCE
-start_instance b "$H2" < <(pool_ini min=2 max=4 batch=2 cooldown_ms=500 svc:net); IB=$INSTANCE
-for i in "$IA" "$IB"; do wait_pool "$i" svc 2 150; done
-
-# lib/service.sh's add, for a network config without securityGroups (its
-# add always names one; an empty list would be another pool's key).
-add_nosg() { # INSTANCE LABEL NETNS [VAR=VALUE...]
-	local sock
-	sock=$(scripts/sfhost sock "$1")
-	CONF_SOCKET=$sock cni ADD "$NAME-$2" "/run/netns/$3" eth0 \
-		"$(CONF_SOCKET=$sock conf 1.1.0 "$NAME-net")" "${@:4}"
-}
+bnd_daemons
 
 # --- the service -----------------------------------------------------------------------
-svc=mc$RND
-sfctl "$IA" service create "$svc" --network "$NAME-net" --check http:8080/who \
-	--method binding > "$tmp/create.out" 2>&1 ||
-	die "sfctl service create --method binding: $(cat "$tmp/create.out")"
+bnd_create
 pass "sfctl service create --method binding"
-vip=$(svc_json | jq -er .service.address) || die "no service address: $(svc_json)"
-svc_port=$(svc_json | jq -er .service.id) || die "no service port"
-svc_if=svc${svc_port:0:11} svc_tap=tap${svc_port:0:11}
 check "status says method binding" jq -e '.service.method == "binding"' <<< "$(svc_json)"
 check "the service port is Neutron's, superfluid:service, tagged sf-service=$svc and sf-method=binding" \
 	jq -e --arg n "sf-service=$svc" '.device_owner == "superfluid:service" and
 		(.tags | index($n)) and (.tags | index("sf-method=binding"))' <<< "$(port_get "$svc_port")"
 say "service $svc at $vip, port $svc_port ($svc_if in the answering instance, $svc_tap in its host's br-int)"
 
-# --- what the test looks at --------------------------------------------------------------
-# SB chassis by their Chassis row's UUID (both hosts' up front: the
-# sampler below resolves them in subshells, where a cache would not stay).
-declare -A chassis_name=()
-for h in "$H1" "$H2"; do
-	u=$(sbctl --bare --columns=_uuid find Chassis name="$h")
-	[ -n "$u" ] || die "no SB chassis $h"
-	chassis_name[$u]=$h
-done
-chassis_of() { printf '%s' "${chassis_name[$1]:-$(sbctl --bare --columns=name list Chassis "$1")}"; }
-# sb_binding PORT: its SB Port_Binding, "ch=CHASSIS add=CHASSIS,... act=CHASSIS"
-# (act: options:additional-chassis-activated; "-" for none), as
-# bench/move_lib.sh's ovn_sb_binding reads it (that lib is the bench's).
-sb_binding() {
-	local ch add c names="" act
-	ch=$(sbctl --bare --columns=chassis find Port_Binding logical_port="$1" 2> /dev/null)
-	add=$(sbctl --bare --columns=additional_chassis find Port_Binding logical_port="$1" 2> /dev/null)
-	act=$(sbctl --bare --columns=options find Port_Binding logical_port="$1" 2> /dev/null |
-		tr ' ' '\n' | sed -n 's/^additional-chassis-activated=//p' | tr -d '"')
-	[ -z "$ch" ] || ch=$(chassis_of "$ch")
-	for c in $add; do names+=${names:+,}$(chassis_of "$c"); done
-	printf 'ch=%s add=%s act=%s' "${ch:--}" "${names:--}" "${act:--}"
-}
-sb_on() { [[ "$(sb_binding "$svc_port")" == "ch=$1 add=- "* ]]; } # HOST, alone
-# The service port's interface in NETNS: up, the service address on it as a /32.
-svc_up() {
-	ip -n "$1" -j addr show dev "$svc_if" 2> /dev/null | jq -e --arg a "$vip" '.[0] |
-		(.flags | index("UP")) and (.operstate == "UP" or .operstate == "UNKNOWN") and
-		([.addr_info[] | select(.local == $a and .prefixlen == 32)] | length == 1)' > /dev/null
-}
-# HOST's OVSDB plugs the service port: tap<port11> (its only Interface with
-# that iface-id) in br-int, sf-service=$svc, claimed (ovn-installed).
-ovs_holds() {
-	[ "$(vsctl "$1" --bare --columns=name find Interface "external_ids:iface-id=$svc_port")" = "$svc_tap" ] &&
-		[ "$(vsctl "$1" iface-to-br "$svc_tap" 2> /dev/null)" = br-int ] &&
-		[ "$(vsctl "$1" get Interface "$svc_tap" external_ids:sf-service external_ids:ovn-installed \
-			2> /dev/null | tr -d '"' | paste -sd ' ')" = "$svc true" ]
-}
-# HOST's interfaces named after the service port (any prefix: tap, sfp, ...).
-host_links() {
-	ip -n "$(host_ns "$1")" -j link show | jq -r --arg s "${svc_port:0:11}" \
-		'[.[].ifname | select(endswith($s))] | join(" ")'
-}
-# Nothing of the service port on HOST: no OVSDB Interface with its iface-id
-# or named tap<port11>, no host interface named after it.
-host_free() {
-	[ -z "$(vsctl "$1" --bare --columns=name find Interface "external_ids:iface-id=$svc_port")" ] &&
-		[ -z "$(vsctl "$1" --bare --columns=name find Interface name="$svc_tap")" ] &&
-		[ -z "$(host_links "$1")" ]
-}
-# Neutron binds the service port to HOST, not migrating.
-bound_to() {
-	port_get "$svc_port" | jq -e --arg h "$1" '."binding:host_id" == $h and
-		((."binding:profile" // {}) | has("migrating_to") | not)' > /dev/null
-}
-# status --json says so too (binding_host, migrating_to: src/service/status.c).
-status_bound() {
-	svc_json | jq -e --arg h "$1" '.service.binding_host == $h and .service.migrating_to == null' \
-		> /dev/null
-}
-standby_here() { # X: its own daemon's journal says it stands by
-	sfctl "${inst_of[$1]}" service status "$svc" --json | jq -e --arg p "${port_of[$1]}" \
-		'[.service.instances[] | select(.port_id == $p)] | length == 1 and .[0].local_role == "standby"' \
-		> /dev/null
-}
+# --- what the test looks at, beside lib/service.sh's --------------------------------------
 not_member() { # PORT: no sf-member tag of the service
 	jq -e --arg t "sf-member=$svc" '(.tags | index($t)) == null' <<< "$(port_get "$1")" > /dev/null
 }
-
-# The instances, by label: namespace, port, host, daemon.
-declare -A port_of host_of inst_of
-instances=()
-other_host() { if [ "$1" = "$H1" ]; then echo "$H2"; else echo "$H1"; fi; }
-# settled X: everything says X answers: the state, its namespace and no
-# other's, its host's OVSDB and nothing on the other host, Neutron's
-# binding, the SB, the client.
-settled() {
-	local x=$1 h=${host_of[$1]} n
-	answers "${port_of[$x]}" && svc_up "${ns_of[$x]}" || return 1
-	for n in "${instances[@]}"; do
-		[ "$n" = "$x" ] || link_absent "${ns_of[$n]}" "$svc_if" || return 1
-	done
-	ovs_holds "$h" && host_free "$(other_host "$h")" && bound_to "$h" && status_bound "$h" &&
-		sb_on "$h" && got_who "$x"
-}
-# holder_checks WHAT X: the same, one check each.
-holder_checks() {
-	local w=$1 x=$2 h=${host_of[$2]} o n
-	o=$(other_host "$h")
-	check "$w: the state: $x's port answers, phase stable" answers "${port_of[$x]}"
-	check "$w: $svc_if in $x's namespace, up, $vip/32 on it" svc_up "${ns_of[$x]}"
-	for n in "${instances[@]}"; do
-		[ "$n" = "$x" ] || check "$w: no $svc_if in $n's namespace" link_absent "${ns_of[$n]}" "$svc_if"
-	done
-	check "$w: $h's OVSDB: $svc_tap in br-int, iface-id the service port, sf-service=$svc, ovn-installed" \
-		ovs_holds "$h"
-	check "$w: $o's OVSDB and interfaces: nothing of the service port" host_free "$o"
-	check "$w: Neutron binds the service port to $h, no migrating_to" bound_to "$h"
-	check "$w: status: binding_host $h, no migrating_to" status_bound "$h"
-	check "$w: SB: its Port_Binding on chassis $h, no additional chassis ($(sb_binding "$svc_port"))" sb_on "$h"
-	check "$w: the client is answered by $x" got_who "$x"
-}
-
-# The client asking the service every 50 ms (service_faults_fip.sh's probe,
-# at the service address), from probe_start to probe_stop, which sets
-# failed, requests and gap (the longest between two answers, ms) from
-# sfprobe's log and summary.
-probe_pid=
-probe_start() {
-	ip netns exec "$ns_c" "$SFPROBE" --url "http://$vip:8080/who" --interval-ms 50 \
-		--timeout-ms 1000 --log "$tmp/probe.log" > "$tmp/probe.json" 2> "$tmp/probe.err" &
-	probe_pid=$!
-}
-probe_stop() {
-	local rc=0
-	kill -TERM "$probe_pid" 2> /dev/null
-	wait "$probe_pid" || rc=$?
-	probe_pid=
-	[ "$rc" = 0 ] || say "sfprobe exited $rc: $(head -c 600 "$tmp/probe.err")"
-	read -r failed requests < <(awk '!/^#/ { n++; if ($2 != 1) f++ } END { print f + 0, n + 0 }' \
-		"$tmp/probe.log")
-	gap=$(jq -er '.longest_gap_ms | floor' "$tmp/probe.json" 2> /dev/null) || gap="?"
-	[ "$failed" = 0 ] || say "failed requests: $(awk '!/^#/ && $2 != 1' "$tmp/probe.log" | head -5 | paste -sd ';')"
-}
 few_lost() { [ "$failed" -le 5 ] && [ "$requests" -gt 20 ]; }
-probe_kill() { if [ -n "$probe_pid" ]; then kill "$probe_pid" 2> /dev/null; fi; }
-at_exit 15 probe_kill
 # The service port's SB Port_Binding sampled every 50 ms from sb_watch_start
 # to sb_watch_stop: a line per change in $tmp/sb.log, "MS ch=.. add=.. act=..".
 sb_pid=
@@ -238,25 +87,6 @@ sb_watch_start() {
 sb_watch_stop() { touch "$tmp/sb.stop"; wait "$sb_pid"; sb_pid=; }
 sb_kill() { if [ -n "$sb_pid" ]; then kill "$sb_pid" 2> /dev/null; wait "$sb_pid" 2> /dev/null; fi; }
 at_exit 15 sb_kill
-# What no purge finds of the service port if the test ends before the
-# delete (its tap carries no sf-deployment, src/service/svcif.h): its OVSDB
-# ports and host interfaces, by the port's id.  Neutron's port goes with
-# the network (neutron_cleanup).
-svc_leftovers() {
-	local h i
-	[ -n "${svc_port:-}" ] || return 0
-	for h in "$H1" "$H2"; do
-		for i in $(vsctl "$h" --bare --columns=name find Interface "external_ids:iface-id=$svc_port" 2> /dev/null); do
-			say "removing $h's OVSDB port $i of the service port"
-			vsctl "$h" --if-exists del-port "$i"
-		done
-		for i in $(host_links "$h"); do
-			say "removing $h's interface $i of the service port"
-			ip -n "$(host_ns "$h")" link del "$i" 2> /dev/null
-		done
-	done
-}
-at_exit 35 svc_leftovers
 
 # move_to X: `sfctl service move --to X --json` on X's daemon, the client
 # asking throughout, the SB sampled; then everything says X answers.
@@ -264,7 +94,7 @@ move_to() {
 	local x=$1 to=${host_of[$1]} from t0
 	from=$(other_host "$to")
 	say "--- [$SECONDS s] move to $x: $from -> $to, by $to's daemon"
-	probe_start
+	probe_start   # a request every 50 ms, 1 s timeout
 	sleep 1   # answers before the move
 	sb_watch_start
 	t0=$(date +%s%N)
@@ -289,16 +119,9 @@ move_to() {
 }
 
 # --- the client, a and b ---------------------------------------------------------------
-mk_netns ns_c client
-add_nosg "$IB" c "$ns_c"
-expect "ADD the client on $H2" 0 '.ips | length == 1' || die "ADD the client"
+bnd_client
 
-mk_netns "ns_of[a]" a
-add_nosg "$IA" a "${ns_of[a]}"
-expect "ADD a on $H1" 0 '.ips | length == 1' || die "ADD a"
-port_of[a]=$(held_port "$IA" "$NAME-a") || die "a holds no port"
-host_of[a]=$H1 inst_of[a]=$IA
-instances+=(a)
+bnd_instance a "$IA" "$H1"
 check "a's port: no port security, no security group" jq -e \
 	'.port_security_enabled == false and (.security_groups | length == 0)' <<< "$(port_get "${port_of[a]}")"
 serve "${ns_of[a]}" a
@@ -308,12 +131,7 @@ wait_until 60 settled a
 say "a settled in $((SECONDS - t0)) s"
 holder_checks "a attached" a
 
-mk_netns "ns_of[b]" b
-add_nosg "$IB" b "${ns_of[b]}"
-expect "ADD b on $H2" 0 '.ips | length == 1' || die "ADD b"
-port_of[b]=$(held_port "$IB" "$NAME-b") || die "b holds no port"
-host_of[b]=$H2 inst_of[b]=$IB
-instances+=(b)
+bnd_instance b "$IB" "$H2"
 serve "${ns_of[b]}" b
 check "sfctl service attach b (on $H2)" sfctl "$IB" service attach "$svc" --container "$NAME-b"
 check "b is an instance, not answering" jq -e --arg p "${port_of[b]}" '.service.instances |
@@ -328,12 +146,7 @@ move_to a
 
 # --- refused: the target on the active instance's host ----------------------------------------
 say "--- a move to a second container on $H1, where a answers"
-mk_netns "ns_of[a2]" a2
-add_nosg "$IA" a2 "${ns_of[a2]}"
-expect "ADD a2 on $H1" 0 '.ips | length == 1' || die "ADD a2"
-port_of[a2]=$(held_port "$IA" "$NAME-a2") || die "a2 holds no port"
-host_of[a2]=$H1 inst_of[a2]=$IA
-instances+=(a2)
+bnd_instance a2 "$IA" "$H1"
 serve "${ns_of[a2]}" a2   # ready: only its host can be the reason
 epoch=$(svc_json | jq -er .service.epoch) || die "no epoch: $(svc_json)"
 if sfctl "$IA" service move "$svc" --to "$NAME-a2" > "$tmp/move.out" 2>&1; then

@@ -397,6 +397,17 @@ static void test_route(void **state)
 
 	r.oif = 0;
 	assert_int_equal(nl_build_route_add(buf, sizeof(buf), &r, &nlh, NULL), -EINVAL);
+
+	/* Unreachable: no interface, no gateway. */
+	r = (struct nl_route){ .family = AF_INET, .unreachable = true, .table = 5000,
+			       .priority = 0xffffffff };
+	assert_int_equal(nl_build_route_add(buf, sizeof(buf), &r, &nlh, NULL), 0);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(rtm->rtm_type, RTN_UNREACHABLE);
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	assert_null(find_attr(nlh, sizeof(*rtm), RTA_OIF));
+	r.oif = 3;
+	assert_int_equal(nl_build_route_add(buf, sizeof(buf), &r, &nlh, NULL), -EINVAL);
 }
 
 static void test_rule(void **state)

@@ -28,6 +28,7 @@ host_ovsdb_ifaces() {
 		"external_ids:sf-deployment=$2" | sed '/^$/d'
 }
 
+# shellcheck disable=SC2015  # die when either fails
 TOKEN=$(openstack token issue -f value -c id) && [ -n "$TOKEN" ] || die "no Keystone token"
 
 # neutron METHOD PATH [BODY]: prints the answer; fails on an HTTP error
@@ -49,6 +50,19 @@ mk_network() {
 	local _mk_id
 	_mk_id=$(neutron POST networks "$(jq -nc --arg n "$NAME-$2" '{network: {name: $n}}')" |
 		jq -er .network.id) || die "creating network $NAME-$2"
+	made_networks+=("$_mk_id")
+	printf -v "$1" '%s' "$_mk_id"
+}
+
+# mk_network_nops VAR LABEL: network $NAME-LABEL without port security
+# (port_security_enabled=false), so that its ports have none nor any group
+# unless asked: the OVN bed's networks for --method binding (with security
+# groups the bed's userspace ovs-vswitchd aborts on conntrack, docs/ovn.md).
+mk_network_nops() {
+	local _mk_id
+	_mk_id=$(neutron POST networks "$(jq -nc --arg n "$NAME-$2" \
+		'{network: {name: $n, port_security_enabled: false}}')" | jq -er .network.id) ||
+		die "creating network $NAME-$2 without port security"
 	made_networks+=("$_mk_id")
 	printf -v "$1" '%s' "$_mk_id"
 }
