@@ -17,10 +17,8 @@
 static int binding_check(struct service_mgr *m, const json_t *net, char *why, size_t size)
 {
 	struct neutron_error e = { 0 };
-	struct nl_extack ext = { { 0 } };
 	json_t *agents = NULL, *a;
-	char dp[64] = "";
-	bool ovn = false;
+	bool ovn = false, userspace = false;
 	size_t i;
 	int r;
 
@@ -39,10 +37,7 @@ static int binding_check(struct service_mgr *m, const json_t *net, char *why, si
 				    "the binding method needs ML2/OVN: host '%s' has no OVN "
 				    "controller agent in Neutron or no OVSDB here", m->host);
 	if (!json_is_false(json_object_get(net, "port_security_enabled")) &&
-	    bind_ovs_vsctl(&m->ovs, (const char *const[]){ "get", "Bridge", SERVICE_SVCIF_BRIDGE,
-							   "datapath_type", NULL },
-			   dp, sizeof(dp), &ext) >= 0 &&
-	    (streq(dp, "netdev") || streq(dp, "\"netdev\"")))
+	    service_svcif_userspace(&m->ovs, &userspace) >= 0 && userspace)
 		return mgr_req_fail(-EOPNOTSUPP, why, size,
 				    "the binding method on a network with port security needs a "
 				    "kernel datapath: this host's %s is userspace (netdev), whose "

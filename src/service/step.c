@@ -75,8 +75,10 @@ static int finish_or_undo(struct service_mgr *m, const struct store_service_row 
 	if (st.phase == SERVICE_STABLE)
 		return to_active(m, row, in, sp);
 	/* binding: the instance left went quiet: the way is forward only. */
-	if (st.method == SERVICE_METHOD_BINDING && st.phase == SERVICE_QUIET)
-		return mgr_binding_finish(m, in, sp) < 0 ? -EAGAIN : to_active(m, row, in, sp);
+	if (st.method == SERVICE_METHOD_BINDING && st.phase == SERVICE_QUIET) {
+		r = mgr_binding_finish(m, in, sp);
+		return r < 0 ? r : to_active(m, row, in, sp);
+	}
 	if (st.method == SERVICE_METHOD_BINDING) {
 		/* Before the quiet: the port back to its host alone. */
 		struct service_port now = *sp;

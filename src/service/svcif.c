@@ -83,6 +83,26 @@ static int delete_host_link(const char *tap, struct nl_extack *ext)
 	return r == -ENODEV ? 0 : r;
 }
 
+/* A Bridge's datapath_type as ovs-vsctl prints it: "netdev" is the
+ * userspace one ("" or "system" the kernel's). */
+static bool is_netdev(const char *dp)
+{
+	return streq(dp, "netdev") || streq(dp, "\"netdev\"");
+}
+
+int service_svcif_userspace(const struct bind_ovs_cfg *ovs, bool *ret)
+{
+	struct nl_extack ext = { { 0 } };
+	char dp[64] = "";
+	int r = bind_ovs_vsctl(ovs, (const char *const[]){ "get", "Bridge", SERVICE_SVCIF_BRIDGE,
+							   "datapath_type", NULL },
+			       dp, sizeof(dp), &ext);
+
+	if (r >= 0)
+		*ret = is_netdev(dp);
+	return r;
+}
+
 struct offload_job {
 	const char *ifname;
 };
@@ -146,7 +166,7 @@ int service_svcif_plug(const struct bind_ovs_cfg *ovs, int netns_fd, const char 
 		SERVICE_SVCIF_BRIDGE, "datapath_type", NULL }, dp, sizeof(dp), ext);
 	/* The userspace datapath passes partial checksums and GSO frames on
 	 * unfinished (docs/ovn.md): finished by the end that sends into tap. */
-	if (r >= 0 && (streq(dp, "netdev") || streq(dp, "\"netdev\"")))
+	if (r >= 0 && is_netdev(dp))
 		r = netns_run(netns_fd, offloads_off_in_ns, &oj);
 	snprintf(key, sizeof(key), "ipv6/conf/%s/disable_ipv6", ifn);
 	if (r >= 0)

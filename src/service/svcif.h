@@ -66,6 +66,8 @@ int service_svcif_set_up(int netns_fd, const struct service_port *sp,
 			 const struct service_svcif_net *net, bool up, struct nl_extack *ext) MUST_CHECK;
 int service_svcif_where(int netns_fd, const struct service_port *sp,
 			enum service_svcif_place *ret) MUST_CHECK;
+/* br-int is a userspace (netdev) datapath. */
+int service_svcif_userspace(const struct bind_ovs_cfg *ovs, bool *ret) MUST_CHECK;
 /* ovn-controller claimed the tap and installed its flows here
  * (external_ids:ovn-installed). */
 int service_svcif_installed(const struct bind_ovs_cfg *ovs, const struct service_port *sp,

@@ -8,7 +8,9 @@
 # its pools without groups:
 #  - sfctl service create --method binding: the service port is Neutron's,
 #    device_owner superfluid:service, tagged sf-service and sf-method=binding;
-#    the instances' ports have no port security and no group;
+#    the instances' ports have no port security and no group; refused, with
+#    no service port made: a network with port security (this bed's br-int
+#    is userspace) and an IPv6 subnet;
 #  - attach a (host21): a answers: svc<port11> in its namespace, up, the
 #    service address /32 on it; tap<port11> in host21's br-int with the
 #    service port's iface-id, sf-service and ovn-installed; Neutron binds
@@ -61,6 +63,33 @@ check "the service port is Neutron's, superfluid:service, tagged sf-service=$svc
 	jq -e --arg n "sf-service=$svc" '.device_owner == "superfluid:service" and
 		(.tags | index($n)) and (.tags | index("sf-method=binding"))' <<< "$(port_get "$svc_port")"
 say "service $svc at $vip, port $svc_port ($svc_if in the answering instance, $svc_tap in its host's br-int)"
+
+# --- refused at create, nothing made ------------------------------------------------------
+# A network with port security (this bed's br-int is userspace: its conntrack
+# aborts ovs-vswitchd mid-move, docs/ovn.md), and an IPv6 service.
+mk_network ps_net_id psnet
+mk_subnet ps_subnet_id "$ps_net_id" "$(rand_prefix)"
+no_service() { ! sfctl "$IA" service status "$1" > /dev/null 2>&1 &&
+	[ "$(neutron GET "ports?network_id=$2&device_owner=superfluid:service&fields=id" |
+		jq '.ports | length')" = 0 ]; }
+if sfctl "$IA" service create "ps$RND" --network "$NAME-psnet" --check http:8080/who \
+	--method binding > "$tmp/ps.out" 2>&1; then
+	fail "create --method binding on a network with port security succeeded"
+else
+	check "create --method binding on a network with port security: refused ($(head -c 200 "$tmp/ps.out"))" \
+		grep -q "kernel datapath" "$tmp/ps.out"
+fi
+check "... and no service port made" no_service "ps$RND" "$ps_net_id"
+mk_network_nops v6_net_id v6net
+mk_v6_subnet v6_subnet_id "$v6_net_id" "$(rand_prefix6)"
+if sfctl "$IA" service create "v6$RND" --network "$NAME-v6net" --check http:8080/who \
+	--method binding > "$tmp/v6.out" 2>&1; then
+	fail "create --method binding on an IPv6 subnet succeeded"
+else
+	check "create --method binding on an IPv6 subnet: refused ($(head -c 200 "$tmp/v6.out"))" \
+		grep -q "IPv4 only" "$tmp/v6.out"
+fi
+check "... and no service port left" no_service "v6$RND" "$v6_net_id"
 
 # --- what the test looks at, beside lib/service.sh's --------------------------------------
 not_member() { # PORT: no sf-member tag of the service
