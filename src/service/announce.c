@@ -32,20 +32,27 @@ static uint8_t *put16(uint8_t *p, uint16_t v)
 	return put(p, &v, 2);
 }
 
-size_t service_frame_garp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN], const struct in_addr *ip,
-			  uint16_t op)
+/* An ARP-shaped frame's Ethernet header and ARP head, to the sender's
+ * hardware address: broadcast, from mac, Ethernet/IPv4, `op`. */
+static uint8_t *arp_head(uint8_t *p, const uint8_t mac[NL_MAC_LEN], uint16_t ethertype,
+			 uint16_t op)
 {
-	uint8_t *p = buf;
-
 	p = put(p, bcast, NL_MAC_LEN);
 	p = put(p, mac, NL_MAC_LEN);
-	p = put16(p, ETH_P_ARP);
+	p = put16(p, ethertype);
 	p = put16(p, 1);                /* hardware: Ethernet */
 	p = put16(p, ETH_P_IP);
 	*p++ = NL_MAC_LEN;
 	*p++ = 4;
 	p = put16(p, op);
-	p = put(p, mac, NL_MAC_LEN);    /* sender */
+	return put(p, mac, NL_MAC_LEN); /* sender */
+}
+
+size_t service_frame_garp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN], const struct in_addr *ip,
+			  uint16_t op)
+{
+	uint8_t *p = arp_head(buf, mac, ETH_P_ARP, op);
+
 	p = put(p, ip, 4);
 	/* A request asks nobody (target MAC zero); a reply "answers" everyone. */
 	if (op == 1)
@@ -66,17 +73,8 @@ size_t service_frame_garp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN], const str
 size_t service_frame_rarp(uint8_t *buf, const uint8_t mac[NL_MAC_LEN])
 {
 	static const uint8_t none[4];
-	uint8_t *p = buf;
+	uint8_t *p = arp_head(buf, mac, ETH_P_RARP_, RARP_OP_REVERSE_REQUEST);
 
-	p = put(p, bcast, NL_MAC_LEN);
-	p = put(p, mac, NL_MAC_LEN);
-	p = put16(p, ETH_P_RARP_);
-	p = put16(p, 1);                /* hardware: Ethernet */
-	p = put16(p, ETH_P_IP);
-	*p++ = NL_MAC_LEN;
-	*p++ = 4;
-	p = put16(p, RARP_OP_REVERSE_REQUEST);
-	p = put(p, mac, NL_MAC_LEN);    /* sender */
 	p = put(p, none, 4);
 	p = put(p, mac, NL_MAC_LEN);    /* target: itself */
 	p = put(p, none, 4);

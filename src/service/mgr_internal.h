@@ -160,6 +160,14 @@ int mgr_status_op(struct service_mgr *m, const json_t *req, json_t **ret, char *
  * instance, make-before-break. */
 int mgr_move_op(struct service_mgr *m, const json_t *req, json_t **ret, char *why,
 		size_t size) MUST_CHECK;
+/* The readiness step of a move (the crash point "ready", the check from
+ * the target's namespace, "ready_ms" into timings). */
+int mgr_move_ready(struct service_mgr *m, const struct service_port *sp, struct mgr_instance *in,
+		   unsigned ready_timeout_ms, json_t *timings, char *why, size_t size) MUST_CHECK;
+static inline unsigned mgr_ms_since(uint64_t start_us)
+{
+	return (unsigned)((util_now_us() - start_us) / 1000);
+}
 /* The move proper for the binding method (move_binding.c), the journal
  * row TAKING, the service's moving slot held; sp is updated to the state
  * it leaves. */

@@ -22,9 +22,22 @@
 #define READY_TIMEOUT_DEFAULT_MS 10000
 #define READY_INTERVAL_MS 50
 
-static unsigned ms_since(uint64_t start_us)
+int mgr_move_ready(struct service_mgr *m, const struct service_port *sp, struct mgr_instance *in,
+		   unsigned ready_timeout_ms, json_t *timings, char *why, size_t size)
 {
-	return (unsigned)((util_now_us() - start_us) / 1000);
+	char pwhy[256] = "";
+	uint64_t t = util_now_us();
+	unsigned waited = 0;
+	int r;
+
+	mgr_crash_point(m, "ready");
+	r = service_probe_until(in->netns_fd, &sp->state.check, sp->family, &in->ip,
+				ready_timeout_ms, READY_INTERVAL_MS, &waited, pwhy, sizeof(pwhy));
+	json_object_set_new(timings, "ready_ms", json_integer(mgr_ms_since(t)));
+	if (r < 0)
+		return mgr_req_fail(r, why, size, "the target was not ready within %u ms: %s",
+				    ready_timeout_ms, pwhy);
+	return 0;
 }
 
 /* The move proper, with the journal row TAKING; the caller holds the
@@ -34,18 +47,12 @@ static int move(struct service_mgr *m, struct service_port *sp, struct mgr_insta
 {
 	struct neutron_error e = { 0 };
 	struct service_state st = sp->state, back;
-	char pwhy[256] = "";
-	uint64_t t = util_now_us();
-	unsigned waited = 0;
+	uint64_t t;
 	int r, u;
 
-	mgr_crash_point(m, "ready");
-	r = service_probe_until(in->netns_fd, &sp->state.check, sp->family, &in->ip,
-				ready_timeout_ms, READY_INTERVAL_MS, &waited, pwhy, sizeof(pwhy));
-	json_object_set_new(timings, "ready_ms", json_integer(ms_since(t)));
+	r = mgr_move_ready(m, sp, in, ready_timeout_ms, timings, why, size);
 	if (r < 0)
-		return mgr_req_fail(r, why, size, "the target was not ready within %u ms: %s",
-				    ready_timeout_ms, pwhy);
+		return r;
 	mgr_crash_point(m, "moving");
 	t = util_now_us();
 	snprintf(st.from, sizeof(st.from), "%s", sp->state.active);
@@ -53,7 +60,7 @@ static int move(struct service_mgr *m, struct service_port *sp, struct mgr_insta
 	st.phase = st.from[0] ? SERVICE_MOVING : SERVICE_STABLE;
 	st.epoch++;
 	r = service_port_set_state(m->nc, sp, &st, &e);
-	json_object_set_new(timings, "moving_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "moving_ms", json_integer(mgr_ms_since(t)));
 	if (r == -ESTALE)
 		return mgr_req_fail(r, why, size,
 				    "the service changed meanwhile (another move?): nothing moved");
@@ -64,7 +71,7 @@ static int move(struct service_mgr *m, struct service_port *sp, struct mgr_insta
 	mgr_crash_point(m, "take");
 	t = util_now_us();
 	r = mgr_instance_take(m, in, sp);
-	json_object_set_new(timings, "take_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "take_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0) {
 		/* Undo: the old instance never stopped answering; the new epoch
 		 * makes its daemon announce it again (fip: the floating IP back
@@ -93,7 +100,7 @@ static int move(struct service_mgr *m, struct service_port *sp, struct mgr_insta
 	st.phase = SERVICE_STABLE;
 	st.from[0] = '\0';
 	r = service_port_set_state(m->nc, sp, &st, &e);
-	json_object_set_new(timings, "stable_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "stable_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0)
 		/* Both instances answer; the thread finishes the move when Neutron
 		 * takes the write (the row stays TAKING). */
@@ -197,7 +204,7 @@ int mgr_move_op(struct service_mgr *m, const json_t *req, json_t **ret, char *wh
 	if (r < 0)
 		goto out;
 done:
-	json_object_set_new(timings, "total_ms", json_integer(ms_since(start)));
+	json_object_set_new(timings, "total_ms", json_integer(mgr_ms_since(start)));
 	*ret = json_pack("{s:o, s:O}", "service", mgr_status_json(m, &sp), "timings", timings);
 	r = *ret ? 0 : -ENOMEM;
 out:

@@ -24,20 +24,13 @@
 #include <string.h>
 
 #include "service/announce.h"
-#include "service/probe.h"
 #include "service/svcif.h"
 
-#define READY_INTERVAL_MS 50
 #define INSTALLED_TIMEOUT_MS 10000
 #define QUIET_TIMEOUT_MS 10000
 #define POLL_MS 20
 #define RARP_COUNT 3
 #define RARP_INTERVAL_MS 20
-
-static unsigned ms_since(uint64_t start_us)
-{
-	return (unsigned)((util_now_us() - start_us) / 1000);
-}
 
 /* After the quiet: the target's interface up (down until now, so that it
  * kept no neighbour state from its blocked time: an INCOMPLETE entry for
@@ -120,9 +113,8 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	struct neutron_error e = { 0 };
 	struct service_state st = sp->state;
 	struct service_svcif_net net;
-	char old_host[SERVICE_HOST_MAX], pwhy[256] = "";
-	uint64_t t = util_now_us();
-	unsigned waited = 0;
+	char old_host[SERVICE_HOST_MAX];
+	uint64_t t;
 	bool committed = false, migrated = false;
 	int r, u = 0;
 
@@ -134,27 +126,20 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 		return mgr_req_fail(-EAGAIN, why, size,
 				    "the service port is not bound yet to the answering instance's "
 				    "host (its daemon binds it): try again");
-	if (streq(sp->host, m->host))
-		return mgr_req_fail(-EINVAL, why, size,
-				    "the service port is bound to this host (%s) already: the binding "
-				    "method moves it to an instance on another host", m->host);
+	/* (One bound to this host already: refused by mgr_move_op.) */
 	snprintf(old_host, sizeof(old_host), "%s", sp->host);
-	mgr_crash_point(m, "ready");
-	r = service_probe_until(in->netns_fd, &sp->state.check, sp->family, &in->ip,
-				ready_timeout_ms, READY_INTERVAL_MS, &waited, pwhy, sizeof(pwhy));
-	json_object_set_new(timings, "ready_ms", json_integer(ms_since(t)));
+	r = mgr_move_ready(m, sp, in, ready_timeout_ms, timings, why, size);
 	if (r < 0)
-		return mgr_req_fail(r, why, size, "the target was not ready within %u ms: %s",
-				    ready_timeout_ms, pwhy);
+		return r;
 	t = util_now_us();
 	r = mgr_binding_plug(m, in, sp, false, &net, why, size);
-	json_object_set_new(timings, "plug_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "plug_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0)
 		goto undo;
 	t = util_now_us();
 	migrated = true;   /* a PUT that timed out may have been applied */
 	r = service_port_bind(m->nc, sp, old_host, m->host, &e);
-	json_object_set_new(timings, "migrate_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "migrate_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0) {
 		mgr_req_fail(r, why, size, "Neutron refused migrating_to=%s: %s", m->host,
 			     mgr_req_neutron_why(&e, r));
@@ -162,7 +147,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	}
 	t = util_now_us();
 	r = wait_installed(m, sp);
-	json_object_set_new(timings, "claim_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "claim_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0) {
 		mgr_req_fail(r, why, size,
 			     "ovn-controller here did not claim the service port within %d ms "
@@ -177,7 +162,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	st.phase = SERVICE_MOVING;
 	st.epoch++;
 	r = service_port_set_state(m->nc, sp, &st, &e);
-	json_object_set_new(timings, "moving_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "moving_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0) {
 		mgr_req_fail(r, why, size, "%s: nothing moved",
 			     r == -ESTALE ? "the service changed meanwhile (another move?)"
@@ -188,7 +173,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	mgr_crash_point(m, "take");
 	t = util_now_us();
 	r = wait_quiet(m, sp);
-	json_object_set_new(timings, "quiet_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "quiet_ms", json_integer(mgr_ms_since(t)));
 	if (r == -ESTALE)
 		return mgr_req_fail(r, why, size, "the service changed meanwhile: %s answers",
 				    sp->state.active[0] ? sp->state.active : "nobody");
@@ -201,7 +186,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	mgr_crash_point(m, "stable");
 	t = util_now_us();
 	r = finish(m, in, sp, &net);
-	json_object_set_new(timings, "switch_ms", json_integer(ms_since(t)));
+	json_object_set_new(timings, "switch_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0)
 		/* Forward only: the row stays TAKING, the thread finishes it. */
 		return mgr_req_fail(r, why, size,

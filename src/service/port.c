@@ -202,27 +202,36 @@ int service_port_list(struct neutron_client *c, json_t **ret, struct neutron_err
 	return neutron_list(c, "ports", &f, 1, 0, ret, err);
 }
 
+/* A PUT of attrs (If-Match on revision, none when negative); on success sp
+ * is the port Neutron answered. */
+static int update_port(struct neutron_client *c, struct service_port *sp, const json_t *attrs,
+		       int64_t revision, struct neutron_error *err)
+{
+	struct service_port updated;
+	json_t *port = NULL;
+	int r = neutron_port_update(c, sp->id, attrs, revision, &port, err);
+
+	if (r >= 0)
+		r = service_port_from_json(port, &updated);
+	if (r >= 0)
+		*sp = updated;
+	json_decref(port);
+	return r;
+}
+
 int service_port_bind(struct neutron_client *c, struct service_port *sp, const char *host,
 		      const char *migrating_to, struct neutron_error *err)
 {
-	struct service_port updated;
-	json_t *attrs, *port = NULL;
+	json_t *attrs;
 	int r;
 
 	if (migrating_to)
 		attrs = json_pack("{s:{s:s}}", "binding:profile", "migrating_to", migrating_to);
 	else
 		attrs = json_pack("{s:s, s:{}}", "binding:host_id", host, "binding:profile");
-	if (!attrs)
-		return -ENOMEM;
 	/* No If-Match: the binding is not the state's (the state's writers
 	 * compare-and-set the description only). */
-	r = neutron_port_update(c, sp->id, attrs, -1, &port, err);
-	if (r >= 0)
-		r = service_port_from_json(port, &updated);
-	if (r >= 0)
-		*sp = updated;
-	json_decref(port);
+	r = attrs ? update_port(c, sp, attrs, -1, err) : -ENOMEM;
 	json_decref(attrs);
 	return r;
 }
@@ -237,18 +246,9 @@ static bool same_state(const struct service_state *a, const struct service_state
 static int set_state_once(struct neutron_client *c, struct service_port *sp, const char *desc,
 			  struct neutron_error *err)
 {
-	struct service_port updated;
-	json_t *attrs = json_pack("{s:s}", "description", desc), *port = NULL;
-	int r;
+	json_t *attrs = json_pack("{s:s}", "description", desc);
+	int r = attrs ? update_port(c, sp, attrs, sp->revision, err) : -ENOMEM;
 
-	if (!attrs)
-		return -ENOMEM;
-	r = neutron_port_update(c, sp->id, attrs, sp->revision, &port, err);
-	if (r >= 0)
-		r = service_port_from_json(port, &updated);
-	if (r >= 0)
-		*sp = updated;
-	json_decref(port);
 	json_decref(attrs);
 	return r;
 }

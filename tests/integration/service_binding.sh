@@ -72,24 +72,22 @@ mk_subnet ps_subnet_id "$ps_net_id" "$(rand_prefix)"
 no_service() { ! sfctl "$IA" service status "$1" > /dev/null 2>&1 &&
 	[ "$(neutron GET "ports?network_id=$2&device_owner=superfluid:service&fields=id" |
 		jq '.ports | length')" = 0 ]; }
-if sfctl "$IA" service create "ps$RND" --network "$NAME-psnet" --check http:8080/who \
-	--method binding > "$tmp/ps.out" 2>&1; then
-	fail "create --method binding on a network with port security succeeded"
-else
-	check "create --method binding on a network with port security: refused ($(head -c 200 "$tmp/ps.out"))" \
-		grep -q "kernel datapath" "$tmp/ps.out"
-fi
-check "... and no service port made" no_service "ps$RND" "$ps_net_id"
+# refused_create WHAT NAME NETWORK_LABEL NETWORK_ID PATTERN: create --method
+# binding is refused, saying PATTERN, and makes no service port.
+refused_create() {
+	if sfctl "$IA" service create "$2" --network "$NAME-$3" --check http:8080/who \
+		--method binding > "$tmp/refused.out" 2>&1; then
+		fail "create --method binding on $1 succeeded"
+	else
+		check "create --method binding on $1: refused ($(head -c 200 "$tmp/refused.out"))" \
+			grep -q "$5" "$tmp/refused.out"
+	fi
+	check "... and no service port made" no_service "$2" "$4"
+}
+refused_create "a network with port security" "ps$RND" psnet "$ps_net_id" "kernel datapath"
 mk_network_nops v6_net_id v6net
 mk_v6_subnet v6_subnet_id "$v6_net_id" "$(rand_prefix6)"
-if sfctl "$IA" service create "v6$RND" --network "$NAME-v6net" --check http:8080/who \
-	--method binding > "$tmp/v6.out" 2>&1; then
-	fail "create --method binding on an IPv6 subnet succeeded"
-else
-	check "create --method binding on an IPv6 subnet: refused ($(head -c 200 "$tmp/v6.out"))" \
-		grep -q "IPv4 only" "$tmp/v6.out"
-fi
-check "... and no service port left" no_service "v6$RND" "$v6_net_id"
+refused_create "an IPv6 subnet" "v6$RND" v6net "$v6_net_id" "IPv4 only"
 
 # --- what the test looks at, beside lib/service.sh's --------------------------------------
 not_member() { # PORT: no sf-member tag of the service

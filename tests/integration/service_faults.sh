@@ -39,13 +39,7 @@ for step in ready moving take stable; do
 	want=a
 	[ "$step" = stable ] && want=b
 	say "--- the target's daemon dies at '$step'"
-	scripts/sfhost stop "$IB" > /dev/null
-	SF_TEST_MOVE_CRASH=$step scripts/sfhost restart "$IB" > /dev/null || die "restart b"
-	if sfctl "$IB" service move "$svc" --to "$NAME-b" > "$tmp/move.out" 2>&1; then
-		fail "$step: the move succeeded although the daemon was to die"
-	fi
-	check "$step: the move says the daemon went away ($(head -c 160 "$tmp/move.out"))" \
-		grep -qi 'no answer\|cannot reach\|reset\|closed' "$tmp/move.out"
+	crash_move "$step" "$IB" b
 	# While b's daemon is away the service answers (a, or b once it took it).
 	check "$step: the client is answered while the target's daemon is dead" \
 		wait_until 3 test -n "$(who)"

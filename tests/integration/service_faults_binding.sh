@@ -30,13 +30,7 @@ svc_binding_bed
 
 for step in ready moving take stable; do
 	say "--- [$SECONDS s] b's daemon dies at '$step'"
-	scripts/sfhost stop "$IB" > /dev/null
-	SF_TEST_MOVE_CRASH=$step scripts/sfhost restart "$IB" > /dev/null || die "restart b"
-	if sfctl "$IB" service move "$svc" --to "$NAME-b" > "$tmp/move.out" 2>&1; then
-		fail "$step: the move succeeded although the daemon was to die"
-	fi
-	check "$step: the move says the daemon went away ($(head -c 160 "$tmp/move.out"))" \
-		grep -qi 'no answer\|cannot reach\|reset\|closed' "$tmp/move.out"
+	crash_move "$step" "$IB" b
 	case $step in
 	ready | moving)
 		check "$step: a answers while b's daemon is dead" got_who a

@@ -44,30 +44,10 @@ no_leaks() {
 			| length) == 2' <<< "$(port_get "$svc_port")" > /dev/null &&
 		holds_nothing "$ns_a" && holds_nothing "$ns_b"
 }
-# The client, a request every 50 ms through the floating address, from
-# probe_start to probe_stop, which sets failed and requests from sfprobe's
-# log (after a "#" header, a line per request: "START_MS OK ...").  Not in a
-# subshell: it waits for sfprobe.
-probe_start() {
-	ip netns exec "$ns_c" "$B/tests/tools/sfprobe" --url "http://$fip_addr:8080/who" \
-		--interval-ms 50 --timeout-ms 1000 --log "$tmp/probe.log" > "$tmp/probe.json" \
-		2> "$tmp/probe.err" &
-	probe_pid=$!
-}
-probe_stop() {
-	local rc=0
-	kill -TERM "$probe_pid" 2> /dev/null
-	wait "$probe_pid" || rc=$?
-	probe_pid=
-	[ "$rc" = 0 ] || say "sfprobe exited $rc: $(head -c 600 "$tmp/probe.err")"
-	read -r failed requests < <(awk '!/^#/ { n++; if ($2 != 1) f++ } END { print f + 0, n + 0 }' \
-		"$tmp/probe.log")
-	[ "$failed" = 0 ] || say "failed requests: $(awk '!/^#/ && $2 != 1' "$tmp/probe.log" | head -5)"
-}
+# The client: lib/service.sh's probe (a request every 50 ms, 1 s timeout)
+# through the floating address.
+PROBE_URL="http://$fip_addr:8080/who"
 answered() { [ "$1" = 0 ] && [ "$2" -gt 20 ]; } # FAILED REQUESTS: none failed, of some
-probe_pid=
-probe_kill() { if [ -n "$probe_pid" ]; then kill "$probe_pid" 2> /dev/null; fi; }
-at_exit 15 probe_kill
 check "the bed leaks nothing" no_leaks
 
 for step in ready moving take stable; do

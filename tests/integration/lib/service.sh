@@ -160,13 +160,26 @@ member_marks() { # PORT N
 		([.tags[] | select(. == $t)] | length) == $n' <<< "$(port_get "$1")" > /dev/null
 }
 
+# crash_move STEP INSTANCE TARGET: INSTANCE's daemon restarted to kill
+# itself at STEP of a move (SF_TEST_MOVE_CRASH), then asked to move $svc to
+# container $NAME-TARGET: the move must fail, saying the daemon went away.
+# INSTANCE is left dead (scripts/sfhost restart brings it back).
+crash_move() {
+	scripts/sfhost stop "$2" > /dev/null
+	SF_TEST_MOVE_CRASH=$1 scripts/sfhost restart "$2" > /dev/null || die "restart $2"
+	if sfctl "$2" service move "$svc" --to "$NAME-$3" > "$tmp/move.out" 2>&1; then
+		fail "$1: the move succeeded although the daemon was to die"
+	fi
+	check "$1: the move says the daemon went away ($(head -c 160 "$tmp/move.out"))" \
+		grep -qi 'no answer\|cannot reach\|reset\|closed' "$tmp/move.out"
+}
+
 # --- the client's probe --------------------------------------------------------------
-# The client ($ns_c) asking http://$vip:8080/who every PROBE_INTERVAL_MS
-# (50), each request a new connection with a PROBE_TIMEOUT_MS (1000)
-# timeout (tests/tools/sfprobe), from probe_start to probe_stop, which sets
-# failed, requests and gap (the longest between two answers, ms) from
-# sfprobe's log and summary (service_faults_fip.sh has its own pair, at the
-# floating address).  The log, $tmp/probe.log: a
+# The client ($ns_c) asking PROBE_URL (http://$vip:8080/who) every
+# PROBE_INTERVAL_MS (50), each request a new connection with a
+# PROBE_TIMEOUT_MS (1000) timeout (tests/tools/sfprobe), from probe_start to
+# probe_stop, which sets failed, requests and gap (the longest between two
+# answers, ms) from sfprobe's log and summary.  The log, $tmp/probe.log: a
 # header with its wall-clock start ("# sfprobe t0_unix_ms=..."), then a line
 # per request: its start in ms since then, ok, HTTP code, µs, bytes; the
 # summary (JSON) in $tmp/probe.json.  Not in a subshell: it waits for sfprobe.
@@ -174,7 +187,7 @@ SFPROBE=$B/tests/tools/sfprobe
 probe_pid=
 probe_start() {
 	[ -n "${probe_hooked:-}" ] || { at_exit 15 probe_kill; probe_hooked=1; }
-	ip netns exec "$ns_c" "$SFPROBE" --url "http://$vip:8080/who" --interval-ms "${PROBE_INTERVAL_MS:-50}" \
+	ip netns exec "$ns_c" "$SFPROBE" --url "${PROBE_URL:-http://$vip:8080/who}" --interval-ms "${PROBE_INTERVAL_MS:-50}" \
 		--timeout-ms "${PROBE_TIMEOUT_MS:-1000}" --log "$tmp/probe.log" > "$tmp/probe.json" 2> "$tmp/probe.err" &
 	probe_pid=$!
 }
