@@ -85,7 +85,8 @@ static int wait_installed(struct service_mgr *m, const struct service_port *sp)
 }
 
 /* The old host's thread wrote phase quiet at the move's epoch: *sp is that
- * state.  -ESTALE when somebody else changed the state meanwhile. */
+ * state.  -ESTALE when somebody else changed the state meanwhile (*sp is
+ * theirs). */
 static int wait_quiet(struct service_mgr *m, struct service_port *sp)
 {
 	uint64_t end = util_now_us() + QUIET_TIMEOUT_MS * 1000ull;
@@ -95,8 +96,10 @@ static int wait_quiet(struct service_mgr *m, struct service_port *sp)
 	for (;;) {
 		r = service_port_find(m->nc, sp->name, &now, NULL);
 		if (r >= 0 && (now.state.epoch != sp->state.epoch ||
-			       !streq(now.state.active, sp->state.active)))
+			       !streq(now.state.active, sp->state.active))) {
+			*sp = now;
 			return -ESTALE;
+		}
 		if (r >= 0)
 			*sp = now;
 		if (r >= 0 && now.state.phase == SERVICE_QUIET)
@@ -115,7 +118,7 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	struct service_svcif_net net;
 	char old_host[SERVICE_HOST_MAX];
 	uint64_t t;
-	bool committed = false, migrated = false;
+	bool committed = false, migrate_unknown = false;
 	int r, u = 0;
 
 	if (!(m->ovs.db && bind_ovs_available(&m->ovs)))
@@ -137,10 +140,10 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	if (r < 0)
 		goto undo;
 	t = util_now_us();
-	migrated = true;   /* a PUT that timed out may have been applied */
 	r = service_port_bind(m->nc, sp, old_host, m->host, &e);
 	json_object_set_new(timings, "migrate_ms", json_integer(mgr_ms_since(t)));
 	if (r < 0) {
+		migrate_unknown = true;   /* a PUT that timed out may have been applied */
 		mgr_req_fail(r, why, size, "Neutron refused migrating_to=%s: %s", m->host,
 			     mgr_req_neutron_why(&e, r));
 		goto undo;
@@ -174,9 +177,13 @@ int mgr_binding_move(struct service_mgr *m, struct service_port *sp, struct mgr_
 	t = util_now_us();
 	r = wait_quiet(m, sp);
 	json_object_set_new(timings, "quiet_ms", json_integer(mgr_ms_since(t)));
-	if (r == -ESTALE)
-		return mgr_req_fail(r, why, size, "the service changed meanwhile: %s answers",
-				    sp->state.active[0] ? sp->state.active : "nobody");
+	if (r == -ESTALE) {
+		/* Somebody else's state now: only our side is undone. */
+		committed = false;
+		mgr_req_fail(r, why, size, "the service changed meanwhile: %s answers",
+			     sp->state.active[0] ? sp->state.active : "nobody");
+		goto undo;
+	}
 	if (r < 0) {
 		mgr_req_fail(r, why, size,
 			     "the instance being left (%s on %s) did not let go within %d ms",
@@ -205,8 +212,9 @@ undo:
 		back.epoch++;
 		u = service_port_set_state(m->nc, sp, &back, NULL);
 	}
-	if (u >= 0 && (migrated || sp->migrating_to[0]))
-		u = service_port_bind(m->nc, sp, old_host, NULL, NULL);
+	/* Only our migrating_to: another mover's is theirs. */
+	if (u >= 0 && (migrate_unknown || streq(sp->migrating_to, m->host)))
+		u = service_port_bind(m->nc, sp, sp->host, NULL, NULL);
 	if (u >= 0)
 		u = mgr_binding_let_go(m, sp->name, in, sp->addr);
 	if (u < 0 && size && strlen(why) + 40 < size)
