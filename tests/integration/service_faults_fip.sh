@@ -99,6 +99,7 @@ blocker=$(neutron POST floatingips "$(jq -nc --arg n "$ext_id" --arg p "$port_b"
 	die "a floating IP on b's port"
 epoch=$(svc_json | jq -er .service.epoch)
 probe_start
+sleep 1   # answered before the move too: a quick rollback alone is too few requests to count
 if sfctl "$IB" service move "$svc" --to "$NAME-b" > "$tmp/move.out" 2>&1; then
 	fail "a move whose PUT Neutron refuses succeeded: $(cat "$tmp/move.out")"
 else
