@@ -178,7 +178,7 @@ int bind_ovs_plug(const struct bind_ovs_cfg *c, const struct portinfo *pi, const
 		"datapath_type", NULL }, dp, sizeof(dp), ext);
 	if (r < 0)
 		return r;
-	*ret_userspace = streq(dp, "netdev") || streq(dp, "\"netdev\"");
+	*ret_userspace = bind_ovs_userspace(dp);
 	return 0;
 }
 
@@ -246,6 +246,11 @@ int bind_ovs_unplug(const struct bind_ovs_cfg *c, const char *tap, struct nl_ext
 {
 	return bind_ovs_vsctl(c, (const char *const[]){ "--if-exists", "del-port", tap, NULL },
 			      NULL, 0, ext);
+}
+
+bool bind_ovs_userspace(const char *datapath_type)
+{
+	return streq(datapath_type, "netdev") || streq(datapath_type, "\"netdev\"");
 }
 
 bool bind_ovs_available(const struct bind_ovs_cfg *c)

@@ -43,6 +43,10 @@ int bind_ovs_list(const struct bind_ovs_cfg *c, const char *deployment, json_t *
 /* Removes `tap`'s OVSDB port, wherever it is; 0 when there was none. */
 int bind_ovs_unplug(const struct bind_ovs_cfg *c, const char *tap, struct nl_extack *ext) MUST_CHECK;
 
+/* A Bridge's datapath_type as ovs-vsctl prints it is the userspace one
+ * ("netdev"; "" or "system" is the kernel's). */
+bool bind_ovs_userspace(const char *datapath_type);
+
 /* False when OVSDB is a unix socket that does not exist: not an OVS host. */
 bool bind_ovs_available(const struct bind_ovs_cfg *c);
 

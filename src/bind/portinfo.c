@@ -39,8 +39,7 @@ int portinfo_parse_mac(const char *s, uint8_t ret[NL_MAC_LEN])
 	return 0;
 }
 
-/* "198.19.1.0/24" -> family and prefix length. */
-static int parse_cidr(const char *s, int *ret_family, union nl_ip *ret_ip, unsigned *ret_len)
+int portinfo_parse_cidr(const char *s, int *ret_family, union nl_ip *ret_ip, unsigned *ret_len)
 {
 	char buf[PORTINFO_ADDR_LEN], *slash, *end;
 	unsigned long len;
@@ -82,7 +81,7 @@ static int add_route(struct portinfo *pi, const char *dst, const char *gw)
 		return -E2BIG;
 	rt = &pi->routes[pi->n_routes];
 	memset(rt, 0, sizeof(*rt));
-	if (parse_cidr(dst, &family, &rt->dst, &rt->dst_len) < 0 ||
+	if (portinfo_parse_cidr(dst, &family, &rt->dst, &rt->dst_len) < 0 ||
 	    portinfo_parse_ip(gw, &gw_family, &rt->gw) < 0 || family != gw_family)
 		return -EINVAL;
 	rt->family = family;
@@ -111,7 +110,7 @@ static int add_fixed_ip(struct portinfo *pi, const json_t *fip, const json_t *su
 		return -E2BIG;
 	ip = &pi->ips[pi->n_ips];
 	memset(ip, 0, sizeof(*ip));
-	r = parse_cidr(json_string_value(json_object_get(subnet, "cidr")), &net_family, &net,
+	r = portinfo_parse_cidr(json_string_value(json_object_get(subnet, "cidr")), &net_family, &net,
 		       &ip->prefixlen);
 	if (r < 0)
 		return r;
@@ -352,7 +351,7 @@ int portinfo_from_json(const char *text, struct portinfo *ret)
 		const char *sub = json_string_value(json_object_get(v, "subnet_id"));
 
 		if (pi->n_ips == PORTINFO_MAX_IPS ||
-		    parse_cidr(json_string_value(json_object_get(v, "cidr")), &ip->family, &ip->ip,
+		    portinfo_parse_cidr(json_string_value(json_object_get(v, "cidr")), &ip->family, &ip->ip,
 			       &ip->prefixlen) < 0 ||
 		    util_strlcpy(ip->cidr, json_string_value(json_object_get(v, "cidr")),
 				 sizeof(ip->cidr)) < 0)

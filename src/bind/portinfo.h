@@ -92,6 +92,10 @@ int portinfo_from_json(const char *text, struct portinfo *ret) MUST_CHECK;
 
 /* Parses "a.b.c.d" or "x::y" into family and address; -EINVAL otherwise. */
 int portinfo_parse_ip(const char *s, int *ret_family, union nl_ip *ret) MUST_CHECK;
+/* Parses "198.19.1.0/24" or "fd00::/64" into family, address and prefix
+ * length; -EINVAL otherwise. */
+int portinfo_parse_cidr(const char *s, int *ret_family, union nl_ip *ret_ip,
+			unsigned *ret_len) MUST_CHECK;
 /* Parses "aa:bb:cc:dd:ee:ff"; -EINVAL otherwise. */
 int portinfo_parse_mac(const char *s, uint8_t ret[NL_MAC_LEN]) MUST_CHECK;
 

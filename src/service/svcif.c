@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind/portinfo.h"
 #include "netns/netns.h"
 
 void service_svcif_names(const char *port_id, char *tap, char *ifname)
@@ -21,29 +22,22 @@ int service_svcif_net_read(struct neutron_client *nc, const struct service_port 
 {
 	struct service_svcif_net n = { 0 };
 	json_t *sub = NULL, *net = NULL;
-	const char *cidr, *gw;
-	char addr[INET_ADDRSTRLEN];
-	unsigned long len;
-	size_t at;
-	char *end;
-	int r;
+	const char *gw;
+	union nl_ip ip;
+	int family, r;
 
 	r = neutron_subnet_show(nc, sp->subnet_id, &sub, err);
 	if (r >= 0)
 		r = neutron_network_show(nc, sp->network_id, &net, err);
 	if (r < 0)
 		goto out;
-	r = -EPROTO;
-	cidr = json_string_value(json_object_get(sub, "cidr"));
-	at = cidr ? strcspn(cidr, "/") : 0;
-	if (!at || at >= sizeof(addr) || !cidr[at])
+	r = portinfo_parse_cidr(json_string_value(json_object_get(sub, "cidr")), &family, &ip,
+				&n.prefixlen);
+	if (r >= 0 && family != AF_INET)
+		r = -EAFNOSUPPORT;
+	if (r < 0)
 		goto out;
-	memcpy(addr, cidr, at);
-	addr[at] = '\0';
-	len = strtoul(cidr + at + 1, &end, 10);
-	if (inet_pton(AF_INET, addr, &n.subnet) != 1 || *end || len > 32)
-		goto out;
-	n.prefixlen = (unsigned)len;
+	n.subnet = ip.v4;
 	gw = json_string_value(json_object_get(sub, "gateway_ip"));
 	n.has_gw = gw && inet_pton(AF_INET, gw, &n.gw) == 1;
 	n.mtu = (uint32_t)json_integer_value(json_object_get(net, "mtu"));
@@ -55,17 +49,6 @@ out:
 	json_decref(sub);
 	json_decref(net);
 	return r;
-}
-
-static int parse_mac(const char *s, uint8_t mac[NL_MAC_LEN])
-{
-	unsigned v[NL_MAC_LEN];
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-		return -EINVAL;
-	for (int i = 0; i < NL_MAC_LEN; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
 }
 
 /* Deletes the host link `tap` if there is one (its veth peer goes too). */
@@ -83,13 +66,6 @@ static int delete_host_link(const char *tap, struct nl_extack *ext)
 	return r == -ENODEV ? 0 : r;
 }
 
-/* A Bridge's datapath_type as ovs-vsctl prints it: "netdev" is the
- * userspace one ("" or "system" the kernel's). */
-static bool is_netdev(const char *dp)
-{
-	return streq(dp, "netdev") || streq(dp, "\"netdev\"");
-}
-
 int service_svcif_userspace(const struct bind_ovs_cfg *ovs, bool *ret)
 {
 	struct nl_extack ext = { { 0 } };
@@ -99,7 +75,7 @@ int service_svcif_userspace(const struct bind_ovs_cfg *ovs, bool *ret)
 			       dp, sizeof(dp), &ext);
 
 	if (r >= 0)
-		*ret = is_netdev(dp);
+		*ret = bind_ovs_userspace(dp);
 	return r;
 }
 
@@ -138,7 +114,7 @@ int service_svcif_plug(const struct bind_ovs_cfg *ovs, int netns_fd, const char 
 	struct offload_job oj = { .ifname = ifn };
 	int r;
 
-	if (parse_mac(sp->mac, hw) < 0) {
+	if (portinfo_parse_mac(sp->mac, hw) < 0) {
 		snprintf(ext->msg, sizeof(ext->msg), "the service port has no MAC address");
 		return -EINVAL;
 	}
@@ -166,7 +142,7 @@ int service_svcif_plug(const struct bind_ovs_cfg *ovs, int netns_fd, const char 
 		SERVICE_SVCIF_BRIDGE, "datapath_type", NULL }, dp, sizeof(dp), ext);
 	/* The userspace datapath passes partial checksums and GSO frames on
 	 * unfinished (docs/ovn.md): finished by the end that sends into tap. */
-	if (r >= 0 && is_netdev(dp))
+	if (r >= 0 && bind_ovs_userspace(dp))
 		r = netns_run(netns_fd, offloads_off_in_ns, &oj);
 	snprintf(key, sizeof(key), "ipv6/conf/%s/disable_ipv6", ifn);
 	if (r >= 0)
